@@ -77,8 +77,11 @@ public final class ModuleReader {
           break;
         }
         JsonNode node = it.nextValue();
-        if (node == null || node.isNull() || node.isMissingNode()) {
-          continue;
+        if (node == null
+            || node.isNull()
+            || node.isMissingNode()
+            || (node.isTextual() && node.asText().isEmpty())) {
+          continue; // an empty document, e.g. after a trailing '---'
         }
         documents.add(new SpecNode(SpecContext.ofDocument(document, index), node, ""));
       }
