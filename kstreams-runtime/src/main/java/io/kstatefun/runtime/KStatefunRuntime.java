@@ -1,0 +1,133 @@
+package io.kstatefun.runtime;
+
+import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.config.KStatefunConfig;
+import io.kstatefun.runtime.topology.RuntimeListener;
+import io.kstatefun.runtime.topology.RuntimeServicesFactory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One kstatefun runtime instance: a Kafka Streams application that runs the functions of a
+ * StateFun module. Start as many instances with the same {@code application.id} as you need; they
+ * share the partitions.
+ *
+ * <pre>{@code
+ * ModuleSpec module = ModuleParser.parse(Path.of("module.yaml"));
+ * Map<String, Object> props = Map.of(
+ *     "application.id", "my-app",
+ *     "bootstrap.servers", "localhost:9092",
+ *     "state.dir", "/var/lib/kstatefun");
+ * try (KStatefunRuntime runtime = KStatefunRuntime.start(module, props)) {
+ *   runtime.awaitRunning(Duration.ofSeconds(60));
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Properties are Kafka Streams settings (passed through; kstatefun picks defaults for
+ * exactly-once, see {@link KStatefunConfig#streamsDefaults()}) plus {@code kstatefun.*} settings
+ * ({@link KStatefunConfig}).
+ */
+public final class KStatefunRuntime implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KStatefunRuntime.class);
+
+  private final RuntimeServicesFactory.Runtime parts;
+  private final KafkaStreams streams;
+
+  private KStatefunRuntime(RuntimeServicesFactory.Runtime parts, KafkaStreams streams) {
+    this.parts = parts;
+    this.streams = streams;
+  }
+
+  /** Prepares topics, builds the topology and starts Kafka Streams. Returns once started. */
+  public static KStatefunRuntime start(ModuleSpec module, Map<String, ?> properties) {
+    return start(module, properties, RuntimeListener.NONE);
+  }
+
+  /** Like {@link #start(ModuleSpec, Map)}, reporting events to {@code listener} (metrics). */
+  public static KStatefunRuntime start(
+      ModuleSpec module, Map<String, ?> properties, RuntimeListener listener) {
+    Map<String, Object> props = new HashMap<>(properties);
+    KStatefunConfig config = new KStatefunConfig(props);
+    Properties streamsProps = KStatefunConfig.streamsProperties(props);
+    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(config, module, streamsProps, listener);
+    Topology topology = parts.topology();
+    KafkaStreams streams = new KafkaStreams(topology, streamsProps);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("Stream thread failed; replacing it (its tasks restart from the last commit)", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener(
+        (next, previous) -> {
+          if (next == KafkaStreams.State.RUNNING) {
+            LOG.info(
+                "kstatefun running: application {}, {} partitions, ingress topics {}, loopback {}",
+                config.applicationId(),
+                parts.numPartitions(),
+                parts.ingressTopics(),
+                config.loopbackTopic());
+          } else if (next == KafkaStreams.State.ERROR) {
+            LOG.error("kstatefun stopped with an error (state {} -> {})", previous, next);
+          }
+        });
+    streams.start();
+    return new KStatefunRuntime(parts, streams);
+  }
+
+  /** Waits until Kafka Streams is RUNNING; false on timeout. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      KafkaStreams.State s = streams.state();
+      if (s == KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    return false;
+  }
+
+  /** The underlying Kafka Streams instance (state, metrics, metadata). */
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** The number of address partitions. */
+  public int partitions() {
+    return parts.numPartitions();
+  }
+
+  /** The tasks this instance runs now. */
+  public io.kstatefun.runtime.topology.TaskRegistry tasks() {
+    return parts.services().tasks();
+  }
+
+  /** The application id. */
+  public String applicationId() {
+    return String.valueOf(parts.config().applicationId());
+  }
+
+  /** Stops Kafka Streams cleanly (commits, closes stores), then the HTTP client and doorbell. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  public void close(Duration timeout) {
+    streams.close(timeout);
+    parts.close();
+  }
+}

@@ -1,0 +1,69 @@
+package io.kstatefun.runtime.dispatch;
+
+import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.MailboxHeader;
+import io.kstatefun.runtime.internals.proto.PendingTimer;
+import io.kstatefun.runtime.internals.proto.StoredState;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The durable storage of one task, as the {@link Dispatcher} sees it: each address's mailbox
+ * (header + entries), its state, and the task's delayed messages.
+ *
+ * <p>In production this is backed by changelogged RocksDB stores, so every write here commits in
+ * the same Kafka transaction as the task's outputs and input offsets. Tests use an in-memory
+ * implementation.
+ *
+ * <p>Threading: used only by the thread that owns the task (the stream thread).
+ */
+public interface DispatchStores {
+
+  /** The mailbox header of {@code address}, or {@code null} when its mailbox is empty. */
+  MailboxHeader header(Address address);
+
+  void putHeader(Address address, MailboxHeader header);
+
+  void deleteHeader(Address address);
+
+  /** Calls {@code action} with every address whose mailbox is not empty. */
+  void forEachMailbox(Consumer<Address> action);
+
+  Envelope entry(Address address, long seq);
+
+  void putEntry(Address address, long seq, Envelope envelope);
+
+  void deleteEntry(Address address, long seq);
+
+  /** The stored state of {@code address}, or {@code null} when it has none. */
+  StoredState state(Address address);
+
+  void putState(Address address, StoredState state);
+
+  void deleteState(Address address);
+
+  /** Stores a delayed message, keyed by its due time and sequence number. */
+  void putTimer(PendingTimer timer);
+
+  void deleteTimer(PendingTimer timer);
+
+  /** Delayed messages due at or before {@code nowMs}, in due-time then sequence order; at most {@code max}. */
+  List<PendingTimer> dueTimers(long nowMs, int max);
+
+  /** The pending timer with this cancellation token for this sender, or {@code null}. */
+  PendingTimer timerByToken(Address sender, String token);
+
+  void putTimerToken(Address sender, String token, PendingTimer timer);
+
+  void deleteTimerToken(Address sender, String token);
+
+  /** Number of pending timers of this task (maintained incrementally). */
+  long timerCount();
+
+  /** A new timer sequence number, unique within the task and increasing. */
+  long nextTimerSeq();
+
+  /** The due time of the earliest pending timer, or {@code Long.MAX_VALUE} when there is none. */
+  long earliestTimerDue();
+}

@@ -1,0 +1,315 @@
+package io.kstatefun.runtime.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.protocol.FromFunction;
+import io.kstatefun.protocol.ToFunction;
+import io.kstatefun.routing.Address;
+import io.kstatefun.routing.FunctionType;
+import io.kstatefun.routing.module.HeaderSource;
+import io.kstatefun.routing.module.HttpEndpointSpec;
+import io.kstatefun.routing.module.HttpTransportSpec;
+import io.kstatefun.runtime.http.FunctionCallException.Kind;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP transport to remote functions: POSTs a serialized {@code ToFunction} to the function's
+ * endpoint URL with Vert.x's asynchronous web client and parses the {@code FromFunction} answer.
+ *
+ * <p>Failures are classified: connection errors, timeouts, 5xx, 408 and 429 are retryable and are
+ * retried with exponential backoff and jitter until the endpoint's {@code call} budget is spent
+ * (forever with {@code onFailure: retry-forever}); other 4xx, a wrong content type, an
+ * undecodable body or an oversized payload are terminal. Retries wait on Vert.x timers, so no
+ * thread sleeps, and each call retries on its own: other addresses are unaffected.
+ *
+ * <p>Threading: {@link #call} may be invoked from any thread; futures complete on Vert.x event-loop
+ * threads.
+ */
+public final class HttpFunctionClient implements FunctionClient {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpFunctionClient.class);
+  private static final String OCTET_STREAM = "application/octet-stream";
+
+  /** Observes every HTTP attempt, for metrics. */
+  public interface Listener {
+    default void attempt(FunctionType type, long nanos, boolean ok) {}
+
+    default void retry(FunctionType type, Kind kind) {}
+  }
+
+  /**
+   * Retry backoff.
+   *
+   * @param initialBackoffMs delay before the first retry
+   * @param maxBackoffMs cap of the exponentially growing delay
+   */
+  public record Backoff(long initialBackoffMs, long maxBackoffMs) {
+    public static Backoff defaults() {
+      return new Backoff(10, 2_000);
+    }
+  }
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final Function<FunctionType, Optional<HttpEndpointSpec>> endpoints;
+  private final Backoff backoff;
+  private final Listener listener;
+  private final ConcurrentHashMap<HttpEndpointSpec, Endpoint> clients = new ConcurrentHashMap<>();
+
+  private record Endpoint(WebClient client, Map<String, String> headers) {}
+
+  public HttpFunctionClient(
+      Vertx vertx,
+      Function<FunctionType, Optional<HttpEndpointSpec>> endpoints,
+      Backoff backoff,
+      Listener listener) {
+    this.vertx = vertx == null ? Vertx.vertx() : vertx;
+    this.ownsVertx = vertx == null;
+    this.endpoints = endpoints;
+    this.backoff = backoff;
+    this.listener = listener;
+  }
+
+  @Override
+  public CompletableFuture<Reply> call(Address target, ToFunction request) {
+    CompletableFuture<Reply> result = new CompletableFuture<>();
+    Optional<HttpEndpointSpec> spec = endpoints.apply(target.type());
+    if (spec.isEmpty()) {
+      result.completeExceptionally(
+          new FunctionCallException(
+              Kind.NO_ENDPOINT, false, 0, target, "-", "no endpoint serves " + target.type(), null));
+      return result;
+    }
+    HttpEndpointSpec endpoint = spec.get();
+    String url = endpoint.urlFor(target.type()).toString();
+    byte[] body = request.toByteArray();
+    int maxBytes = endpoint.transport().payloadMaxBytes();
+    if (body.length > maxBytes) {
+      result.completeExceptionally(
+          new FunctionCallException(
+              Kind.PAYLOAD_TOO_LARGE, false, 0, target, url,
+              "request of " + body.length + " bytes exceeds payload_max_bytes " + maxBytes, null));
+      return result;
+    }
+    Call call =
+        new Call(
+            target,
+            url,
+            endpoint,
+            clientFor(endpoint),
+            Buffer.buffer(body),
+            System.nanoTime() + endpoint.transport().call().toNanos(),
+            result);
+    call.attempt();
+    return result;
+  }
+
+  private Endpoint clientFor(HttpEndpointSpec spec) {
+    return clients.computeIfAbsent(spec, this::newClient);
+  }
+
+  private Endpoint newClient(HttpEndpointSpec spec) {
+    HttpTransportSpec transport = spec.transport();
+    WebClientOptions options =
+        new WebClientOptions()
+            .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, transport.connect().toMillis()))
+            .setKeepAlive(true)
+            .setKeepAliveTimeout((int) Math.max(1, transport.poolTtl().toSeconds()))
+            .setTcpNoDelay(true)
+            .setUserAgentEnabled(false);
+    TlsSupport.configure(options, transport);
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(transport.poolSize());
+    Map<String, String> headers = new LinkedHashMap<>();
+    spec.headers().forEach((name, source) -> headers.put(name, resolve(name, source)));
+    return new Endpoint(WebClient.create(vertx, options, pool), headers);
+  }
+
+  private static String resolve(String header, HeaderSource source) {
+    if (source instanceof HeaderSource.Literal literal) {
+      return literal.value();
+    }
+    if (source instanceof HeaderSource.FromEnv env) {
+      String value = System.getenv(env.variable());
+      if (value == null) {
+        throw new IllegalStateException(
+            "header " + header + " reads environment variable " + env.variable() + ", which is not set");
+      }
+      return value;
+    }
+    HeaderSource.FromFile file = (HeaderSource.FromFile) source;
+    try {
+      return Files.readString(Path.of(file.path()), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("header " + header + " reads file " + file.path() + ": " + e, e);
+    }
+  }
+
+  /** One logical call: its attempts and its budget. */
+  private final class Call {
+    private final Address target;
+    private final String url;
+    private final HttpEndpointSpec spec;
+    private final Endpoint endpoint;
+    private final Buffer body;
+    private final long deadlineNanos;
+    private final CompletableFuture<Reply> result;
+    private int attempts;
+
+    Call(Address target, String url, HttpEndpointSpec spec, Endpoint endpoint, Buffer body,
+        long deadlineNanos, CompletableFuture<Reply> result) {
+      this.target = target;
+      this.url = url;
+      this.spec = spec;
+      this.endpoint = endpoint;
+      this.body = body;
+      this.deadlineNanos = deadlineNanos;
+      this.result = result;
+    }
+
+    private boolean retryForever() {
+      return spec.onFailure() == HttpEndpointSpec.OnFailure.RETRY_FOREVER;
+    }
+
+    void attempt() {
+      attempts++;
+      long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
+      long timeoutMs = retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
+      long start = System.nanoTime();
+      var request =
+          endpoint.client().postAbs(url).putHeader("Content-Type", OCTET_STREAM).timeout(timeoutMs);
+      endpoint.headers().forEach(request::putHeader);
+      request
+          .sendBuffer(body)
+          .onComplete(
+              ar -> {
+                long nanos = System.nanoTime() - start;
+                if (ar.succeeded()) {
+                  onResponse(ar.result(), nanos);
+                } else {
+                  listener.attempt(target.type(), nanos, false);
+                  Throwable cause = ar.cause();
+                  Kind kind = isTimeout(cause) ? Kind.TIMEOUT : isConnect(cause) ? Kind.CONNECT : Kind.OTHER;
+                  retryOrFail(kind, String.valueOf(cause), cause);
+                }
+              });
+    }
+
+    private void onResponse(HttpResponse<Buffer> response, long nanos) {
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        String contentType = response.getHeader("Content-Type");
+        Buffer payload = response.body();
+        if (contentType != null && !contentType.startsWith(OCTET_STREAM) && payload != null && payload.length() > 0) {
+          listener.attempt(target.type(), nanos, false);
+          fail(Kind.WRONG_CONTENT_TYPE, false, "expected " + OCTET_STREAM + ", got " + contentType, null);
+          return;
+        }
+        if (payload != null && payload.length() > spec.transport().payloadMaxBytes()) {
+          listener.attempt(target.type(), nanos, false);
+          fail(Kind.PAYLOAD_TOO_LARGE, false, "response of " + payload.length()
+              + " bytes exceeds payload_max_bytes " + spec.transport().payloadMaxBytes(), null);
+          return;
+        }
+        FromFunction parsed;
+        try {
+          parsed =
+              payload == null || payload.length() == 0
+                  ? FromFunction.getDefaultInstance()
+                  : FromFunction.parseFrom(payload.getBytes());
+        } catch (InvalidProtocolBufferException e) {
+          listener.attempt(target.type(), nanos, false);
+          fail(Kind.MALFORMED_RESPONSE, false, "body is not a FromFunction message: " + e.getMessage(), e);
+          return;
+        }
+        listener.attempt(target.type(), nanos, true);
+        result.complete(new Reply(parsed, attempts));
+        return;
+      }
+      listener.attempt(target.type(), nanos, false);
+      String detail = "HTTP " + status + bodySnippet(response.body());
+      if (status / 100 == 5 || status == 408 || status == 429) {
+        retryOrFail(Kind.HTTP_5XX, detail, null);
+      } else {
+        fail(Kind.HTTP_4XX, false, detail, null);
+      }
+    }
+
+    private void retryOrFail(Kind kind, String detail, Throwable cause) {
+      long exp = backoff.initialBackoffMs() << Math.min(20, attempts - 1);
+      long capped = Math.min(backoff.maxBackoffMs(), exp);
+      long delayMs = Math.max(1, capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+      long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
+      if (!retryForever() && delayMs >= remainingMs) {
+        fail(kind, true, detail, cause);
+        return;
+      }
+      listener.retry(target.type(), kind);
+      if (attempts == 1 || attempts % 10 == 0) {
+        LOG.warn("Retrying call to {} at {} in {} ms (attempt {} failed: {} {})",
+            target, url, delayMs, attempts, kind, detail);
+      }
+      vertx.setTimer(delayMs, id -> attempt());
+    }
+
+    private void fail(Kind kind, boolean retryable, String detail, Throwable cause) {
+      result.completeExceptionally(
+          new FunctionCallException(kind, retryable, attempts, target, url, detail, cause));
+    }
+  }
+
+  private static boolean isTimeout(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof TimeoutException
+          || c.getClass().getSimpleName().contains("Timeout")
+          || (c.getMessage() != null && c.getMessage().contains("timeout"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isConnect(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException || c instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String bodySnippet(Buffer body) {
+    if (body == null || body.length() == 0) {
+      return "";
+    }
+    String s = body.getString(0, Math.min(body.length(), 200), "UTF-8").replaceAll("\\s+", " ");
+    return ": " + s;
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(e -> e.client().close());
+    clients.clear();
+    if (ownsVertx) {
+      vertx.close();
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.kstatefun.runtime.topology;
+
+import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.Origin;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The headers of dead-letter records. A dead-lettered ingress record keeps its original key and
+ * value; a dead-lettered function message is written as its {@code Envelope} (target, caller,
+ * argument, origin), so it can be re-injected into the loopback topic as it is.
+ */
+public final class DeadLetters {
+
+  /** Why: a {@code DeadLetterReason} name. */
+  public static final String REASON = "kstatefun.dlq.reason";
+  /** A human-readable explanation. */
+  public static final String DETAIL = "kstatefun.dlq.detail";
+  /** The exception class behind the failure, when there is one. */
+  public static final String ERROR_CLASS = "kstatefun.dlq.error.class";
+  /** {@code ingress} for raw ingress records, {@code envelope} for function messages. */
+  public static final String FORMAT = "kstatefun.dlq.format";
+  /** The address the message was for, as {@code namespace/type/id}. */
+  public static final String ADDRESS = "kstatefun.dlq.address";
+  public static final String SOURCE_TOPIC = "kstatefun.dlq.source.topic";
+  public static final String SOURCE_PARTITION = "kstatefun.dlq.source.partition";
+  public static final String SOURCE_OFFSET = "kstatefun.dlq.source.offset";
+  /** Timestamp (ms) of the source record. */
+  public static final String SOURCE_TIMESTAMP = "kstatefun.dlq.source.timestamp";
+  /** When the record was dead-lettered (ms). */
+  public static final String TIMESTAMP = "kstatefun.dlq.timestamp";
+  public static final String ATTEMPTS = "kstatefun.dlq.attempts";
+
+  public static final String FORMAT_INGRESS = "ingress";
+  public static final String FORMAT_ENVELOPE = "envelope";
+
+  private DeadLetters() {}
+
+  static Headers forIngress(
+      String reason, String detail, String errorClass, String topic, int partition, long offset,
+      long sourceTimestamp, long now) {
+    RecordHeaders h = new RecordHeaders();
+    add(h, REASON, reason);
+    add(h, DETAIL, detail);
+    if (errorClass != null) {
+      add(h, ERROR_CLASS, errorClass);
+    }
+    add(h, FORMAT, FORMAT_INGRESS);
+    add(h, SOURCE_TOPIC, topic);
+    add(h, SOURCE_PARTITION, Integer.toString(partition));
+    add(h, SOURCE_OFFSET, Long.toString(offset));
+    add(h, SOURCE_TIMESTAMP, Long.toString(sourceTimestamp));
+    add(h, TIMESTAMP, Long.toString(now));
+    return h;
+  }
+
+  static Headers forEnvelope(
+      String reason, String detail, Address address, Envelope envelope, int attempts, long now) {
+    RecordHeaders h = new RecordHeaders();
+    add(h, REASON, reason);
+    add(h, DETAIL, detail);
+    add(h, FORMAT, FORMAT_ENVELOPE);
+    add(h, ADDRESS, address.toString());
+    if (envelope.hasOrigin()) {
+      Origin o = envelope.getOrigin();
+      add(h, SOURCE_TOPIC, o.getTopic());
+      add(h, SOURCE_PARTITION, Integer.toString(o.getPartition()));
+      add(h, SOURCE_OFFSET, Long.toString(o.getOffset()));
+      add(h, SOURCE_TIMESTAMP, Long.toString(o.getTimestampMs()));
+    }
+    add(h, ATTEMPTS, Integer.toString(attempts));
+    add(h, TIMESTAMP, Long.toString(now));
+    return h;
+  }
+
+  private static void add(RecordHeaders h, String key, String value) {
+    h.add(key, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+  }
+}

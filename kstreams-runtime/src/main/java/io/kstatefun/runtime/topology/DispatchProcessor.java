@@ -1,0 +1,322 @@
+package io.kstatefun.runtime.topology;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.routing.Address;
+import io.kstatefun.routing.Routed;
+import io.kstatefun.routing.RoutingException;
+import io.kstatefun.routing.module.KafkaIngressSpec;
+import io.kstatefun.runtime.dispatch.Action;
+import io.kstatefun.runtime.dispatch.CallOutcome;
+import io.kstatefun.runtime.dispatch.DeadLetterReason;
+import io.kstatefun.runtime.dispatch.Dispatcher;
+import io.kstatefun.runtime.http.FunctionCallException;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.Origin;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka Streams shell around one task's {@link Dispatcher}: it turns records (ingress,
+ * loopback, doorbell), call completions and wall-clock time into dispatcher events, and carries
+ * out the dispatcher's {@link Action}s: HTTP calls, loopback/egress/dead-letter records.
+ *
+ * <p>Threading: the stream thread owns this processor, its dispatcher and its stores. HTTP
+ * callbacks (Vert.x threads) and the timer alarm only add to {@link #completions} and ring the
+ * doorbell; the stream thread applies completions in {@link #drain}. A processor that was closed
+ * (task migrated, revived or shut down) drops late completions: its successor re-sends the
+ * in-flight batches it finds in the durable mailbox.
+ */
+final class DispatchProcessor implements Processor<byte[], byte[], byte[], Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DispatchProcessor.class);
+
+  private final RuntimeServices services;
+  private final ConcurrentLinkedQueue<CallOutcome> completions = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean rung = new AtomicBoolean();
+  private volatile boolean closed;
+
+  private ProcessorContext<byte[], Object> context;
+  private Dispatcher dispatcher;
+  private int partition;
+  private volatile long alarmAt = Long.MAX_VALUE;
+  private ScheduledFuture<?> alarm;
+
+  DispatchProcessor(RuntimeServices services) {
+    this.services = services;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Object> context) {
+    this.context = context;
+    this.closed = false;
+    this.partition = context.taskId().partition();
+    KeyValueStore<Bytes, byte[]> mailbox = context.getStateStore(TopologyFactory.MAILBOX_STORE);
+    KeyValueStore<Bytes, byte[]> state = context.getStateStore(TopologyFactory.STATE_STORE);
+    KeyValueStore<Bytes, byte[]> timers = context.getStateStore(TopologyFactory.TIMER_STORE);
+    this.dispatcher =
+        new Dispatcher(
+            partition,
+            services.numPartitions(),
+            new KafkaDispatchStores(mailbox, state, timers),
+            services.directory(),
+            services.specs(),
+            services.clock(),
+            services.limits(),
+            services.listener());
+    context.schedule(
+        Duration.ofMillis(services.config().getLong(
+            io.kstatefun.runtime.config.KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG)),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          drain();
+          fireTimers();
+          armAlarm();
+        });
+    perform(dispatcher.onRecover());
+    fireTimers();
+    armAlarm();
+    services.tasks().register(partition, dispatcher);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    drain();
+    RecordMetadata meta = context.recordMetadata().orElseThrow();
+    String topic = meta.topic();
+    if (topic.equals(services.doorbellTopic())) {
+      // Nothing to do but what drain() did; the record only woke us up.
+    } else if (topic.equals(services.loopbackTopic())) {
+      onLoopback(record, meta);
+    } else {
+      onIngress(record, meta);
+    }
+    fireTimers();
+    armAlarm();
+  }
+
+  private void onLoopback(Record<byte[], byte[]> record, RecordMetadata meta) {
+    Envelope envelope;
+    try {
+      envelope = Envelope.parseFrom(record.value() == null ? new byte[0] : record.value());
+      if (!envelope.hasTarget()) {
+        throw new InvalidProtocolBufferException("loopback record has no target address");
+      }
+    } catch (InvalidProtocolBufferException e) {
+      deadLetterRaw(record, meta, DeadLetterReason.MALFORMED_LOOPBACK_RECORD.name(), e.getMessage(), e);
+      return;
+    }
+    perform(dispatcher.onMessage(envelope));
+  }
+
+  private void onIngress(Record<byte[], byte[]> record, RecordMetadata meta) {
+    List<Routed> routed;
+    try {
+      routed = services.ingressRouter().route(meta.topic(), record.key(), record.value());
+    } catch (RoutingException e) {
+      onRoutingFailure(record, meta, e);
+      return;
+    }
+    Origin origin =
+        Origin.newBuilder()
+            .setTopic(meta.topic())
+            .setPartition(meta.partition())
+            .setOffset(meta.offset())
+            .setTimestampMs(record.timestamp())
+            .build();
+    for (Routed r : routed) {
+      Envelope envelope =
+          Envelope.newBuilder()
+              .setTarget(r.target().toProto())
+              .setArgument(r.argument())
+              .setOrigin(origin)
+              .build();
+      // Ingress topics need not be partitioned like the loopback topic: the dispatcher forwards a
+      // message for an address this partition does not own through the loopback topic.
+      perform(dispatcher.onMessage(envelope));
+    }
+  }
+
+  private void onRoutingFailure(Record<byte[], byte[]> record, RecordMetadata meta, RoutingException e) {
+    KafkaIngressSpec.OnError policy = services.onErrorFor(meta.topic());
+    services.listener().ingressRejected(meta.topic(), e.reason().name(), policy);
+    switch (policy) {
+      case SKIP -> LOG.warn(
+          "Skipping ingress record {}-{}@{}: {} ({})",
+          meta.topic(), meta.partition(), meta.offset(), e.reason(), e.getMessage());
+      case FAIL -> throw new StreamsException(
+          "Ingress record " + meta.topic() + "-" + meta.partition() + "@" + meta.offset()
+              + " cannot be routed and the ingress's onError is 'fail': " + e.getMessage(), e);
+      default -> deadLetterRaw(record, meta, e.reason().name(), e.getMessage(), e);
+    }
+  }
+
+  private void deadLetterRaw(
+      Record<byte[], byte[]> record, RecordMetadata meta, String reason, String detail, Throwable error) {
+    String dlq = services.deadLetterTopicFor(meta.topic());
+    LOG.warn(
+        "Dead-lettering record {}-{}@{} to {}: {} ({})",
+        meta.topic(), meta.partition(), meta.offset(), dlq, reason, detail);
+    long now = services.clock().getAsLong();
+    context.forward(
+        new Record<byte[], Object>(
+            record.key(),
+            new TopicRecord(dlq, record.value()),
+            now,
+            DeadLetters.forIngress(
+                reason, detail, error == null ? null : error.getClass().getName(),
+                meta.topic(), meta.partition(), meta.offset(), record.timestamp(), now)),
+        TopologyFactory.DEAD_LETTER_SINK);
+    services.listener().deadLetteredRecord(meta.topic(), reason);
+    requestCommit();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void perform(List<Action> actions) {
+    for (Action action : actions) {
+      if (action instanceof Action.Invoke invoke) {
+        invoke(invoke);
+      } else if (action instanceof Action.SendToPartition send) {
+        context.forward(
+            new Record<byte[], Object>(
+                send.envelope().getTarget().getId().getBytes(StandardCharsets.UTF_8),
+                send.envelope().toByteArray(),
+                services.clock().getAsLong()),
+            TopologyFactory.LOOPBACK_SINK);
+        requestCommit();
+      } else if (action instanceof Action.EmitEgress egress) {
+        context.forward(
+            new Record<byte[], Object>(
+                egress.key(), new TopicRecord(egress.topic(), egress.value()), services.clock().getAsLong()),
+            TopologyFactory.EGRESS_SINK);
+        requestCommit();
+      } else if (action instanceof Action.DeadLetter dead) {
+        deadLetter(dead);
+      }
+    }
+  }
+
+  private void invoke(Action.Invoke invoke) {
+    Address target = invoke.target();
+    long requestId = invoke.requestId();
+    services.client().call(target, invoke.request())
+        .whenComplete(
+            (reply, error) -> {
+              if (closed) {
+                return;
+              }
+              if (error == null) {
+                completions.add(CallOutcome.success(target, requestId, reply.response(), reply.attempts()));
+              } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                int attempts = cause instanceof FunctionCallException f ? f.attempts() : 1;
+                completions.add(CallOutcome.failure(target, requestId, cause, attempts));
+              }
+              ring();
+            });
+  }
+
+  private void deadLetter(Action.DeadLetter dead) {
+    String dlq = services.deadLetterTopic();
+    LOG.warn(
+        "Dead-lettering {} message(s) for {} to {}: {} - {}{}",
+        dead.envelopes().size(),
+        dead.address(),
+        dlq,
+        dead.reason(),
+        dead.detail(),
+        dead.envelopes().isEmpty() || !dead.envelopes().get(0).hasOrigin()
+            ? ""
+            : " (first from " + origin(dead.envelopes().get(0).getOrigin()) + ")");
+    long now = services.clock().getAsLong();
+    for (Envelope envelope : dead.envelopes()) {
+      context.forward(
+          new Record<byte[], Object>(
+              envelope.getTarget().getId().getBytes(StandardCharsets.UTF_8),
+              new TopicRecord(dlq, envelope.toByteArray()),
+              now,
+              DeadLetters.forEnvelope(
+                  dead.reason().name(), dead.detail(), dead.address(), envelope, dead.attempts(), now)),
+          TopologyFactory.DEAD_LETTER_SINK);
+    }
+    requestCommit();
+  }
+
+  private static String origin(Origin o) {
+    return o.getTopic() + "-" + o.getPartition() + "@" + o.getOffset();
+  }
+
+  private void requestCommit() {
+    if (services.commitOnOutput()) {
+      context.commit();
+    }
+  }
+
+  /** Applies finished calls. Stream thread only. */
+  private void drain() {
+    rung.set(false);
+    CallOutcome outcome;
+    while ((outcome = completions.poll()) != null) {
+      perform(dispatcher.onResponse(outcome));
+    }
+  }
+
+  private void fireTimers() {
+    if (dispatcher.nextTimerDue() <= services.clock().getAsLong()) {
+      perform(dispatcher.onTimers());
+    }
+  }
+
+  /** Makes sure the doorbell rings when the earliest timer is due. */
+  private void armAlarm() {
+    long due = dispatcher.nextTimerDue();
+    if (due == Long.MAX_VALUE || due >= alarmAt) {
+      return;
+    }
+    if (alarm != null) {
+      alarm.cancel(false);
+    }
+    alarmAt = due;
+    long delay = Math.max(0, due - services.clock().getAsLong());
+    alarm =
+        services.alarms().schedule(
+            () -> {
+              alarmAt = Long.MAX_VALUE; // the stream thread re-arms on its next pass
+              ring();
+            },
+            delay,
+            TimeUnit.MILLISECONDS);
+  }
+
+  private void ring() {
+    if (!closed && rung.compareAndSet(false, true)) {
+      services.ring(partition);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (alarm != null) {
+      alarm.cancel(false);
+    }
+    services.tasks().unregister(partition, dispatcher);
+    completions.clear();
+  }
+}

@@ -1,0 +1,210 @@
+package io.kstatefun.runtime.topology;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.dispatch.DispatchStores;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.MailboxHeader;
+import io.kstatefun.runtime.internals.proto.PendingTimer;
+import io.kstatefun.runtime.internals.proto.StoredState;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * {@link DispatchStores} on the task's changelogged RocksDB stores (see {@link StoreKeys} for the
+ * layout). Writes join the task's current Kafka transaction through the changelog.
+ *
+ * <p>Threading: owned by the task's stream thread.
+ */
+final class KafkaDispatchStores implements DispatchStores {
+
+  private static final ByteArraySerializer PREFIX = new ByteArraySerializer();
+
+  private final KeyValueStore<Bytes, byte[]> mailbox;
+  private final KeyValueStore<Bytes, byte[]> state;
+  private final KeyValueStore<Bytes, byte[]> timers;
+  private long timerCount = -1;
+  private long timerSeq = -1;
+  private long earliestDue = -1; // -1 = unknown
+
+  KafkaDispatchStores(
+      KeyValueStore<Bytes, byte[]> mailbox,
+      KeyValueStore<Bytes, byte[]> state,
+      KeyValueStore<Bytes, byte[]> timers) {
+    this.mailbox = mailbox;
+    this.state = state;
+    this.timers = timers;
+  }
+
+  @Override
+  public MailboxHeader header(Address address) {
+    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.header(address)));
+    return v == null ? null : parse(MailboxHeader.parser(), v);
+  }
+
+  @Override
+  public void putHeader(Address address, MailboxHeader header) {
+    mailbox.put(Bytes.wrap(StoreKeys.header(address)), header.toByteArray());
+  }
+
+  @Override
+  public void deleteHeader(Address address) {
+    mailbox.delete(Bytes.wrap(StoreKeys.header(address)));
+  }
+
+  @Override
+  public void forEachMailbox(Consumer<Address> action) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        mailbox.prefixScan(new byte[] {StoreKeys.HEADER}, PREFIX)) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> kv = it.next();
+        action.accept(StoreKeys.decodeAddress(kv.key.get(), 1));
+      }
+    }
+  }
+
+  @Override
+  public Envelope entry(Address address, long seq) {
+    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.entry(address, seq)));
+    return v == null ? null : parse(Envelope.parser(), v);
+  }
+
+  @Override
+  public void putEntry(Address address, long seq, Envelope envelope) {
+    mailbox.put(Bytes.wrap(StoreKeys.entry(address, seq)), envelope.toByteArray());
+  }
+
+  @Override
+  public void deleteEntry(Address address, long seq) {
+    mailbox.delete(Bytes.wrap(StoreKeys.entry(address, seq)));
+  }
+
+  @Override
+  public StoredState state(Address address) {
+    byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
+    return v == null ? null : parse(StoredState.parser(), v);
+  }
+
+  @Override
+  public void putState(Address address, StoredState value) {
+    state.put(Bytes.wrap(StoreKeys.address(address)), value.toByteArray());
+  }
+
+  @Override
+  public void deleteState(Address address) {
+    state.delete(Bytes.wrap(StoreKeys.address(address)));
+  }
+
+  @Override
+  public void putTimer(PendingTimer timer) {
+    timers.put(Bytes.wrap(StoreKeys.timer(timer.getDueMs(), timer.getSeq())), timer.toByteArray());
+    setTimerCount(timerCount() + 1);
+    if (earliestDue != -1 && timer.getDueMs() < earliestDue) {
+      earliestDue = timer.getDueMs();
+    }
+  }
+
+  @Override
+  public void deleteTimer(PendingTimer timer) {
+    Bytes key = Bytes.wrap(StoreKeys.timer(timer.getDueMs(), timer.getSeq()));
+    if (timers.delete(key) != null) {
+      setTimerCount(timerCount() - 1);
+      if (timer.getDueMs() <= earliestDue) {
+        earliestDue = -1;
+      }
+    }
+  }
+
+  @Override
+  public List<PendingTimer> dueTimers(long nowMs, int max) {
+    if (earliestTimerDue() > nowMs) {
+      return List.of();
+    }
+    List<PendingTimer> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        timers.prefixScan(new byte[] {StoreKeys.TIMER}, PREFIX)) {
+      while (it.hasNext() && due.size() < max) {
+        KeyValue<Bytes, byte[]> kv = it.next();
+        long dueMs = ByteBuffer.wrap(kv.key.get(), 1, 8).getLong();
+        if (dueMs > nowMs) {
+          break;
+        }
+        due.add(parse(PendingTimer.parser(), kv.value));
+      }
+    }
+    return due;
+  }
+
+  @Override
+  public PendingTimer timerByToken(Address sender, String token) {
+    byte[] v = timers.get(Bytes.wrap(StoreKeys.token(sender, token)));
+    return v == null ? null : parse(PendingTimer.parser(), v);
+  }
+
+  @Override
+  public void putTimerToken(Address sender, String token, PendingTimer timer) {
+    timers.put(Bytes.wrap(StoreKeys.token(sender, token)), timer.toByteArray());
+  }
+
+  @Override
+  public void deleteTimerToken(Address sender, String token) {
+    timers.delete(Bytes.wrap(StoreKeys.token(sender, token)));
+  }
+
+  @Override
+  public long timerCount() {
+    if (timerCount < 0) {
+      timerCount = readLong(StoreKeys.TIMER_COUNT);
+    }
+    return timerCount;
+  }
+
+  @Override
+  public long nextTimerSeq() {
+    if (timerSeq < 0) {
+      timerSeq = readLong(StoreKeys.TIMER_SEQ);
+    }
+    timerSeq++;
+    timers.put(Bytes.wrap(StoreKeys.TIMER_SEQ), ByteBuffer.allocate(8).putLong(timerSeq).array());
+    return timerSeq;
+  }
+
+  @Override
+  public long earliestTimerDue() {
+    if (earliestDue == -1) {
+      earliestDue = Long.MAX_VALUE;
+      try (KeyValueIterator<Bytes, byte[]> it =
+          timers.prefixScan(new byte[] {StoreKeys.TIMER}, PREFIX)) {
+        if (it.hasNext()) {
+          earliestDue = ByteBuffer.wrap(it.next().key.get(), 1, 8).getLong();
+        }
+      }
+    }
+    return earliestDue;
+  }
+
+  private void setTimerCount(long count) {
+    timerCount = Math.max(0, count);
+    timers.put(Bytes.wrap(StoreKeys.TIMER_COUNT), ByteBuffer.allocate(8).putLong(timerCount).array());
+  }
+
+  private long readLong(byte[] key) {
+    byte[] v = timers.get(Bytes.wrap(key));
+    return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+  }
+
+  private static <T> T parse(com.google.protobuf.Parser<T> parser, byte[] bytes) {
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt record in a kstatefun state store", e);
+    }
+  }
+}

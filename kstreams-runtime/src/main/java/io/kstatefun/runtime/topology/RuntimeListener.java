@@ -1,0 +1,21 @@
+package io.kstatefun.runtime.topology;
+
+import io.kstatefun.routing.module.KafkaIngressSpec;
+import io.kstatefun.runtime.dispatch.Dispatcher;
+import io.kstatefun.runtime.http.HttpFunctionClient;
+
+/**
+ * Everything the runtime reports for metrics: dispatcher events, HTTP attempts and ingress
+ * rejections. All methods default to no-ops.
+ */
+public interface RuntimeListener extends Dispatcher.Listener, HttpFunctionClient.Listener {
+
+  /** An ingress record could not be routed; {@code policy} says what was done with it. */
+  default void ingressRejected(String topic, String reason, KafkaIngressSpec.OnError policy) {}
+
+  /** A raw record (ingress or loopback) was written to a dead-letter topic. */
+  default void deadLetteredRecord(String sourceTopic, String reason) {}
+
+  /** A listener that ignores everything. */
+  RuntimeListener NONE = new RuntimeListener() {};
+}

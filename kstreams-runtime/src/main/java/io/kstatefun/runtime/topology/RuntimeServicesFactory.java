@@ -1,0 +1,121 @@
+package io.kstatefun.runtime.topology;
+
+import io.kstatefun.routing.module.IngressTopic;
+import io.kstatefun.routing.module.KafkaIngressSpec;
+import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.config.KStatefunConfig;
+import io.kstatefun.runtime.http.FunctionClient;
+import io.kstatefun.runtime.http.HttpFunctionClient;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * Wires one runtime instance: prepares topics, creates the HTTP client, doorbell and timer alarms,
+ * and builds the topology. {@link Runtime#close()} releases what it created.
+ */
+public final class RuntimeServicesFactory {
+
+  private RuntimeServicesFactory() {}
+
+  /** The wired parts of a runtime instance. */
+  public record Runtime(
+      KStatefunConfig config,
+      RuntimeServices services,
+      Topology topology,
+      int numPartitions,
+      List<String> ingressTopics,
+      AutoCloseable resources)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        resources.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing runtime resources failed", e);
+      }
+    }
+  }
+
+  public static Runtime create(
+      KStatefunConfig config, ModuleSpec module, Properties streamsProps, RuntimeListener listener) {
+    Map<String, Object> clientProps = clientProperties(streamsProps);
+    int partitions;
+    try (Admin admin = Admin.create(filter(clientProps, AdminClientConfig.configNames()))) {
+      partitions = TopicSetup.prepare(admin, config, module);
+    }
+    Vertx vertx = Vertx.vertx();
+    FunctionClient client =
+        new HttpFunctionClient(
+            vertx,
+            module.endpointRouter()::endpointFor,
+            new HttpFunctionClient.Backoff(
+                config.getLong(KStatefunConfig.RETRY_INITIAL_BACKOFF_MS_CONFIG),
+                config.getLong(KStatefunConfig.RETRY_MAX_BACKOFF_MS_CONFIG)),
+            listener);
+    Doorbell doorbell =
+        config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)
+            ? new Doorbell(config.doorbellTopic(), filter(clientProps, ProducerConfig.configNames()))
+            : null;
+    ScheduledThreadPoolExecutor alarms =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "kstatefun-timer-alarm");
+              t.setDaemon(true);
+              return t;
+            });
+    alarms.setRemoveOnCancelPolicy(true);
+    RuntimeServices services =
+        new RuntimeServices(
+            config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener);
+    Topology topology = TopologyFactory.build(services);
+    List<String> ingressTopics = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
+    for (KafkaIngressSpec ingress : module.ingresses()) {
+      for (IngressTopic topic : ingress.topics()) {
+        if (seen.add(topic.topic())) {
+          ingressTopics.add(topic.topic());
+        }
+      }
+    }
+    AutoCloseable resources =
+        () -> {
+          alarms.shutdownNow();
+          if (doorbell != null) {
+            doorbell.close();
+          }
+          client.close();
+          vertx.close();
+        };
+    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), resources);
+  }
+
+  /** The client settings (bootstrap, security...) of the Streams properties, without prefixes. */
+  private static Map<String, Object> clientProperties(Properties streamsProps) {
+    Map<String, Object> out = new HashMap<>();
+    streamsProps.forEach((k, v) -> out.put(k.toString(), v));
+    return out;
+  }
+
+  private static Map<String, Object> filter(Map<String, Object> props, Set<String> names) {
+    Map<String, Object> out = new HashMap<>();
+    props.forEach(
+        (k, v) -> {
+          if (names.contains(k)) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+}

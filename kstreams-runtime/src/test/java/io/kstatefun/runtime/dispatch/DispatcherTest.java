@@ -1,0 +1,548 @@
+package io.kstatefun.runtime.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.kstatefun.protocol.FromFunction;
+import io.kstatefun.protocol.FromFunction.DelayedInvocation;
+import io.kstatefun.protocol.FromFunction.EgressMessage;
+import io.kstatefun.protocol.FromFunction.ExpirationSpec;
+import io.kstatefun.protocol.FromFunction.IncompleteInvocationContext;
+import io.kstatefun.protocol.FromFunction.InvocationResponse;
+import io.kstatefun.protocol.FromFunction.PersistedValueMutation;
+import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
+import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
+import io.kstatefun.protocol.ToFunction;
+import io.kstatefun.protocol.TypedValue;
+import io.kstatefun.protocol.egress.KafkaProducerRecord;
+import io.kstatefun.routing.Address;
+import io.kstatefun.routing.AddressPartitioner;
+import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class DispatcherTest {
+
+  private static final int PARTITIONS = 4;
+  private static final FunctionType COUNTER = new FunctionType("example", "counter");
+  private static final FunctionType PRINTER = new FunctionType("example", "printer");
+  private static final String INT = "io.statefun.types/int";
+
+  private final InMemoryDispatchStores stores = new InMemoryDispatchStores();
+  private final StateSpecRegistry specs = new StateSpecRegistry();
+  private final AtomicLong now = new AtomicLong(1_000_000);
+  private final String localId = "alice";
+  private final int partition = AddressPartitioner.partition(localId, PARTITIONS);
+  private Dispatcher dispatcher = newDispatcher();
+
+  private Dispatcher newDispatcher() {
+    return new Dispatcher(
+        partition,
+        PARTITIONS,
+        stores,
+        new Dispatcher.Directory() {
+          @Override
+          public boolean hasFunction(FunctionType type) {
+            return type.namespace().equals("example");
+          }
+
+          @Override
+          public boolean hasEgress(String egressId) {
+            return egressId.equals("example/out");
+          }
+        },
+        specs,
+        now::get,
+        new Dispatcher.Limits(3, 3, 100, 1000),
+        new Dispatcher.Listener() {});
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private static Address addr(FunctionType type, String id) {
+    return new Address(type, id);
+  }
+
+  private static Envelope message(Address target, String payload) {
+    return Envelope.newBuilder()
+        .setTarget(target.toProto())
+        .setArgument(
+            TypedValue.newBuilder()
+                .setTypename("example/payload")
+                .setHasValue(true)
+                .setValue(ByteString.copyFromUtf8(payload)))
+        .build();
+  }
+
+  private static List<String> payloads(ToFunction request) {
+    List<String> out = new ArrayList<>();
+    for (ToFunction.Invocation i : request.getInvocation().getInvocationsList()) {
+      out.add(i.getArgument().getValue().toStringUtf8());
+    }
+    return out;
+  }
+
+  private static <T extends Action> List<T> only(List<Action> actions, Class<T> type) {
+    List<T> out = new ArrayList<>();
+    for (Action a : actions) {
+      if (type.isInstance(a)) {
+        out.add(type.cast(a));
+      }
+    }
+    return out;
+  }
+
+  private static Action.Invoke invoke(List<Action> actions) {
+    List<Action.Invoke> invokes = only(actions, Action.Invoke.class);
+    assertThat(invokes).hasSize(1);
+    return invokes.get(0);
+  }
+
+  private static FromFunction result(InvocationResponse.Builder response) {
+    return FromFunction.newBuilder().setInvocationResult(response).build();
+  }
+
+  private static TypedValue intValue(int v) {
+    return TypedValue.newBuilder()
+        .setTypename(INT)
+        .setHasValue(true)
+        .setValue(ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(v).array()))
+        .build();
+  }
+
+  private static PersistedValueMutation modify(String name, TypedValue value) {
+    return PersistedValueMutation.newBuilder()
+        .setMutationType(MutationType.MODIFY)
+        .setStateName(name)
+        .setStateValue(value)
+        .build();
+  }
+
+  private static PersistedValueSpec spec(String name, String typename) {
+    return PersistedValueSpec.newBuilder().setStateName(name).setTypeTypename(typename).build();
+  }
+
+  private String idOnOtherPartition() {
+    for (int i = 0; ; i++) {
+      String id = "id-" + i;
+      if (AddressPartitioner.partition(id, PARTITIONS) != partition) {
+        return id;
+      }
+    }
+  }
+
+  private String otherIdOnSamePartition() {
+    for (int i = 0; ; i++) {
+      String id = "id-" + i;
+      if (AddressPartitioner.partition(id, PARTITIONS) == partition && !id.equals(localId)) {
+        return id;
+      }
+    }
+  }
+
+  private List<Action> ok(Action.Invoke call, InvocationResponse.Builder response) {
+    return dispatcher.onResponse(CallOutcome.success(call.target(), call.requestId(), result(response), 1));
+  }
+
+  // --- batching --------------------------------------------------------------------------------
+
+  @Test
+  void shouldSendFirstMessageAtOnceAndQueueOthersWhileInFlight() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m1")));
+    assertThat(payloads(first.request())).containsExactly("m1");
+
+    assertThat(dispatcher.onMessage(message(alice, "m2"))).isEmpty();
+    assertThat(dispatcher.onMessage(message(alice, "m3"))).isEmpty();
+
+    Action.Invoke second = invoke(ok(first, InvocationResponse.newBuilder()));
+    assertThat(payloads(second.request())).containsExactly("m2", "m3");
+    assertThat(ok(second, InvocationResponse.newBuilder())).isEmpty();
+    assertThat(stores.headers).isEmpty();
+    assertThat(stores.entries).isEmpty();
+  }
+
+  @Test
+  void shouldCapBatchesAtTheMaximumBatchSizeAndKeepFifoOrder() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m0")));
+    for (int i = 1; i <= 5; i++) {
+      dispatcher.onMessage(message(alice, "m" + i));
+    }
+    Action.Invoke second = invoke(ok(first, InvocationResponse.newBuilder()));
+    assertThat(payloads(second.request())).containsExactly("m1", "m2", "m3");
+    Action.Invoke third = invoke(ok(second, InvocationResponse.newBuilder()));
+    assertThat(payloads(third.request())).containsExactly("m4", "m5");
+  }
+
+  @Test
+  void shouldIgnoreAnswersToRequestsNoLongerInFlight() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m1")));
+    dispatcher.onMessage(message(alice, "m2"));
+    Action.Invoke second = invoke(ok(first, InvocationResponse.newBuilder()));
+    // A duplicate of the first answer must not complete the second batch.
+    assertThat(ok(first, InvocationResponse.newBuilder().addStateMutations(modify("x", intValue(1))))).isEmpty();
+    assertThat(stores.entry(alice, second.request().getInvocation().getInvocationsCount() == 1 ? 1 : 1)).isNotNull();
+  }
+
+  // --- state negotiation -----------------------------------------------------------------------
+
+  @Test
+  void shouldRetryBatchWithStatesWhenFunctionAsksForMissingState() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m1")));
+    assertThat(first.request().getInvocation().getStateList()).isEmpty();
+
+    FromFunction incomplete =
+        FromFunction.newBuilder()
+            .setIncompleteInvocationContext(
+                IncompleteInvocationContext.newBuilder().addMissingValues(spec("count", INT)))
+            .build();
+    Action.Invoke retry =
+        invoke(dispatcher.onResponse(CallOutcome.success(alice, first.requestId(), incomplete, 1)));
+    assertThat(payloads(retry.request())).containsExactly("m1");
+    assertThat(retry.request().getInvocation().getStateList())
+        .singleElement()
+        .satisfies(s -> {
+          assertThat(s.getStateName()).isEqualTo("count");
+          assertThat(s.hasStateValue()).isFalse();
+        });
+
+    assertThat(ok(retry, InvocationResponse.newBuilder().addStateMutations(modify("count", intValue(7))))).isEmpty();
+    Action.Invoke next = invoke(dispatcher.onMessage(message(alice, "m2")));
+    assertThat(next.request().getInvocation().getState(0).getStateValue()).isEqualTo(intValue(7));
+  }
+
+  @Test
+  void shouldDeadLetterBatchWhenFunctionKeepsAskingForTheSameState() {
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("count", INT)));
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m1")));
+    FromFunction incomplete =
+        FromFunction.newBuilder()
+            .setIncompleteInvocationContext(
+                IncompleteInvocationContext.newBuilder().addMissingValues(spec("count", INT)))
+            .build();
+    List<Action> actions = dispatcher.onResponse(CallOutcome.success(alice, first.requestId(), incomplete, 1));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_NEGOTIATION_FAILED));
+    assertThat(stores.headers).isEmpty();
+  }
+
+  // --- applying responses -----------------------------------------------------------------------
+
+  @Test
+  void shouldApplyModifyAndDeleteMutations() {
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("a", INT), spec("b", INT)));
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("a", intValue(1))).addStateMutations(modify("b", intValue(2))));
+    assertThat(stores.state(alice).getValuesList()).hasSize(2);
+
+    Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
+    ok(c2, InvocationResponse.newBuilder()
+        .addStateMutations(PersistedValueMutation.newBuilder().setMutationType(MutationType.DELETE).setStateName("a")));
+    assertThat(stores.state(alice).getValuesList()).singleElement().satisfies(v -> assertThat(v.getName()).isEqualTo("b"));
+
+    Action.Invoke c3 = invoke(dispatcher.onMessage(message(alice, "m3")));
+    assertThat(c3.request().getInvocation().getStateList())
+        .extracting(ToFunction.PersistedValue::hasStateValue)
+        .containsExactly(false, true);
+  }
+
+  @Test
+  void shouldApplyNothingWhenAResponseChangesAnUndeclaredState() {
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("count", INT)));
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addStateMutations(modify("count", intValue(1)))
+            .addStateMutations(modify("ghost", intValue(1)))
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(addr(PRINTER, localId).toProto())));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(d -> {
+          assertThat(d.reason()).isEqualTo(DeadLetterReason.UNDECLARED_STATE_MUTATION);
+          assertThat(d.envelopes()).hasSize(1);
+        });
+    assertThat(only(actions, Action.Invoke.class)).isEmpty();
+    assertThat(stores.state(alice)).isNull();
+  }
+
+  @Test
+  void shouldRejectAStateWrittenWithAnotherType() {
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("count", INT)));
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    TypedValue wrong = intValue(1).toBuilder().setTypename("io.statefun.types/long").build();
+    List<Action> actions = ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("count", wrong)));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+        .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_TYPE_MISMATCH));
+  }
+
+  @Test
+  void shouldDeliverMessagesToSamePartitionLocallyAndOthersThroughLoopback() {
+    Address alice = addr(COUNTER, localId);
+    Address local = addr(PRINTER, otherIdOnSamePartition());
+    Address remote = addr(PRINTER, idOnOtherPartition());
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(local.toProto()).setArgument(intValue(1)))
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2))));
+
+    Action.Invoke localCall = invoke(actions);
+    assertThat(localCall.target()).isEqualTo(local);
+    assertThat(localCall.request().getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
+
+    assertThat(only(actions, Action.SendToPartition.class))
+        .singleElement()
+        .satisfies(s -> {
+          assertThat(s.partition()).isEqualTo(AddressPartitioner.partition(remote.id(), PARTITIONS));
+          assertThat(s.envelope().getTarget()).isEqualTo(remote.toProto());
+          assertThat(s.envelope().getCaller()).isEqualTo(alice.toProto());
+        });
+  }
+
+  @Test
+  void shouldRerouteIngressMessagesForAddressesOfAnotherPartition() {
+    Address remote = addr(COUNTER, idOnOtherPartition());
+    List<Action> actions = dispatcher.onMessage(message(remote, "m1"));
+    assertThat(actions).singleElement().isInstanceOf(Action.SendToPartition.class);
+    assertThat(stores.headers).isEmpty();
+  }
+
+  @Test
+  void shouldDeliverAMessageToSelfAfterTheQueuedOnes() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    dispatcher.onMessage(message(alice, "m2"));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(alice.toProto())
+                .setArgument(message(alice, "self").getArgument())));
+    assertThat(payloads(invoke(actions).request())).containsExactly("m2", "self");
+  }
+
+  @Test
+  void shouldEmitKafkaEgressRecords() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    KafkaProducerRecord record =
+        KafkaProducerRecord.newBuilder().setTopic("out-topic").setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
+                .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
+                    .setHasValue(true).setValue(record.toByteString()))));
+    assertThat(only(actions, Action.EmitEgress.class)).singleElement().satisfies(e -> {
+      assertThat(e.topic()).isEqualTo("out-topic");
+      assertThat(new String(e.key())).isEqualTo("k");
+      assertThat(new String(e.value())).isEqualTo("v");
+    });
+  }
+
+  @Test
+  void shouldDeadLetterTheBatchWhenItSendsToAnUndeclaredEgress() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("nope")));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+        .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_EGRESS));
+    assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
+  }
+
+  @Test
+  void shouldDeadLetterMessagesForUnknownFunctionTypes() {
+    Address ghost = addr(new FunctionType("nowhere", "ghost"), localId);
+    assertThat(dispatcher.onMessage(message(ghost, "m1")))
+        .singleElement()
+        .satisfies(a -> assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE));
+  }
+
+  @Test
+  void shouldDeadLetterAFailedBatchAndContinueWithTheNextOne() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    dispatcher.onMessage(message(alice, "m2"));
+    List<Action> actions =
+        dispatcher.onResponse(CallOutcome.failure(alice, c1.requestId(), new RuntimeException("HTTP 500"), 4));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.FUNCTION_CALL_FAILED);
+      assertThat(d.attempts()).isEqualTo(4);
+      assertThat(d.detail()).contains("HTTP 500");
+      assertThat(d.envelopes()).extracting(e -> e.getArgument().getValue().toStringUtf8()).containsExactly("m1");
+    });
+    assertThat(payloads(invoke(actions).request())).containsExactly("m2");
+  }
+
+  // --- recovery ----------------------------------------------------------------------------------
+
+  @Test
+  void shouldResendTheInFlightBatchAfterARestart() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    dispatcher.onMessage(message(alice, "m2"));
+
+    dispatcher = newDispatcher(); // crash: memory gone, stores kept
+    Action.Invoke resent = invoke(dispatcher.onRecover());
+    assertThat(payloads(resent.request())).containsExactly("m1", "m2");
+    // The old request's answer is not applied by the new dispatcher.
+    assertThat(ok(c1, InvocationResponse.newBuilder())).isEmpty();
+    assertThat(stores.entries).hasSize(2);
+  }
+
+  // --- timers ------------------------------------------------------------------------------------
+
+  private List<Action> sendDelayed(Address sender, Address target, long delayMs, String token, String payload) {
+    Action.Invoke call = invoke(dispatcher.onMessage(message(sender, "tick")));
+    DelayedInvocation.Builder delayed =
+        DelayedInvocation.newBuilder().setDelayInMs(delayMs).setTarget(target.toProto())
+            .setArgument(message(target, payload).getArgument());
+    if (token != null) {
+      delayed.setCancellationToken(token);
+    }
+    return ok(call, InvocationResponse.newBuilder().addDelayedInvocations(delayed));
+  }
+
+  @Test
+  void shouldFireDelayedMessagesWhenDueWithTheSenderAsCaller() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 3000, null, "later");
+    now.addAndGet(2999);
+    assertThat(dispatcher.onTimers()).isEmpty();
+    now.addAndGet(1);
+    Action.Invoke fired = invoke(dispatcher.onTimers());
+    assertThat(fired.target()).isEqualTo(bob);
+    assertThat(payloads(fired.request())).containsExactly("later");
+    assertThat(fired.request().getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
+    assertThat(stores.timers).isEmpty();
+  }
+
+  @Test
+  void shouldFireTimersWithTheSameDueTimeInSchedulingOrder() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "tick")));
+    InvocationResponse.Builder r = InvocationResponse.newBuilder();
+    for (int i = 0; i < 5; i++) {
+      r.addDelayedInvocations(DelayedInvocation.newBuilder().setDelayInMs(100).setTarget(bob.toProto())
+          .setArgument(message(bob, "d" + i).getArgument()));
+    }
+    ok(call, r);
+    now.addAndGet(100);
+    Action.Invoke first = invoke(dispatcher.onTimers());
+    List<String> delivered = new ArrayList<>(payloads(first.request()));
+    Action.Invoke rest = invoke(ok(first, InvocationResponse.newBuilder()));
+    delivered.addAll(payloads(rest.request()));
+    Action.Invoke last = invoke(ok(rest, InvocationResponse.newBuilder()));
+    delivered.addAll(payloads(last.request()));
+    assertThat(delivered).containsExactly("d0", "d1", "d2", "d3", "d4");
+  }
+
+  @Test
+  void shouldNeverDeliverACancelledDelayedMessage() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 1000, "tok", "never");
+    Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "cancel")));
+    ok(call, InvocationResponse.newBuilder().addDelayedInvocations(
+        DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("tok")));
+    now.addAndGet(5000);
+    assertThat(dispatcher.onTimers()).isEmpty();
+    assertThat(stores.timers).isEmpty();
+    assertThat(stores.tokens).isEmpty();
+  }
+
+  @Test
+  void shouldTreatCancellationOfUnknownOrFiredTokensAsNoOp() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 10, "tok", "fires");
+    now.addAndGet(10);
+    Action.Invoke fired = invoke(dispatcher.onTimers());
+    ok(fired, InvocationResponse.newBuilder());
+    Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "cancel")));
+    List<Action> actions = ok(call, InvocationResponse.newBuilder()
+        .addDelayedInvocations(DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("tok"))
+        .addDelayedInvocations(DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("unknown")));
+    assertThat(actions).isEmpty();
+  }
+
+  @Test
+  void shouldDeadLetterADelayedMessageWhoseTokenIsAlreadyPending() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 1000, "tok", "first");
+    List<Action> actions = sendDelayed(alice, bob, 1000, "tok", "second");
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
+      assertThat(d.detail()).contains("tok");
+    });
+    now.addAndGet(1000);
+    assertThat(payloads(invoke(dispatcher.onTimers()).request())).containsExactly("first");
+  }
+
+  @Test
+  void shouldKeepTimersAcrossARestart() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 500, null, "survives");
+    dispatcher = newDispatcher();
+    dispatcher.onRecover();
+    now.addAndGet(500);
+    assertThat(payloads(invoke(dispatcher.onTimers()).request())).containsExactly("survives");
+  }
+
+  // --- TTL ---------------------------------------------------------------------------------------
+
+  private void registerTtl(String name, ExpirationSpec.ExpireMode mode, long ttl) {
+    specs.register(COUNTER, List.of(spec(name, INT).toBuilder()
+        .setExpirationSpec(ExpirationSpec.newBuilder().setMode(mode).setExpireAfterMillis(ttl)).build()));
+  }
+
+  @Test
+  void shouldExpireStateAfterWriteAndReclaimIt() {
+    Address alice = addr(COUNTER, localId);
+    registerTtl("seen", ExpirationSpec.ExpireMode.AFTER_WRITE, 1000);
+    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+        InvocationResponse.newBuilder().addStateMutations(modify("seen", intValue(1))));
+    now.addAndGet(600);
+    Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
+    assertThat(c2.request().getInvocation().getState(0).hasStateValue()).isTrue();
+    ok(c2, InvocationResponse.newBuilder()); // reading does not extend AFTER_WRITE
+    now.addAndGet(400);
+    Action.Invoke c3 = invoke(dispatcher.onMessage(message(alice, "m3")));
+    assertThat(c3.request().getInvocation().getState(0).hasStateValue()).isFalse();
+    ok(c3, InvocationResponse.newBuilder());
+    dispatcher.onTimers();
+    assertThat(stores.state(alice)).isNull();
+  }
+
+  @Test
+  void shouldExpireStateAfterInvokeOnlyWhenTheAddressIsIdle() {
+    Address alice = addr(COUNTER, localId);
+    registerTtl("session", ExpirationSpec.ExpireMode.AFTER_INVOKE, 1000);
+    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+        InvocationResponse.newBuilder().addStateMutations(modify("session", intValue(1))));
+    for (int i = 0; i < 3; i++) {
+      now.addAndGet(800);
+      Action.Invoke c = invoke(dispatcher.onMessage(message(alice, "keepalive")));
+      assertThat(c.request().getInvocation().getState(0).hasStateValue()).isTrue();
+      ok(c, InvocationResponse.newBuilder());
+      assertThat(dispatcher.onTimers()).isEmpty();
+    }
+    now.addAndGet(1000);
+    dispatcher.onTimers();
+    assertThat(stores.state(alice)).isNull();
+  }
+}
