@@ -1,10 +1,10 @@
 package io.kstatefun.routing.module.internals;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kstatefun.routing.module.HttpEndpointSpec;
@@ -70,13 +70,14 @@ public final class ModuleReader {
   private List<SpecNode> documents(String yaml) {
     List<SpecNode> documents = new ArrayList<>();
     int index = 0;
-    try (MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(yaml)) {
+    // Read document by document: a MappingIterator would unwrap a root-level list.
+    try (JsonParser parser = MAPPER.createParser(yaml)) {
       while (true) {
         index++;
-        if (!it.hasNextValue()) {
+        if (parser.nextToken() == null) {
           break;
         }
-        JsonNode node = it.nextValue();
+        JsonNode node = MAPPER.readTree(parser);
         if (node == null
             || node.isNull()
             || node.isMissingNode()
@@ -96,12 +97,6 @@ public final class ModuleReader {
     } catch (IOException e) {
       throw new ModuleConfigException(
           document, index, null, null, "cannot read YAML: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      if (e.getCause() instanceof JsonProcessingException cause) {
-        throw new ModuleConfigException(
-            document, index, null, null, "YAML syntax error: " + cause.getOriginalMessage(), e);
-      }
-      throw e;
     }
     return documents;
   }
@@ -122,7 +117,7 @@ public final class ModuleReader {
     SpecContext context = documentNode.context().withKind(kind);
     SpecNode spec =
         new SpecNode(context, component.required("spec", "the component's spec map").json(), "spec");
-    bind(kind, spec, Optional.empty(), kindNode);
+    bind(kind, spec, Optional.empty(), new SpecNode(context, kindNode.json(), kindNode.path()));
   }
 
   private void bind(String kind, SpecNode spec, Optional<SpecNode> legacyId, SpecNode kindNode) {

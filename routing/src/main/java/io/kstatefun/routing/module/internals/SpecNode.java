@@ -132,9 +132,7 @@ public final class SpecNode {
   /** Returns this node as a long in {@code [min, max]}; numeric text is accepted. */
   public long longValue(long min, long max) {
     String expected =
-        max == Integer.MAX_VALUE || max == Long.MAX_VALUE
-            ? "an integer >= " + min
-            : "an integer between " + min + " and " + max;
+        max == Long.MAX_VALUE ? "an integer >= " + min : "an integer between " + min + " and " + max;
     long value;
     if (json.isIntegralNumber() && json.canConvertToLong()) {
       value = json.asLong();
