@@ -3,8 +3,8 @@ package io.kstatefun.sdk;
 import java.util.Objects;
 
 /**
- * The address of one function instance: its function type and its id. The state a function keeps
- * is scoped to its address.
+ * The address of one function instance: its function type and its id. The state a function keeps is
+ * scoped to its address.
  *
  * @param type the function type
  * @param id the instance id (for messages from a Kafka ingress, the record key)

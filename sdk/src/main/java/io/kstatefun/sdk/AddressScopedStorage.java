@@ -3,11 +3,11 @@ package io.kstatefun.sdk;
 import java.util.Optional;
 
 /**
- * The persisted values of the invoked address. Reads see the writes made earlier in the same
- * batch; the changes are sent to the runtime with the batch's response.
+ * The persisted values of the invoked address. Reads see the writes made earlier in the same batch;
+ * the changes are sent to the runtime with the batch's response.
  *
- * <p>Only values declared in the function's {@link StatefulFunctionSpec} can be accessed; using
- * an undeclared name, or a declared name with another type, throws {@link
+ * <p>Only values declared in the function's {@link StatefulFunctionSpec} can be accessed; using an
+ * undeclared name, or a declared name with another type, throws {@link
  * IllegalStorageAccessException}.
  *
  * <p>Threading: implementations used by the SDK are safe to call from any thread while the

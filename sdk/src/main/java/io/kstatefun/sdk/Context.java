@@ -8,10 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * What a function can see and do while it handles one message: its own address, the caller, its
  * persisted values, and sending messages to functions and egresses.
  *
- * <p>Effects are collected and returned to the runtime with the response of the whole batch, in
- * the order they were issued; the runtime applies them atomically. A context is valid until the
- * future returned by the function completes; using it afterwards throws {@link
- * IllegalStateException}.
+ * <p>Effects are collected and returned to the runtime with the response of the whole batch, in the
+ * order they were issued; the runtime applies them atomically. A context is valid until the future
+ * returned by the function completes; using it afterwards throws {@link IllegalStateException}.
  *
  * <p>Threading: the SDK's contexts may be used from any thread (for example from an asynchronous
  * continuation) while the invocation runs.
@@ -46,8 +45,8 @@ public interface Context {
   void sendAfter(Duration delay, String cancellationToken, Message message);
 
   /**
-   * Cancels a delayed message sent with this token. Unknown or already delivered tokens are
-   * ignored by the runtime.
+   * Cancels a delayed message sent with this token. Unknown or already delivered tokens are ignored
+   * by the runtime.
    *
    * @throws IllegalArgumentException if the token is empty
    */

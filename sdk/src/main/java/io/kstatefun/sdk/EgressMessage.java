@@ -59,8 +59,12 @@ public final class EgressMessage {
   public <T> T as(Type<T> type) {
     if (!is(type)) {
       throw new IllegalStateException(
-          "Egress message to " + egress + " holds a value of type '" + value.getTypename()
-              + "', not " + type.typeName());
+          "Egress message to "
+              + egress
+              + " holds a value of type '"
+              + value.getTypename()
+              + "', not "
+              + type.typeName());
     }
     return type.typeSerializer().deserialize(value.getValue().toByteArray());
   }
@@ -78,7 +82,11 @@ public final class EgressMessage {
   public KafkaProducerRecord asKafkaProducerRecord() {
     if (!isKafkaProducerRecord()) {
       throw new IllegalStateException(
-          "Egress message to " + egress + " is a '" + value.getTypename() + "', not a Kafka record");
+          "Egress message to "
+              + egress
+              + " is a '"
+              + value.getTypename()
+              + "', not a Kafka record");
     }
     try {
       return KafkaProducerRecord.parseFrom(value.getValue());
@@ -102,7 +110,12 @@ public final class EgressMessage {
 
   @Override
   public String toString() {
-    return "EgressMessage(to " + egress + ", " + value.getTypename() + ", "
-        + value.getValue().size() + " bytes)";
+    return "EgressMessage(to "
+        + egress
+        + ", "
+        + value.getTypename()
+        + ", "
+        + value.getValue().size()
+        + " bytes)";
   }
 }

@@ -6,8 +6,8 @@ import io.kstatefun.sdk.types.Types;
 import java.util.Objects;
 
 /**
- * Builds a generic {@link EgressMessage}: a typed value for an egress. For Kafka topics use
- * {@link KafkaEgressMessage}, which names the topic and key.
+ * Builds a generic {@link EgressMessage}: a typed value for an egress. For Kafka topics use {@link
+ * KafkaEgressMessage}, which names the topic and key.
  */
 public final class EgressMessageBuilder {
   private final TypeName egress;

@@ -1,10 +1,10 @@
 package io.kstatefun.sdk;
 
 /**
- * A function failed while handling a batch: it threw, completed its future exceptionally,
- * returned a null future, or its supplier failed. The message names the function type, the
- * address, and the position of the failing message in the batch; the cause is the function's
- * exception. The batch has no effects.
+ * A function failed while handling a batch: it threw, completed its future exceptionally, returned
+ * a null future, or its supplier failed. The message names the function type, the address, and the
+ * position of the failing message in the batch; the cause is the function's exception. The batch
+ * has no effects.
  */
 public final class FunctionInvocationException extends RequestReplyException {
   private static final long serialVersionUID = 1L;

@@ -6,8 +6,8 @@ import io.kstatefun.sdk.types.Types;
 import java.util.Objects;
 
 /**
- * A message to a function: the target {@link Address} and a {@link TypedValue} (a type name and
- * the serialized value). Functions receive one per invocation and send them with {@link
+ * A message to a function: the target {@link Address} and a {@link TypedValue} (a type name and the
+ * serialized value). Functions receive one per invocation and send them with {@link
  * Context#send(Message)}; build them with {@link MessageBuilder}.
  *
  * <p>Reading the value with {@link #as(Type)} checks that the message's type name is the type's
@@ -80,8 +80,12 @@ public final class Message {
   public <T> T as(Type<T> type) {
     if (!is(type)) {
       throw new IllegalStateException(
-          "Message to " + target + " holds a value of type '" + value.getTypename()
-              + "', not " + type.typeName());
+          "Message to "
+              + target
+              + " holds a value of type '"
+              + value.getTypename()
+              + "', not "
+              + type.typeName());
     }
     return type.typeSerializer().deserialize(value.getValue().toByteArray());
   }
@@ -159,7 +163,12 @@ public final class Message {
 
   @Override
   public String toString() {
-    return "Message(to " + target + ", " + value.getTypename() + ", "
-        + value.getValue().size() + " bytes)";
+    return "Message(to "
+        + target
+        + ", "
+        + value.getTypename()
+        + ", "
+        + value.getValue().size()
+        + " bytes)";
   }
 }

@@ -18,10 +18,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>answers an empty response to a request without an invocation batch;
  *   <li>replies {@code IncompleteInvocationContext} with the specs of every declared value the
  *       request does not carry, running nothing (the state handshake);
- *   <li>otherwise applies the batch's messages in order, each seeing the state left by the
- *       previous one, and answers one {@code InvocationResult} with one mutation per changed value
- *       (in declaration order) and the messages, delayed messages, cancellations and egress
- *       records in the order they were issued.
+ *   <li>otherwise applies the batch's messages in order, each seeing the state left by the previous
+ *       one, and answers one {@code InvocationResult} with one mutation per changed value (in
+ *       declaration order) and the messages, delayed messages, cancellations and egress records in
+ *       the order they were issued.
  * </ol>
  *
  * <p>The future fails with a {@link RequestReplyException} when the request cannot be answered.
@@ -44,7 +44,9 @@ public final class RequestReplyHandler {
     } catch (InvalidProtocolBufferException e) {
       return CompletableFuture.failedFuture(
           new MalformedRequestException(
-              "The request (" + request.length + " bytes) is not a serialized ToFunction message: "
+              "The request ("
+                  + request.length
+                  + " bytes) is not a serialized ToFunction message: "
                   + e.getMessage(),
               e));
     }

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
  * A stateful function: handles one message for one address.
  *
  * <p>A synchronous function does its work and returns {@link Context#done()}. An asynchronous
- * function returns a future that completes when its work is done; the next message of the batch
- * is handled only after that, and sees the state this one left. Throwing, or completing the future
+ * function returns a future that completes when its work is done; the next message of the batch is
+ * handled only after that, and sees the state this one left. Throwing, or completing the future
  * exceptionally, fails the whole batch (the runtime retries it).
  *
  * <p>Instances come from the supplier in the {@link StatefulFunctionSpec}, one per request, so a

@@ -3,8 +3,8 @@ package io.kstatefun.sdk;
 import java.util.Objects;
 
 /**
- * The name of a function type, an egress or a value type: a namespace and a name, written
- * {@code namespace/name} (for example {@code example/greeter} or {@code io.statefun.types/int}).
+ * The name of a function type, an egress or a value type: a namespace and a name, written {@code
+ * namespace/name} (for example {@code example/greeter} or {@code io.statefun.types/int}).
  *
  * <p>Neither part may be empty or contain a {@code '/'}, so a typename string has exactly one
  * slash, as the StateFun protocol expects.
@@ -30,11 +30,16 @@ public final class TypeName {
     Objects.requireNonNull(name, "name");
     if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
       throw new IllegalArgumentException(
-          "Invalid type name namespace '" + namespace + "': it must be non-empty and contain no '/'");
+          "Invalid type name namespace '"
+              + namespace
+              + "': it must be non-empty and contain no '/'");
     }
     if (name.isEmpty() || name.indexOf('/') >= 0) {
       throw new IllegalArgumentException(
-          "Invalid type name '" + name + "' in namespace '" + namespace
+          "Invalid type name '"
+              + name
+              + "' in namespace '"
+              + namespace
               + "': it must be non-empty and contain no '/'");
     }
     return new TypeName(namespace, name);

@@ -11,8 +11,12 @@ public final class UnknownFunctionTypeException extends RequestReplyException {
   /** Creates the exception for a request to {@code address}. */
   public UnknownFunctionTypeException(Address address, Collection<TypeName> registered) {
     super(
-        "No function is registered for type " + address.type() + " (request for address "
-            + address + "); this endpoint serves " + registered,
+        "No function is registered for type "
+            + address.type()
+            + " (request for address "
+            + address
+            + "); this endpoint serves "
+            + registered,
         null);
     this.address = address;
   }

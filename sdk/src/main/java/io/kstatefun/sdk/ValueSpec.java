@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The declaration of one persisted value of a function: its name, its {@link Type} and its
- * {@link Expiration}. Declare every value in the function's {@link StatefulFunctionSpec} and use
- * the same spec to read and write it through {@link AddressScopedStorage}.
+ * The declaration of one persisted value of a function: its name, its {@link Type} and its {@link
+ * Expiration}. Declare every value in the function's {@link StatefulFunctionSpec} and use the same
+ * spec to read and write it through {@link AddressScopedStorage}.
  *
  * <pre>{@code
  * static final ValueSpec<Integer> SEEN =
@@ -139,7 +139,9 @@ public final class ValueSpec<T> {
     }
     if (!valid) {
       throw new IllegalArgumentException(
-          "Invalid state name '" + name + "': it must start with a letter or '_' and contain only"
+          "Invalid state name '"
+              + name
+              + "': it must start with a letter or '_' and contain only"
               + " letters, digits and '_'");
     }
     return name;

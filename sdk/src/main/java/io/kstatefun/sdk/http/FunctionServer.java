@@ -21,6 +21,11 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,20 +50,20 @@ import org.slf4j.LoggerFactory;
  *       {@code FromFunction} (an empty body when there is nothing to say).
  *   <li>{@code GET <healthPath>} (default {@code /health}): 200 with a small JSON document while
  *       serving, 503 while shutting down.
- *   <li>Other methods: 405. A {@code Content-Type} other than {@code application/octet-stream}:
- *       415 (a missing {@code Content-Type} is accepted, for hand-made requests such as {@code
- *       curl --data-binary}). An empty or undecodable body: 400. A body over the size limit: 413.
- *       An unknown function type: 404 naming it. A failing function: 500 whose text body names
- *       the function, address and invocation; the runtime retries the batch. Requests arriving
- *       during shutdown: 503.
+ *   <li>Other methods: 405. A {@code Content-Type} other than {@code application/octet-stream}: 415
+ *       (a missing {@code Content-Type} is accepted, for hand-made requests such as {@code curl
+ *       --data-binary}). An empty or undecodable body: 400. A body over the size limit: 413. An
+ *       unknown function type: 404 naming it. A failing function: 500 whose text body names the
+ *       function, address and invocation; the runtime retries the batch. Requests arriving during
+ *       shutdown: 503.
  * </ul>
  *
  * <p>{@link #close()} shuts down gracefully: it stops accepting connections, lets in-flight
  * requests finish for up to the configured timeout, then stops the server.
  *
- * <p>Threading: Vert.x event loop threads own the HTTP requests and responses; functions run on
- * worker threads (or the configured executor) and their results hop back to the request's event
- * loop. {@link #listen} and {@link #close} block and must not be called from an event loop.
+ * <p>Threading: Vert.x event loop threads own the HTTP requests and responses; functions run on the
+ * server's worker threads (or the configured executor) and their results hop back to the request's
+ * event loop. {@link #listen} and {@link #close} block and must not be called from an event loop.
  */
 public final class FunctionServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionServer.class);
@@ -80,6 +85,8 @@ public final class FunctionServer implements AutoCloseable {
   private State state = State.NEW;
   private Vertx vertx;
   private HttpServer server;
+  private Executor functionExecutor;
+  private ExecutorService ownedExecutor;
 
   /** A server with {@link FunctionServerOptions#defaults()}. */
   public FunctionServer(FunctionRegistry registry) {
@@ -105,6 +112,12 @@ public final class FunctionServer implements AutoCloseable {
       throw new IllegalStateException("This FunctionServer was already started (" + state + ")");
     }
     requireNotOnEventLoop("listen");
+    if (options.executor() != null) {
+      functionExecutor = options.executor();
+    } else {
+      ownedExecutor = Executors.newFixedThreadPool(options.workerThreads(), new WorkerThreads());
+      functionExecutor = ownedExecutor;
+    }
     vertx = Vertx.vertx();
     server =
         vertx
@@ -122,6 +135,7 @@ public final class FunctionServer implements AutoCloseable {
       }
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       closeVertxQuietly();
+      stopOwnedExecutor();
       state = State.CLOSED;
       throw new IllegalStateException(
           "Cannot listen on " + options.host() + ":" + port + ": " + cause, cause);
@@ -188,6 +202,7 @@ public final class FunctionServer implements AutoCloseable {
       LOG.warn("Stopping with {} requests still in flight after {}", inFlight.get(), timeout);
     }
     closeVertxQuietly();
+    stopOwnedExecutor();
     LOG.info("Stopped");
   }
 
@@ -198,8 +213,15 @@ public final class FunctionServer implements AutoCloseable {
     }
     if (request.method() != HttpMethod.POST) {
       request.response().putHeader(HttpHeaders.ALLOW, "POST");
-      reject(request, 405, "Method " + request.method() + " not allowed: send the ToFunction"
-          + " request with POST (health checks: GET " + options.healthPath() + ")");
+      reject(
+          request,
+          405,
+          "Method "
+              + request.method()
+              + " not allowed: send the ToFunction"
+              + " request with POST (health checks: GET "
+              + options.healthPath()
+              + ")");
       return;
     }
     if (draining) {
@@ -208,14 +230,15 @@ public final class FunctionServer implements AutoCloseable {
     }
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     if (contentType != null && !isOctetStream(contentType)) {
-      reject(request, 415, "Unsupported content type '" + contentType + "': send "
-          + OCTET_STREAM);
+      reject(request, 415, "Unsupported content type '" + contentType + "': send " + OCTET_STREAM);
       return;
     }
     String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (contentLength != null && parseLength(contentLength) > options.maxRequestBytes()) {
-      reject(request, 413, "The request has " + contentLength + " bytes; the limit is "
-          + options.maxRequestBytes());
+      reject(
+          request,
+          413,
+          "The request has " + contentLength + " bytes; the limit is " + options.maxRequestBytes());
       return;
     }
     inFlight.incrementAndGet();
@@ -258,8 +281,10 @@ public final class FunctionServer implements AutoCloseable {
           }
           if ((long) exchange.body.length() + chunk.length() > options.maxRequestBytes()) {
             exchange.release();
-            reject(request, 413, "The request exceeds the limit of "
-                + options.maxRequestBytes() + " bytes");
+            reject(
+                request,
+                413,
+                "The request exceeds the limit of " + options.maxRequestBytes() + " bytes");
             return;
           }
           exchange.body.appendBuffer(chunk);
@@ -271,7 +296,10 @@ public final class FunctionServer implements AutoCloseable {
           }
           if (exchange.body.length() == 0) {
             exchange.release();
-            respond(request, 400, TEXT,
+            respond(
+                request,
+                400,
+                TEXT,
                 Buffer.buffer("Empty request body: expected a serialized ToFunction message"));
             return;
           }
@@ -283,26 +311,29 @@ public final class FunctionServer implements AutoCloseable {
     byte[] body = exchange.body.getBytes();
     Context eventLoop = Vertx.currentContext();
     CompletableFuture<byte[]> result = new CompletableFuture<>();
-    if (options.executor() == null) {
-      vertx
-          .executeBlocking(() -> handler.handle(body), false)
-          .onComplete(
-              started -> {
-                if (started.failed()) {
-                  result.completeExceptionally(started.cause());
-                } else {
-                  forward(started.result(), result);
-                }
-              });
-    } else {
-      try {
-        options.executor().execute(() -> forward(handler.handle(body), result));
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
+    try {
+      functionExecutor.execute(() -> forward(handleSafely(body), result));
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
     }
     result.whenComplete(
-        (response, error) -> eventLoop.runOnContext(ignored -> reply(exchange, response, error)));
+        (response, error) -> {
+          try {
+            eventLoop.runOnContext(ignored -> reply(exchange, response, error));
+          } catch (RejectedExecutionException e) {
+            LOG.warn(
+                "A request for {} completed after the server stopped; its response is dropped",
+                describe(body));
+          }
+        });
+  }
+
+  private CompletableFuture<byte[]> handleSafely(byte[] body) {
+    try {
+      return handler.handle(body);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private static void forward(CompletableFuture<byte[]> from, CompletableFuture<byte[]> to) {
@@ -347,7 +378,10 @@ public final class FunctionServer implements AutoCloseable {
             .map(name -> "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
             .collect(Collectors.joining(","));
     String status = draining ? "DRAINING" : "UP";
-    respond(request, draining ? 503 : 200, "application/json",
+    respond(
+        request,
+        draining ? 503 : 200,
+        "application/json",
         Buffer.buffer("{\"status\":\"" + status + "\",\"functions\":[" + functions + "]}"));
   }
 
@@ -364,6 +398,17 @@ public final class FunctionServer implements AutoCloseable {
       return;
     }
     response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, contentType).end(body);
+  }
+
+  /** The target of a request body, for log messages; never throws. */
+  private static String describe(byte[] body) {
+    try {
+      io.kstatefun.protocol.Address target =
+          io.kstatefun.protocol.ToFunction.parseFrom(body).getInvocation().getTarget();
+      return target.getNamespace() + "/" + target.getType() + "/" + target.getId();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return "an undecodable request";
+    }
   }
 
   private static boolean isOctetStream(String contentType) {
@@ -391,7 +436,26 @@ public final class FunctionServer implements AutoCloseable {
 
   private static void requireNotOnEventLoop(String operation) {
     if (Context.isOnEventLoopThread()) {
-      throw new IllegalStateException(operation + "() blocks and cannot run on a Vert.x event loop");
+      throw new IllegalStateException(
+          operation + "() blocks and cannot run on a Vert.x event loop");
+    }
+  }
+
+  private void stopOwnedExecutor() {
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+  }
+
+  /** Daemon threads named {@code kstatefun-function-N}. */
+  private static final class WorkerThreads implements ThreadFactory {
+    private final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable task) {
+      Thread thread = new Thread(task, "kstatefun-function-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
     }
   }
 

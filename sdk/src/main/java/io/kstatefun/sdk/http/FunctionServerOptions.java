@@ -15,18 +15,24 @@ public final class FunctionServerOptions {
   public static final int DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
   private static final FunctionServerOptions DEFAULTS =
-      new FunctionServerOptions("0.0.0.0", DEFAULT_MAX_REQUEST_BYTES, Duration.ofSeconds(30),
-          "/health", null);
+      new FunctionServerOptions(
+          "0.0.0.0", DEFAULT_MAX_REQUEST_BYTES, Duration.ofSeconds(30), "/health", null, 20);
 
   private final String host;
   private final int maxRequestBytes;
   private final Duration shutdownTimeout;
   private final String healthPath;
   private final Executor executor;
+  private final int workerThreads;
 
   private FunctionServerOptions(
-      String host, int maxRequestBytes, Duration shutdownTimeout, String healthPath,
-      Executor executor) {
+      String host,
+      int maxRequestBytes,
+      Duration shutdownTimeout,
+      String healthPath,
+      Executor executor,
+      int workerThreads) {
+    this.workerThreads = workerThreads;
     this.host = host;
     this.maxRequestBytes = maxRequestBytes;
     this.shutdownTimeout = shutdownTimeout;
@@ -35,9 +41,9 @@ public final class FunctionServerOptions {
   }
 
   /**
-   * Listen on all interfaces, accept requests up to 32 MiB, wait up to 30 s for in-flight
-   * requests on shutdown, answer health checks on {@code GET /health}, run functions on Vert.x
-   * worker threads.
+   * Listen on all interfaces, accept requests up to 32 MiB, wait up to 30 s for in-flight requests
+   * on shutdown, answer health checks on {@code GET /health}, run functions on 20 worker threads
+   * owned by the server.
    */
   public static FunctionServerOptions defaults() {
     return DEFAULTS;
@@ -46,15 +52,18 @@ public final class FunctionServerOptions {
   /** The interface to bind, e.g. {@code 127.0.0.1}. */
   public FunctionServerOptions withHost(String host) {
     Objects.requireNonNull(host, "host");
-    return new FunctionServerOptions(host, maxRequestBytes, shutdownTimeout, healthPath, executor);
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
   }
 
   /** Larger request bodies are answered with 413. */
   public FunctionServerOptions withMaxRequestBytes(int maxRequestBytes) {
     if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
+      throw new IllegalArgumentException(
+          "maxRequestBytes must be positive, got " + maxRequestBytes);
     }
-    return new FunctionServerOptions(host, maxRequestBytes, shutdownTimeout, healthPath, executor);
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
   }
 
   /** How long {@link FunctionServer#close()} waits for in-flight requests. */
@@ -63,7 +72,8 @@ public final class FunctionServerOptions {
     if (shutdownTimeout.isNegative()) {
       throw new IllegalArgumentException("shutdownTimeout cannot be negative: " + shutdownTimeout);
     }
-    return new FunctionServerOptions(host, maxRequestBytes, shutdownTimeout, healthPath, executor);
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
   }
 
   /** The path answered by {@code GET} health checks; must start with {@code '/'}. */
@@ -72,16 +82,27 @@ public final class FunctionServerOptions {
     if (!healthPath.startsWith("/")) {
       throw new IllegalArgumentException("healthPath must start with '/', got " + healthPath);
     }
-    return new FunctionServerOptions(host, maxRequestBytes, shutdownTimeout, healthPath, executor);
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
+  }
+
+  /** The number of threads the server creates to run functions (ignored with an executor). */
+  public FunctionServerOptions withWorkerThreads(int workerThreads) {
+    if (workerThreads <= 0) {
+      throw new IllegalArgumentException("workerThreads must be positive, got " + workerThreads);
+    }
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
   }
 
   /**
-   * Runs functions on {@code executor} instead of Vert.x worker threads. Functions must never run
-   * on the event loop, since they may block.
+   * Runs functions on {@code executor} instead of the server's own threads; the caller owns and
+   * stops it. Functions never run on the event loop, since they may block.
    */
   public FunctionServerOptions withExecutor(Executor executor) {
     Objects.requireNonNull(executor, "executor");
-    return new FunctionServerOptions(host, maxRequestBytes, shutdownTimeout, healthPath, executor);
+    return new FunctionServerOptions(
+        host, maxRequestBytes, shutdownTimeout, healthPath, executor, workerThreads);
   }
 
   /** The interface to bind. */
@@ -104,15 +125,28 @@ public final class FunctionServerOptions {
     return healthPath;
   }
 
-  /** The executor running functions, or null for Vert.x worker threads. */
+  /** The executor running functions, or null for the server's own threads. */
   public Executor executor() {
     return executor;
   }
 
+  /** The number of threads the server creates to run functions when no executor is given. */
+  public int workerThreads() {
+    return workerThreads;
+  }
+
   @Override
   public String toString() {
-    return "FunctionServerOptions(host=" + host + ", maxRequestBytes=" + maxRequestBytes
-        + ", shutdownTimeout=" + shutdownTimeout + ", healthPath=" + healthPath
-        + ", executor=" + (executor == null ? "vertx-workers" : executor) + ")";
+    return "FunctionServerOptions(host="
+        + host
+        + ", maxRequestBytes="
+        + maxRequestBytes
+        + ", shutdownTimeout="
+        + shutdownTimeout
+        + ", healthPath="
+        + healthPath
+        + ", executor="
+        + (executor == null ? workerThreads + " worker threads" : executor)
+        + ")";
   }
 }

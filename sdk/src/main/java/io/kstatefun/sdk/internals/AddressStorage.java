@@ -51,8 +51,8 @@ public final class AddressStorage implements AddressScopedStorage {
   }
 
   /**
-   * Storage restricted to {@code specs}, holding the given stored values (by state name; a
-   * missing entry means no value).
+   * Storage restricted to {@code specs}, holding the given stored values (by state name; a missing
+   * entry means no value).
    *
    * @param owner names the function and address in error messages
    */
@@ -80,8 +80,12 @@ public final class AddressStorage implements AddressScopedStorage {
     if (!storedType.isEmpty() && !storedType.equals(spec.typeName().asString())) {
       throw new IllegalStorageAccessException(
           spec.name(),
-          "the stored value has type " + storedType + " but the state is declared as "
-              + spec.typeName() + " in " + owner
+          "the stored value has type "
+              + storedType
+              + " but the state is declared as "
+              + spec.typeName()
+              + " in "
+              + owner
               + "; a state cannot change its type, declare a new state name instead");
     }
     byte[] bytes = cell.value.getValue().toByteArray();
@@ -90,7 +94,13 @@ public final class AddressStorage implements AddressScopedStorage {
       value = spec.type().typeSerializer().deserialize(bytes);
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "Cannot read state '" + spec.name() + "' of " + owner + " as " + spec.typeName() + ": "
+          "Cannot read state '"
+              + spec.name()
+              + "' of "
+              + owner
+              + " as "
+              + spec.typeName()
+              + ": "
               + e.getMessage(),
           e);
     }
@@ -109,7 +119,13 @@ public final class AddressStorage implements AddressScopedStorage {
       bytes = Objects.requireNonNull(spec.type().typeSerializer().serialize(value), "serialized");
     } catch (RuntimeException e) {
       throw new IllegalStateException(
-          "Cannot store state '" + spec.name() + "' of " + owner + " as " + spec.typeName() + ": "
+          "Cannot store state '"
+              + spec.name()
+              + "' of "
+              + owner
+              + " as "
+              + spec.typeName()
+              + ": "
               + e.getMessage(),
           e);
     }
@@ -158,7 +174,10 @@ public final class AddressStorage implements AddressScopedStorage {
       if (declaredOnly) {
         throw new IllegalStorageAccessException(
             spec.name(),
-            "not declared by " + owner + "; declared states are " + cells.keySet()
+            "not declared by "
+                + owner
+                + "; declared states are "
+                + cells.keySet()
                 + ". Add the ValueSpec to the function's StatefulFunctionSpec");
       }
       cell = new Cell(spec, null);
@@ -168,7 +187,11 @@ public final class AddressStorage implements AddressScopedStorage {
     if (cell.spec != spec && !cell.spec.typeName().equals(spec.typeName())) {
       throw new IllegalStorageAccessException(
           spec.name(),
-          "declared as " + cell.spec.typeName() + " in " + owner + " but accessed as "
+          "declared as "
+              + cell.spec.typeName()
+              + " in "
+              + owner
+              + " but accessed as "
               + spec.typeName());
     }
     return cell;

@@ -16,8 +16,8 @@ import java.util.Optional;
  * The {@link Context} of one batch: collects the effects of all its invocations in the order they
  * are issued, and turns them into one {@code InvocationResponse} when the batch is done.
  *
- * <p>Threading: the batch runner sets the caller between invocations; functions may call any
- * method from any thread while their invocation runs. All methods are synchronized. After {@link
+ * <p>Threading: the batch runner sets the caller between invocations; functions may call any method
+ * from any thread while their invocation runs. All methods are synchronized. After {@link
  * #finish()} every effect method throws.
  */
 public final class BatchContext implements Context {
@@ -141,7 +141,9 @@ public final class BatchContext implements Context {
   private void checkRunning() {
     if (finished) {
       throw new IllegalStateException(
-          "The invocation of " + self + " has already completed; its context can no longer be"
+          "The invocation of "
+              + self
+              + " has already completed; its context can no longer be"
               + " used (did the function complete its future before its last send?)");
     }
   }

@@ -96,7 +96,9 @@ public final class BatchHandler {
       self = batch.hasTarget() ? ProtocolAddresses.fromProtocol(batch.getTarget()) : null;
     } catch (IllegalArgumentException e) {
       throw new MalformedRequestException(
-          "The batch target " + shortString(batch.getTarget()) + " is not a valid address: "
+          "The batch target "
+              + shortString(batch.getTarget())
+              + " is not a valid address: "
               + e.getMessage(),
           e);
     }
@@ -120,8 +122,12 @@ public final class BatchHandler {
             invocation.hasCaller() ? ProtocolAddresses.fromProtocol(invocation.getCaller()) : null);
       } catch (IllegalArgumentException e) {
         throw new MalformedRequestException(
-            "The caller " + shortString(invocation.getCaller()) + " of the " + where
-                + " is not a valid address: " + e.getMessage(),
+            "The caller "
+                + shortString(invocation.getCaller())
+                + " of the "
+                + where
+                + " is not a valid address: "
+                + e.getMessage(),
             e);
       }
       arguments.add(Message.of(self, invocation.getArgument()));
@@ -135,14 +141,21 @@ public final class BatchHandler {
     } catch (RuntimeException e) {
       throw new FunctionInvocationException(
           self,
-          "The supplier of function " + spec.typeName() + " failed (request for " + self + "): "
+          "The supplier of function "
+              + spec.typeName()
+              + " failed (request for "
+              + self
+              + "): "
               + e,
           e);
     }
     if (function == null) {
       throw new FunctionInvocationException(
           self,
-          "The supplier of function " + spec.typeName() + " returned null (request for " + self
+          "The supplier of function "
+              + spec.typeName()
+              + " returned null (request for "
+              + self
               + ")",
           null);
     }
@@ -172,8 +185,8 @@ public final class BatchHandler {
   }
 
   /**
-   * Runs the invocations of one batch in order. Synchronously completed invocations are handled
-   * in a loop; an asynchronous one resumes the loop from its completion.
+   * Runs the invocations of one batch in order. Synchronously completed invocations are handled in
+   * a loop; an asynchronous one resumes the loop from its completion.
    */
   private static final class BatchRun {
     private final Address self;
@@ -242,10 +255,21 @@ public final class BatchHandler {
       Throwable cause = unwrap(error);
       Address caller = callers.get(index);
       String message =
-          "Function " + self.type() + " " + what + " at address " + self + " on invocation "
-              + (index + 1) + " of " + arguments.size() + " (caller "
-              + (caller == null ? "none (ingress)" : caller.toString()) + ", argument type "
-              + arguments.get(index).valueTypeNameString() + ")"
+          "Function "
+              + self.type()
+              + " "
+              + what
+              + " at address "
+              + self
+              + " on invocation "
+              + (index + 1)
+              + " of "
+              + arguments.size()
+              + " (caller "
+              + (caller == null ? "none (ingress)" : caller.toString())
+              + ", argument type "
+              + arguments.get(index).valueTypeNameString()
+              + ")"
               + (cause == null ? "" : ": " + cause);
       result.completeExceptionally(new FunctionInvocationException(self, message, cause));
     }

@@ -22,7 +22,8 @@ public final class ProtocolAddresses {
    * @throws IllegalArgumentException if the namespace or type is empty while the other is not
    */
   public static Address fromProtocol(io.kstatefun.protocol.Address address) {
-    if (address.getNamespace().isEmpty() && address.getType().isEmpty()
+    if (address.getNamespace().isEmpty()
+        && address.getType().isEmpty()
         && address.getId().isEmpty()) {
       return null;
     }

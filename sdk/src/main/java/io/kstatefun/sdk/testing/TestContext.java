@@ -84,8 +84,8 @@ public final class TestContext implements Context {
   }
 
   /**
-   * Invokes a new instance of the spec's function with {@code message} and waits (up to 30
-   * seconds) for it to complete.
+   * Invokes a new instance of the spec's function with {@code message} and waits (up to 30 seconds)
+   * for it to complete.
    *
    * @throws IllegalStateException if this context was not made with {@link #forFunction}
    * @throws Exception whatever the function threw or failed its future with
@@ -100,8 +100,7 @@ public final class TestContext implements Context {
   }
 
   /**
-   * Invokes {@code function} with {@code message} and waits (up to 30 seconds) for it to
-   * complete.
+   * Invokes {@code function} with {@code message} and waits (up to 30 seconds) for it to complete.
    *
    * @throws Exception whatever the function threw or failed its future with
    */

@@ -1,8 +1,8 @@
 package io.kstatefun.sdk.types;
 
 /**
- * Turns values into bytes and back. Implementations must be thread safe and must produce bytes
- * that the other side (another function or SDK, an egress consumer) can read.
+ * Turns values into bytes and back. Implementations must be thread safe and must produce bytes that
+ * the other side (another function or SDK, an egress consumer) can read.
  *
  * @param <T> the Java type of the values
  */

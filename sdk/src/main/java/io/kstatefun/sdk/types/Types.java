@@ -31,14 +31,19 @@ public final class Types {
 
   /** {@code io.statefun.types/bool}. */
   public static final TypeName BOOLEAN_TYPENAME = TypeName.of("io.statefun.types", "bool");
+
   /** {@code io.statefun.types/int}. */
   public static final TypeName INTEGER_TYPENAME = TypeName.of("io.statefun.types", "int");
+
   /** {@code io.statefun.types/long}. */
   public static final TypeName LONG_TYPENAME = TypeName.of("io.statefun.types", "long");
+
   /** {@code io.statefun.types/float}. */
   public static final TypeName FLOAT_TYPENAME = TypeName.of("io.statefun.types", "float");
+
   /** {@code io.statefun.types/double}. */
   public static final TypeName DOUBLE_TYPENAME = TypeName.of("io.statefun.types", "double");
+
   /** {@code io.statefun.types/string}. */
   public static final TypeName STRING_TYPENAME = TypeName.of("io.statefun.types", "string");
 

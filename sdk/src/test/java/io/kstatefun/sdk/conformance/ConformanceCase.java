@@ -147,17 +147,25 @@ record ConformanceCase(
           return address;
         }
       case "$int":
-        return typed("int", IntWrapper.newBuilder().setValue(value.intValue()).build().toByteString());
+        return typed(
+            "int", IntWrapper.newBuilder().setValue(value.intValue()).build().toByteString());
       case "$long":
-        return typed("long", LongWrapper.newBuilder().setValue(value.longValue()).build().toByteString());
+        return typed(
+            "long", LongWrapper.newBuilder().setValue(value.longValue()).build().toByteString());
       case "$bool":
-        return typed("bool", BooleanWrapper.newBuilder().setValue(value.booleanValue()).build().toByteString());
+        return typed(
+            "bool",
+            BooleanWrapper.newBuilder().setValue(value.booleanValue()).build().toByteString());
       case "$float":
-        return typed("float", FloatWrapper.newBuilder().setValue(value.floatValue()).build().toByteString());
+        return typed(
+            "float", FloatWrapper.newBuilder().setValue(value.floatValue()).build().toByteString());
       case "$double":
-        return typed("double", DoubleWrapper.newBuilder().setValue(value.doubleValue()).build().toByteString());
+        return typed(
+            "double",
+            DoubleWrapper.newBuilder().setValue(value.doubleValue()).build().toByteString());
       case "$string":
-        return typed("string", StringWrapper.newBuilder().setValue(value.asText()).build().toByteString());
+        return typed(
+            "string", StringWrapper.newBuilder().setValue(value.asText()).build().toByteString());
       case "$kafka":
         {
           KafkaProducerRecord record =

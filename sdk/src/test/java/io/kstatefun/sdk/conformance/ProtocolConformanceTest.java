@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(30)
 class ProtocolConformanceTest {
-  private static final RequestReplyHandler OURS = OurConformanceFunctions.registry().requestReplyHandler();
+  private static final RequestReplyHandler OURS =
+      OurConformanceFunctions.registry().requestReplyHandler();
   private static final org.apache.flink.statefun.sdk.java.handler.RequestReplyHandler OFFICIAL =
       OfficialConformanceFunctions.handler();
 
@@ -84,7 +85,8 @@ class ProtocolConformanceTest {
       throws Exception {
     try {
       Object value = response.get(10, TimeUnit.SECONDS);
-      return fail("Expected %s to fail with %s, but it answered %s", c, c.expectedErrorKind(), value);
+      return fail(
+          "Expected %s to fail with %s, but it answered %s", c, c.expectedErrorKind(), value);
     } catch (ExecutionException e) {
       return e.getCause();
     }
