@@ -24,8 +24,8 @@ public record FunctionType(String namespace, String name) {
    *
    * @param functionType the canonical string
    * @return the function type
-   * @throws IllegalArgumentException if the string does not contain exactly one {@code /} or a
-   *     part is empty
+   * @throws IllegalArgumentException if the string does not contain exactly one {@code /} or a part
+   *     is empty
    */
   public static FunctionType parse(String functionType) {
     String[] parts = TypeName.splitTypeName(functionType, "function type");

@@ -12,6 +12,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,8 @@ public final class IngressRouter {
     for (KafkaIngressSpec ingress : copy) {
       for (IngressTopic topic : ingress.topics()) {
         ingressesByTopic.computeIfAbsent(topic.topic(), t -> new ArrayList<>()).add(ingress);
-        List<Target> targets = targetsByTopic.computeIfAbsent(topic.topic(), t -> new ArrayList<>());
+        List<Target> targets =
+            targetsByTopic.computeIfAbsent(topic.topic(), t -> new ArrayList<>());
         for (FunctionType type : topic.targets()) {
           targets.add(new Target(type, topic.valueType().toString()));
         }
@@ -74,7 +76,7 @@ public final class IngressRouter {
                     declaring.stream().map(KafkaIngressSpec::id).toList(),
                     List.copyOf(targetsByTopic.get(topic)),
                     declaring.get(0).maxRecordBytes())));
-    return new IngressRouter(java.util.Collections.unmodifiableMap(routes));
+    return new IngressRouter(Collections.unmodifiableMap(routes));
   }
 
   /** Returns the declared topics, in declaration order. */
@@ -142,7 +144,9 @@ public final class IngressRouter {
     }
     if (value == null) {
       throw route.failure(
-          Reason.NULL_VALUE, topic, "the record has no value (tombstone) for function id '" + id + "'");
+          Reason.NULL_VALUE,
+          topic,
+          "the record has no value (tombstone) for function id '" + id + "'");
     }
     if (value.length > route.maxRecordBytes()) {
       throw route.failure(
@@ -173,7 +177,7 @@ public final class IngressRouter {
       }
       routed.add(new Routed(new Address(target.type(), id), argument));
     }
-    return List.copyOf(routed);
+    return Collections.unmodifiableList(routed);
   }
 
   /** Returns the key as a string, or null if it is not valid UTF-8. */

@@ -25,8 +25,8 @@ public record TypeName(String namespace, String name) {
    *
    * @param typeName the canonical string
    * @return the type name
-   * @throws IllegalArgumentException if the string does not contain exactly one {@code /} or a
-   *     part is empty
+   * @throws IllegalArgumentException if the string does not contain exactly one {@code /} or a part
+   *     is empty
    */
   public static TypeName parse(String typeName) {
     String[] parts = splitTypeName(typeName, "type name");

@@ -45,8 +45,10 @@ class AddressPartitionerTest {
   @Test
   void shouldPlaceAllFunctionTypesOfAnIdOnTheSamePartition() {
     for (String id : ids(500, new Random(3))) {
-      int greeter = AddressPartitioner.partition(new Address(FunctionType.parse("a/greeter"), id), 24);
-      int counter = AddressPartitioner.partition(new Address(FunctionType.parse("b/counter"), id), 24);
+      int greeter =
+          AddressPartitioner.partition(new Address(FunctionType.parse("a/greeter"), id), 24);
+      int counter =
+          AddressPartitioner.partition(new Address(FunctionType.parse("b/counter"), id), 24);
 
       assertThat(counter).isEqualTo(greeter).isEqualTo(AddressPartitioner.partition(id, 24));
     }
@@ -61,7 +63,8 @@ class AddressPartitionerTest {
 
   /** Ids of varied length and content: ASCII, numbers, UUID-like, non-ASCII and the empty id. */
   private static List<String> ids(int count, Random random) {
-    List<String> ids = new ArrayList<>(List.of("", "alice", "bob", "42", "user-0001", "Grüße", "日本語", "😀"));
+    List<String> ids =
+        new ArrayList<>(List.of("", "alice", "bob", "42", "user-0001", "Grüße", "日本語", "😀"));
     String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_:/.éßλ中";
     while (ids.size() < count) {
       int length = 1 + random.nextInt(40);

@@ -76,8 +76,10 @@ class IngressRouterTest {
             address("com.example.audit/auditor", "bob"));
     assertThat(routed)
         .extracting(r -> r.argument().getTypename())
-        .containsExactly("com.example/UserLogin", "com.example/UserLogin", "com.example/AuditEvent");
-    assertThat(routed).allSatisfy(r -> assertThat(r.argument().getValue().toStringUtf8()).isEqualTo("login"));
+        .containsExactly(
+            "com.example/UserLogin", "com.example/UserLogin", "com.example/AuditEvent");
+    assertThat(routed)
+        .allSatisfy(r -> assertThat(r.argument().getValue().toStringUtf8()).isEqualTo("login"));
     assertThat(router.ingressesFor("user-logins"))
         .extracting(KafkaIngressSpec::id)
         .containsExactly(TypeName.parse("com.example/logins"), TypeName.parse("com.example/audit"));
@@ -133,7 +135,9 @@ class IngressRouterTest {
     RoutingException e = routeFailure("user-profiles", new byte[0], bytes("x"));
 
     assertThat(e.reason()).isEqualTo(Reason.EMPTY_KEY);
-    assertThat(e).hasMessageContaining("(ingress com.example/logins)").hasMessageContaining("empty");
+    assertThat(e)
+        .hasMessageContaining("(ingress com.example/logins)")
+        .hasMessageContaining("empty");
   }
 
   @Test

@@ -21,7 +21,8 @@ class TypeNamesTest {
 
   @Test
   void shouldParseTypeNameWithDotsInName() {
-    TypeName type = TypeName.parse("type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord");
+    TypeName type =
+        TypeName.parse("type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord");
 
     assertThat(type.namespace()).isEqualTo("type.googleapis.com");
     assertThat(type.name()).isEqualTo("io.statefun.sdk.egress.KafkaProducerRecord");

@@ -23,7 +23,9 @@ public sealed interface FunctionTarget {
   static FunctionTarget parse(String pattern) {
     Objects.requireNonNull(pattern, "pattern");
     int slash = pattern.indexOf('/');
-    if (slash > 0 && slash == pattern.lastIndexOf('/') && pattern.substring(slash + 1).equals("*")) {
+    if (slash > 0
+        && slash == pattern.lastIndexOf('/')
+        && pattern.substring(slash + 1).equals("*")) {
       return new Namespace(pattern.substring(0, slash));
     }
     if (pattern.indexOf('*') >= 0) {

@@ -38,8 +38,8 @@ public sealed interface HeaderSource {
   }
 
   /**
-   * A literal value written in the module file ({@code {value: literal}}). {@link #toString()}
-   * does not reveal the value.
+   * A literal value written in the module file ({@code {value: literal}}). {@link #toString()} does
+   * not reveal the value.
    *
    * @param value the header value
    */

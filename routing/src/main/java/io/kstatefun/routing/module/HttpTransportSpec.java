@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * Transport settings of an HTTP endpoint: {@code spec.transport} of {@code
- * io.statefun.endpoints.v2/http}, or {@code spec.timeouts} of {@code io.statefun.endpoints.v1/http}.
+ * io.statefun.endpoints.v2/http}, or {@code spec.timeouts} of {@code
+ * io.statefun.endpoints.v1/http}.
  *
  * <p>Defaults follow StateFun 3.3.0, which had two transports with different defaults:
  *
@@ -25,7 +26,8 @@ import java.util.Optional;
  *
  * <p>kstatefun has a single HTTP client; it honours every setting regardless of {@link #type()}.
  *
- * @param type the declared transport type ({@value #ASYNC_TYPE} or {@value #OKHTTP_TYPE}), if any
+ * @param type the transport type: as declared in a v2 {@code transport} block ({@value #ASYNC_TYPE}
+ *     or {@value #OKHTTP_TYPE}), {@value #OKHTTP_TYPE} for v1, empty if not declared
  * @param call the total budget of one call, including retries and backoff
  * @param connect the budget of one TCP connection attempt
  * @param read the read timeout of one attempt, if any

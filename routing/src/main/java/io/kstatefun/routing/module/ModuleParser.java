@@ -16,8 +16,8 @@ import java.util.Objects;
  * <p>Two formats are accepted:
  *
  * <ul>
- *   <li>the multi-document format: one component per YAML document (separated by {@code ---}),
- *       each a map with {@code kind} and {@code spec}; empty documents are ignored;
+ *   <li>the multi-document format: one component per YAML document (separated by {@code ---}), each
+ *       a map with {@code kind} and {@code spec}; empty documents are ignored;
  *   <li>the legacy single-document format {@code version: "3.0"} with {@code module.meta.type:
  *       remote} and {@code module.spec.{endpoints, ingresses, egresses}}, whose legacy kinds
  *       ({@code http}, {@code io.statefun.kafka/ingress}, {@code io.statefun.kafka/egress}) map to
@@ -28,10 +28,25 @@ import java.util.Objects;
  * (see {@link HttpEndpointSpec}), {@code io.statefun.kafka.v1/ingress} (see {@link
  * KafkaIngressSpec}) and {@code io.statefun.kafka.v1/egress} (see {@link KafkaEgressSpec}).
  *
- * <p>Parsing is stricter than StateFun's: unknown kinds, unknown keys, duplicate keys and bad values
- * fail with a {@link ModuleConfigException} naming the document, kind, key path, value and what was
- * expected. Every file StateFun 3.3.0 accepted without ignored keys is accepted here with the same
- * meaning, with one addition: values StateFun would silently ignore or misread are reported.
+ * <p>Files that StateFun 3.3.0 accepted keep their meaning. Parsing is stricter where StateFun
+ * silently ignored or misread input, and each such case fails with a {@link ModuleConfigException}
+ * naming the document, kind, key path, value and what was expected:
+ *
+ * <ul>
+ *   <li>unknown kinds (including the AWS Kinesis kinds, which kstatefun does not support), unknown
+ *       keys, duplicate keys and keys without a value;
+ *   <li>a topic listed twice in one ingress (StateFun kept the last entry) and a target listed
+ *       twice for one topic;
+ *   <li>a timeout set both directly under {@code transport} and under {@code transport.timeouts}
+ *       (StateFun let the nested one win);
+ *   <li>a non-numeric {@code transactionTimeoutMillis} (StateFun read it as zero);
+ *   <li>UNIX domain socket URLs ({@code http+unix}), which kstatefun does not support.
+ * </ul>
+ *
+ * <p>It is more lenient in a few harmless ways: {@code version: 3.0} may be a number, {@code
+ * properties} and {@code offsets} may be plain maps, startup dates may be ISO-8601, and default
+ * connect, read and write timeouts are capped at a shorter {@code call} budget instead of being
+ * rejected.
  *
  * <p>Stateless and thread-safe.
  */

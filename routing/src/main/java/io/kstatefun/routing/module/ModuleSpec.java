@@ -8,13 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * The components of an application: HTTP endpoints, Kafka ingresses and Kafka egresses, from one
- * or more module files.
+ * The components of an application: HTTP endpoints, Kafka ingresses and Kafka egresses, from one or
+ * more module files.
  *
- * <p>A module spec is always consistent: each function type and each namespace wildcard is bound
- * by at most one endpoint, ingress ids and egress ids are unique, and ingresses that share a topic
+ * <p>A module spec is always consistent: each function type and each namespace wildcard is bound by
+ * at most one endpoint, ingress ids and egress ids are unique, and ingresses that share a topic
  * agree on its error policy. Violations throw {@link ModuleConfigException} naming both components.
  *
  * @param endpoints the HTTP endpoints, in declaration order
@@ -88,10 +89,7 @@ public record ModuleSpec(
   }
 
   private static <T> void requireUniqueIds(
-      List<T> components,
-      java.util.function.Function<T, TypeName> id,
-      java.util.function.Function<T, String> origin,
-      String what) {
+      List<T> components, Function<T, TypeName> id, Function<T, String> origin, String what) {
     Map<TypeName, T> seen = new HashMap<>();
     for (T component : components) {
       T previous = seen.putIfAbsent(id.apply(component), component);

@@ -35,7 +35,8 @@ class EndpointRouterTest {
     HttpEndpointSpec endpoint = router.endpointFor(type("com.example/greeter")).orElseThrow();
 
     assertThat(endpoint.origin()).isEqualTo("router.yaml, document 2");
-    assertThat(router.urlFor(type("com.example/greeter"))).isEqualTo(URI.create("http://greeter:9000/"));
+    assertThat(router.urlFor(type("com.example/greeter")))
+        .isEqualTo(URI.create("http://greeter:9000/"));
   }
 
   @Test
@@ -83,16 +84,19 @@ class EndpointRouterTest {
   void shouldRejectTwoWildcardsForOneNamespaceWhenBuilt() {
     ModuleSpec first =
         ModuleParser.parse(
-            "kind: io.statefun.endpoints.v2/http\nspec: {functions: a/*, urlPathTemplate: 'http://x:1/'}\n",
+            "kind: io.statefun.endpoints.v2/http\n"
+                + "spec: {functions: a/*, urlPathTemplate: 'http://x:1/'}\n",
             "first.yaml");
     ModuleSpec second =
         ModuleParser.parse(
-            "kind: io.statefun.endpoints.v1/http\nspec: {functions: a/*, urlPathTemplate: 'http://y:1/'}\n",
+            "kind: io.statefun.endpoints.v1/http\n"
+                + "spec: {functions: a/*, urlPathTemplate: 'http://y:1/'}\n",
             "second.yaml");
 
     assertThatThrownBy(() -> first.merge(second))
         .isInstanceOf(ModuleConfigException.class)
-        .hasMessageContaining("'a/*' is bound by both first.yaml, document 1 and second.yaml, document 1");
+        .hasMessageContaining(
+            "'a/*' is bound by both first.yaml, document 1 and second.yaml, document 1");
   }
 
   private static FunctionType type(String text) {

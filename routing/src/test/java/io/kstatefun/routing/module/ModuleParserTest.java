@@ -146,7 +146,8 @@ class ModuleParserTest {
     assertThat(endpoint.headers())
         .containsExactly(
             Map.entry("Authorization", new HeaderSource.FromEnv("FUNCTIONS_TOKEN")),
-            Map.entry("X-Client-Certificate-Id", new HeaderSource.FromFile("/etc/kstatefun/client-id")),
+            Map.entry(
+                "X-Client-Certificate-Id", new HeaderSource.FromFile("/etc/kstatefun/client-id")),
             Map.entry("X-Tenant", new HeaderSource.Literal("acme")));
     assertThat(endpoint.headers().get("X-Tenant").toString()).doesNotContain("acme");
 
@@ -293,8 +294,7 @@ class ModuleParserTest {
         .isEqualTo(Duration.ofMillis(500));
     assertThat(endpoint("transport: {call: 2 minutes}").transport().call())
         .isEqualTo(Duration.ofMinutes(2));
-    assertThat(endpoint("transport: {call: 1h}").transport().call())
-        .isEqualTo(Duration.ofHours(1));
+    assertThat(endpoint("transport: {call: 1h}").transport().call()).isEqualTo(Duration.ofHours(1));
     assertThat(endpoint("transport: {pool_ttl: 0}").transport().poolTtl()).isZero();
   }
 
@@ -348,7 +348,11 @@ class ModuleParserTest {
   void shouldParseSpecificOffsetsAsListOrMap() {
     StartupPosition expected =
         new StartupPosition.SpecificOffsets(
-            Map.of(new TopicPartition("user-topic", 0), 91L, new TopicPartition("user-topic", 1), 11L));
+            Map.of(
+                new TopicPartition("user-topic", 0),
+                91L,
+                new TopicPartition("user-topic", 1),
+                11L));
 
     assertThat(
             ingress(
@@ -380,7 +384,9 @@ class ModuleParserTest {
             ingress("startupPosition: {type: date, date: '2020-02-01 05:15:00.000 +0100'}")
                 .startupPosition())
         .isEqualTo(new StartupPosition.FromDate(expected));
-    assertThat(ingress("startupPosition: {type: date, date: '2020-02-01T04:15:00Z'}").startupPosition())
+    assertThat(
+            ingress("startupPosition: {type: date, date: '2020-02-01T04:15:00Z'}")
+                .startupPosition())
         .isEqualTo(new StartupPosition.FromDate(expected));
   }
 

@@ -40,7 +40,9 @@ class ModuleSpecTest {
     assertThat(merged.ingresses())
         .extracting(KafkaIngressSpec::id)
         .containsExactly(TypeName.parse("com.example/a"), TypeName.parse("com.example/b"));
-    assertThat(merged.egresses()).extracting(KafkaEgressSpec::origin).containsExactly("b.yaml, document 1");
+    assertThat(merged.egresses())
+        .extracting(KafkaEgressSpec::origin)
+        .containsExactly("b.yaml, document 1");
     assertThat(a.merge(ModuleSpec.empty())).isEqualTo(a);
   }
 
@@ -59,7 +61,10 @@ class ModuleSpecTest {
 
     assertThatThrownBy(() -> a.merge(b))
         .isInstanceOf(ModuleConfigException.class)
-        .hasMessageContaining("Topic 'shared' is read by ingresses com.example/a (a.yaml, document 1) and com.example/b (b.yaml, document 1) with different maxRecordBytes (100 vs 1048576)");
+        .hasMessageContaining(
+            "Topic 'shared' is read by ingresses com.example/a (a.yaml, document 1) and"
+                + " com.example/b (b.yaml, document 1) with different maxRecordBytes (100 vs"
+                + " 1048576)");
   }
 
   @Test
@@ -78,7 +83,8 @@ class ModuleSpecTest {
   void shouldBeImmutable() {
     ModuleSpec spec = ModuleParser.parse(INGRESS_A, "a.yaml");
 
-    assertThatThrownBy(() -> spec.ingresses().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> spec.ingresses().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> spec.ingresses().get(0).properties().put("a", "b"))
         .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> spec.ingresses().get(0).topics().get(0).targets().clear())

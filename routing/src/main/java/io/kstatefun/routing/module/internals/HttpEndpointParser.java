@@ -56,7 +56,8 @@ public final class HttpEndpointParser {
             "maxInFlight");
 
     SpecNode functionsNode =
-        spec.required("functions", "<namespace>/<name> or <namespace>/* (all functions of a namespace)");
+        spec.required(
+            "functions", "<namespace>/<name> or <namespace>/* (all functions of a namespace)");
     String functionsExpected = "<namespace>/<name> or <namespace>/*";
     FunctionTarget functions;
     try {
@@ -80,7 +81,9 @@ public final class HttpEndpointParser {
                 .orElseGet(HttpTransportSpec::defaults);
 
     OnFailure onFailure =
-        spec.optional("onFailure").map(n -> n.choice(ON_FAILURE, true)).orElse(OnFailure.DEAD_LETTER);
+        spec.optional("onFailure")
+            .map(n -> n.choice(ON_FAILURE, true))
+            .orElse(OnFailure.DEAD_LETTER);
 
     Map<String, HeaderSource> headers =
         spec.optional("headers").map(HttpEndpointParser::headers).orElse(Map.of());
@@ -125,13 +128,13 @@ public final class HttpEndpointParser {
   private static HttpTransportSpec v1Transport(Optional<SpecNode> timeoutsNode) {
     Optional<SpecObject> timeouts =
         timeoutsNode.map(n -> n.object("call", "connect", "read", "write"));
-    Duration call =
-        timeout(timeouts, "call").orElse(HttpTransportSpec.DEFAULT_TIMEOUTS_CALL);
+    Duration call = timeout(timeouts, "call").orElse(HttpTransportSpec.DEFAULT_TIMEOUTS_CALL);
     Duration connect =
         timeout(timeouts, "connect")
             .orElse(atMost(HttpTransportSpec.DEFAULT_TIMEOUTS_CONNECT, call));
     Duration read =
-        timeout(timeouts, "read").orElse(atMost(HttpTransportSpec.DEFAULT_TIMEOUTS_READ_WRITE, call));
+        timeout(timeouts, "read")
+            .orElse(atMost(HttpTransportSpec.DEFAULT_TIMEOUTS_READ_WRITE, call));
     Duration write =
         timeout(timeouts, "write")
             .orElse(atMost(HttpTransportSpec.DEFAULT_TIMEOUTS_READ_WRITE, call));
@@ -206,7 +209,10 @@ public final class HttpEndpointParser {
         connect,
         read,
         write,
-        transport.optional("pool_ttl").map(SpecNode::duration).orElse(HttpTransportSpec.DEFAULT_POOL_TTL),
+        transport
+            .optional("pool_ttl")
+            .map(SpecNode::duration)
+            .orElse(HttpTransportSpec.DEFAULT_POOL_TTL),
         transport
             .optional("pool_size")
             .map(n -> n.intValue(1, Integer.MAX_VALUE))
@@ -246,8 +252,7 @@ public final class HttpEndpointParser {
     for (String key : keys) {
       Optional<SpecNode> node = timeouts.optional(key);
       if (node.isPresent() && node.get().positiveDuration().compareTo(call) > 0) {
-        throw node.get()
-            .invalid("a duration not larger than the call timeout (" + call + ")");
+        throw node.get().invalid("a duration not larger than the call timeout (" + call + ")");
       }
     }
   }
@@ -258,9 +263,7 @@ public final class HttpEndpointParser {
   }
 
   private static Optional<String> location(SpecObject transport, String key) {
-    return transport
-        .optional(key)
-        .map(n -> n.nonEmptyText("a file path or classpath: location"));
+    return transport.optional(key).map(n -> n.nonEmptyText("a file path or classpath: location"));
   }
 
   private static Map<String, HeaderSource> headers(SpecNode node) {
@@ -272,19 +275,22 @@ public final class HttpEndpointParser {
     Map<String, String> lowerCaseNames = new HashMap<>();
     for (Iterator<String> it = node.json().fieldNames(); it.hasNext(); ) {
       String name = it.next();
-      SpecNode source = new SpecNode(node.context(), node.json().get(name), node.path() + "." + name);
+      SpecNode source =
+          new SpecNode(node.context(), node.json().get(name), node.path() + "." + name);
       if (!isToken(name)) {
         throw source.error("'" + name + "' is not a valid HTTP header name");
       }
       String lower = name.toLowerCase(Locale.ROOT);
       if (RESERVED_HEADERS.contains(lower)) {
-        throw source.error(
-            "header '" + name + "' is set by the runtime and cannot be configured");
+        throw source.error("header '" + name + "' is set by the runtime and cannot be configured");
       }
       String previous = lowerCaseNames.putIfAbsent(lower, name);
       if (previous != null) {
         throw source.error(
-            "header '" + name + "' is already configured as '" + previous
+            "header '"
+                + name
+                + "' is already configured as '"
+                + previous
                 + "' (header names are case-insensitive)");
       }
       headers.put(name, headerSource(source));
@@ -300,8 +306,9 @@ public final class HttpEndpointParser {
     SpecObject source = node.object("env", "file", "value");
     if (source.has("env")) {
       return new HeaderSource.FromEnv(
-          source.required("env", "an environment variable name").nonEmptyText(
-              "an environment variable name"));
+          source
+              .required("env", "an environment variable name")
+              .nonEmptyText("an environment variable name"));
     }
     if (source.has("file")) {
       return new HeaderSource.FromFile(

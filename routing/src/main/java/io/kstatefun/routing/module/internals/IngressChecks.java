@@ -5,6 +5,7 @@ import io.kstatefun.routing.module.ModuleConfigException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Consistency checks across Kafka ingresses. Not API. */
 public final class IngressChecks {
@@ -76,7 +77,7 @@ public final class IngressChecks {
   }
 
   private static String render(Object value) {
-    if (value instanceof java.util.Optional<?> optional) {
+    if (value instanceof Optional<?> optional) {
       return optional.map(Object::toString).orElse("unset");
     }
     if (value instanceof KafkaIngressSpec.OnError onError) {

@@ -38,7 +38,8 @@ public final class KafkaEgressParser {
     }
     SpecObject spec = specNode.object(keys.toArray(String[]::new));
     TypeName id =
-        legacyId.orElseGet(() -> spec.required("id", "an egress id <namespace>/<name>"))
+        legacyId
+            .orElseGet(() -> spec.required("id", "an egress id <namespace>/<name>"))
             .typeName("an egress id");
     Optional<String> address =
         spec.optional("address").map(n -> n.nonEmptyText("Kafka bootstrap servers (host:port)"));
@@ -72,10 +73,7 @@ public final class KafkaEgressParser {
     Optional<Duration> timeout =
         timeoutNode
             .map(n -> checkTransactionTimeout(n, n.positiveDuration()))
-            .or(
-                () ->
-                    millisNode.map(
-                        n -> Duration.ofMillis(n.longValue(1, Integer.MAX_VALUE))));
+            .or(() -> millisNode.map(n -> Duration.ofMillis(n.longValue(1, Integer.MAX_VALUE))));
     if (type == DeliverySemantic.Type.EXACTLY_ONCE && timeout.isEmpty()) {
       throw semantic.missing(
           "transactionTimeout", "a duration such as 15min (required for exactly-once)");

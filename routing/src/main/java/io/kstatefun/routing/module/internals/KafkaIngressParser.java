@@ -69,7 +69,8 @@ public final class KafkaIngressParser {
 
     String idExpected = "an ingress id";
     TypeName id =
-        legacyId.orElseGet(() -> spec.required("id", idExpected + " <namespace>/<name>"))
+        legacyId
+            .orElseGet(() -> spec.required("id", idExpected + " <namespace>/<name>"))
             .typeName(idExpected);
     Optional<String> address =
         spec.optional("address").map(n -> n.nonEmptyText("Kafka bootstrap servers (host:port)"));
@@ -150,7 +151,10 @@ public final class KafkaIngressParser {
       String previous = declaredAt.putIfAbsent(topic, topicNode.path());
       if (previous != null) {
         throw topicNode.error(
-            "topic '" + topic + "' is already declared at " + previous
+            "topic '"
+                + topic
+                + "' is already declared at "
+                + previous
                 + "; list each topic once per ingress");
       }
       TypeName valueType =
@@ -200,7 +204,8 @@ public final class KafkaIngressParser {
       case "latest" -> new StartupPosition.Latest();
       case "group-offsets" -> new StartupPosition.GroupOffsets();
       case "specific-offsets" ->
-          new StartupPosition.SpecificOffsets(offsets(position.required("offsets", OFFSETS_EXPECTED)));
+          new StartupPosition.SpecificOffsets(
+              offsets(position.required("offsets", OFFSETS_EXPECTED)));
       default -> new StartupPosition.FromDate(date(position.required("date", DATE_EXPECTED)));
     };
   }

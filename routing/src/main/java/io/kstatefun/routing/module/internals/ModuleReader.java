@@ -26,7 +26,8 @@ import java.util.Optional;
 public final class ModuleReader {
 
   private static final YAMLMapper MAPPER =
-      YAMLMapper.builder(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+      YAMLMapper.builder(
+              YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
           .build();
 
   private static final List<String> SUPPORTED_KINDS =
@@ -93,7 +94,12 @@ public final class ModuleReader {
               ? ""
               : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
       throw new ModuleConfigException(
-          document, index, null, null, "YAML syntax error" + where + ": " + e.getOriginalMessage(), e);
+          document,
+          index,
+          null,
+          null,
+          "YAML syntax error" + where + ": " + e.getOriginalMessage(),
+          e);
     } catch (IOException e) {
       throw new ModuleConfigException(
           document, index, null, null, "cannot read YAML: " + e.getMessage(), e);
@@ -116,7 +122,8 @@ public final class ModuleReader {
     String kind = kindNode.typeName("a component kind").toString();
     SpecContext context = documentNode.context().withKind(kind);
     SpecNode spec =
-        new SpecNode(context, component.required("spec", "the component's spec map").json(), "spec");
+        new SpecNode(
+            context, component.required("spec", "the component's spec map").json(), "spec");
     bind(kind, spec, Optional.empty(), new SpecNode(context, kindNode.json(), kindNode.path()));
   }
 
@@ -129,7 +136,9 @@ public final class ModuleReader {
       default -> {
         if (kind.startsWith("io.statefun.kinesis")) {
           throw kindNode.error(
-              "kind '" + kind + "' (AWS Kinesis) is not supported by kstatefun; supported kinds: "
+              "kind '"
+                  + kind
+                  + "' (AWS Kinesis) is not supported by kstatefun; supported kinds: "
                   + String.join(", ", SUPPORTED_KINDS));
         }
         throw kindNode.error(
@@ -150,7 +159,8 @@ public final class ModuleReader {
     if (!version.equals("3.0")) {
       throw versionNode.invalid("\"3.0\" or the multi-document format");
     }
-    SpecObject module = rootObject.required("module", "a map with meta and spec").object("meta", "spec");
+    SpecObject module =
+        rootObject.required("module", "a map with meta and spec").object("meta", "spec");
     SpecObject meta = module.required("meta", "a map with type: remote").object("type");
     SpecNode type = meta.required("type", "remote");
     if (!type.text("remote").toLowerCase(Locale.ROOT).equals("remote")) {
@@ -180,8 +190,7 @@ public final class ModuleReader {
               .object("ingress")
               .required("ingress", "a map with meta and spec")
               .object("meta", "spec");
-      SpecObject meta2 =
-          ingress.required("meta", "a map with type and id").object("type", "id");
+      SpecObject meta2 = ingress.required("meta", "a map with type and id").object("type", "id");
       SpecNode kindNode = meta2.required("type", KafkaIngressParser.LEGACY_KIND);
       String legacyKind = kindNode.text(KafkaIngressParser.LEGACY_KIND);
       String kind =
@@ -215,8 +224,7 @@ public final class ModuleReader {
         element.context().withKind(kind).withOrigin(document + ", " + element.path());
     SpecNode rawSpec = component.required("spec", "the component's spec map");
     SpecNode spec = new SpecNode(context, rawSpec.json(), rawSpec.path());
-    Optional<SpecNode> id =
-        legacyId.map(n -> new SpecNode(context, n.json(), n.path()));
+    Optional<SpecNode> id = legacyId.map(n -> new SpecNode(context, n.json(), n.path()));
     bind(kind, spec, id, new SpecNode(context, kindNode.json(), kindNode.path()));
   }
 

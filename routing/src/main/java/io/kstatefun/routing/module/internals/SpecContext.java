@@ -22,8 +22,7 @@ public record SpecContext(String document, int documentIndex, String kind, Strin
 
   /** Creates the context of one YAML document, before its kind is known. */
   public static SpecContext ofDocument(String document, int documentIndex) {
-    return new SpecContext(
-        document, documentIndex, null, document + ", document " + documentIndex);
+    return new SpecContext(document, documentIndex, null, document + ", document " + documentIndex);
   }
 
   /** Returns a copy with the given kind. */
@@ -44,7 +43,11 @@ public record SpecContext(String document, int documentIndex, String kind, Strin
   /** Creates an error at a key path, with a cause. */
   public ModuleConfigException error(String keyPath, String problem, Throwable cause) {
     return new ModuleConfigException(
-        document, documentIndex, kind, keyPath == null || keyPath.isEmpty() ? null : keyPath,
-        problem, cause);
+        document,
+        documentIndex,
+        kind,
+        keyPath == null || keyPath.isEmpty() ? null : keyPath,
+        problem,
+        cause);
   }
 }

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A YAML node together with its key path and the component it belongs to, with typed accessors
- * that fail with a {@link ModuleConfigException} naming the path, the value and what was expected.
- * Not API.
+ * A YAML node together with its key path and the component it belongs to, with typed accessors that
+ * fail with a {@link ModuleConfigException} naming the path, the value and what was expected. Not
+ * API.
  */
 public final class SpecNode {
 
@@ -132,7 +132,9 @@ public final class SpecNode {
   /** Returns this node as a long in {@code [min, max]}; numeric text is accepted. */
   public long longValue(long min, long max) {
     String expected =
-        max == Long.MAX_VALUE ? "an integer >= " + min : "an integer between " + min + " and " + max;
+        max == Long.MAX_VALUE
+            ? "an integer >= " + min
+            : "an integer between " + min + " and " + max;
     long value;
     if (json.isIntegralNumber() && json.canConvertToLong()) {
       value = json.asLong();

@@ -6,9 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/**
- * A YAML map with a fixed set of allowed keys; see {@link SpecNode#object(String...)}. Not API.
- */
+/** A YAML map with a fixed set of allowed keys; see {@link SpecNode#object(String...)}. Not API. */
 public final class SpecObject {
 
   private final SpecNode node;
