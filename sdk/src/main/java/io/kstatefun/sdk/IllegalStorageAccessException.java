@@ -7,6 +7,7 @@ package io.kstatefun.sdk;
 public final class IllegalStorageAccessException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the state that was accessed. */
   private final String stateName;
 
   /** Creates the exception for the given state name. */
