@@ -121,7 +121,11 @@ public final class FunctionServer implements AutoCloseable {
     vertx = Vertx.vertx();
     server =
         vertx
-            .createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(port))
+            .createHttpServer(
+                new HttpServerOptions()
+                    .setHost(options.host())
+                    .setPort(port)
+                    .setHandle100ContinueAutomatically(true))
             .requestHandler(this::onRequest);
     try {
       server
