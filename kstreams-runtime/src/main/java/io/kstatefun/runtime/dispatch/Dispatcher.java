@@ -89,7 +89,8 @@ public final class Dispatcher {
     default void timerFired(long lateMs) {}
   }
 
-  private record InFlight(long requestId, long head, long end, int negotiations) {}
+  /** The batch in flight of one address; {@code sentStates} are the state names the request carried. */
+  private record InFlight(long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates) {}
 
   private final int partition;
   private final int numPartitions;
@@ -278,7 +279,9 @@ public final class Dispatcher {
     StoredState state = stores.state(target);
     Map<String, StoredValue> values = valuesByName(state);
     long now = clock.getAsLong();
+    java.util.Set<String> sent = new java.util.HashSet<>();
     for (PersistedValueSpec spec : specs.specsOf(target.type())) {
+      sent.add(spec.getStateName());
       ToFunction.PersistedValue.Builder value =
           ToFunction.PersistedValue.newBuilder().setStateName(spec.getStateName());
       StoredValue stored = values.get(spec.getStateName());
@@ -292,7 +295,7 @@ public final class Dispatcher {
       batch.addState(value);
     }
     long requestId = REQUEST_IDS.incrementAndGet();
-    inFlight.put(target, new InFlight(requestId, head, end, negotiations));
+    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent));
     listener.batchSent(target.type(), (int) (end - head), retry);
     out.add(
         new Action.Invoke(
@@ -318,8 +321,14 @@ public final class Dispatcher {
         return;
       }
     }
-    int changed = specs.register(target.type(), missing);
-    if (changed == 0 || flight.negotiations() + 1 >= limits.maxNegotiationRounds()) {
+    specs.register(target.type(), missing);
+    // Another address of the same type may have registered these specs meanwhile: that is fine.
+    // What is not fine is a function asking for states the request already carried.
+    boolean askedForSentState = false;
+    for (PersistedValueSpec spec : missing) {
+      askedForSentState |= flight.sentStates().contains(spec.getStateName());
+    }
+    if (askedForSentState || flight.negotiations() + 1 >= limits.maxNegotiationRounds()) {
       failBatch(
           target,
           flight,

@@ -218,6 +218,24 @@ class DispatcherTest {
   }
 
   @Test
+  void shouldNegotiateStateForSeveralAddressesOfOneTypeConcurrently() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(COUNTER, otherIdOnSamePartition());
+    Action.Invoke a = invoke(dispatcher.onMessage(message(alice, "a1")));
+    Action.Invoke b = invoke(dispatcher.onMessage(message(bob, "b1")));
+    FromFunction incomplete =
+        FromFunction.newBuilder()
+            .setIncompleteInvocationContext(
+                IncompleteInvocationContext.newBuilder().addMissingValues(spec("count", INT)))
+            .build();
+    Action.Invoke aRetry = invoke(dispatcher.onResponse(CallOutcome.success(alice, a.requestId(), incomplete, 1)));
+    // bob's request went out before the spec was known; its answer asks for it too.
+    Action.Invoke bRetry = invoke(dispatcher.onResponse(CallOutcome.success(bob, b.requestId(), incomplete, 1)));
+    assertThat(aRetry.request().getInvocation().getStateCount()).isEqualTo(1);
+    assertThat(bRetry.request().getInvocation().getStateCount()).isEqualTo(1);
+  }
+
+  @Test
   void shouldDeadLetterBatchWhenFunctionKeepsAskingForTheSameState() {
     Address alice = addr(COUNTER, localId);
     specs.register(COUNTER, List.of(spec("count", INT)));

@@ -1,0 +1,104 @@
+package io.kstatefun.runtime.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A kstatefun runtime instance in its own JVM ({@code KStatefunCli run ...} on this test's class
+ * path), so tests can kill it for real: {@link #kill()} is SIGKILL, {@link #stop()} is SIGTERM.
+ * Its output is copied to this process's stdout with a prefix.
+ */
+public final class RuntimeProcess implements AutoCloseable {
+
+  private final Process process;
+  private final CountDownLatch running = new CountDownLatch(1);
+  private final String name;
+
+  private RuntimeProcess(String name, Process process) {
+    this.name = name;
+    this.process = process;
+    Thread pump =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  System.out.println("[" + name + "] " + line);
+                  if (line.startsWith("kstatefun running")) {
+                    running.countDown();
+                  }
+                }
+              } catch (IOException ignored) {
+                // process ended
+              }
+            },
+            name + "-output");
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  /**
+   * Starts {@code kstatefun run} with these arguments.
+   *
+   * @param name a label for the output
+   * @param args the arguments after {@code run}
+   */
+  public static RuntimeProcess start(String name, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    command.add("-XX:+UseSerialGC");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.kstatefun.runtime.cli.KStatefunCli");
+    command.add("run");
+    command.addAll(args);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    return new RuntimeProcess(name, p);
+  }
+
+  /** Waits for the "kstatefun running" line. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** kill -9: no shutdown hooks, no commit, no clean close. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, then waits for a clean exit. Returns the exit code. */
+  public int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
