@@ -34,11 +34,13 @@ public final class Bench {
       "           [--keys 64] [--hops 3] [--fanout 10] [--partitions 8] [--mode rate|ladder|burst]",
       "           [--rate 500] [--duration 30] [--warmup 10] [--warmup-rate R] [--burst 200000]",
       "           [--ladder-start 1000] [--ladder-factor 1.25] [--ladder-step 10] [--ladder-max-p99 1000]",
-      "           [--repeat 1] [--label L] [--jfr] [--set KEY=VALUE]... [ENV]",
+      "           [--repeat 1] [--jit-warmup 20] [--label L] [--jfr] [--set KEY=VALUE]... [--variant K=V,K=V]... [--with-baseline] [ENV]",
       "       kstatefun-bench jfr-top FILE [--top 25] [--package io.kstatefun]",
       "ENV:   [--work-dir DIR] [--bootstrap HOST:PORT | --broker-inproc] [--functions-url URL --egress-topic T]",
       "       [--attach-runtime --ingress-topic T --egress-topic T] [--runtime-inproc] [--pid NAME=PID]...",
-      "       [--runtime-jvm \"-Xmx1g ...\"]");
+      "       [--runtime-jvm \"-Xmx1g ...\"] [--quiet-cores C] [--quiet-wait S]",
+      "       --quiet-cores: before measuring, wait (up to --quiet-wait s) until the machine uses at most C cores",
+      "       (suite default 0.5 for up to 900 s; run default: no waiting)");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,16 +51,18 @@ public final class Bench {
       System.out.println(USAGE);
       return;
     }
-    Args args = new Args(Arrays.asList(argv).subList(1, argv.length));
     int code;
     try {
+      if (argv[0].equals("jfr-top")) {
+        System.exit(JfrTop.run(argv));
+      }
+      Args args = new Args(Arrays.asList(argv).subList(1, argv.length));
       code = switch (argv[0]) {
         case "suite" -> suite(args);
         case "run" -> run(args);
-        case "jfr-top" -> JfrTop.run(argv);
         case "functions" -> Children.functions(args);
-        case "runtime" -> Children.runtime(args);
-        case "baseline" -> Children.baseline(args);
+        case "runtime-host" -> Children.runtimeHost(args);
+        case "baseline-host" -> Children.baselineHost(args);
         default -> {
           System.err.println("unknown command '" + argv[0] + "'\n" + USAGE);
           yield 2;
@@ -106,6 +110,8 @@ public final class Bench {
 
   private static int suite(Args args) throws Exception {
     int runs = (int) args.longValue("--runs", 3);
+    double quietCores = args.doubleValue("--quiet-cores", 0.5);
+    long quietWaitS = args.longValue("--quiet-wait", 900);
     boolean quick = args.flag("--quick");
     List<String> only = args.has("--only") ? List.of(args.value("--only", "").split(",")) : List.of();
     Map<String, String> settings = args.settings();
@@ -121,7 +127,8 @@ public final class Bench {
     log("suite: " + entries.size() + " entries x " + runs + " rounds; load average " + ProcStats.loadAverages());
     String loadBefore = ProcStats.loadAverages();
     try (Environment env = new Environment(options)) {
-      Runner runner = new Runner(env);
+      Runner runner = new Runner(env, quietCores, quietWaitS);
+      jitWarmup(runner, env, quick ? 15 : 40, settings);
       for (int round = 1; round <= runs; round++) {
         Map<String, Map<String, Object>> thisRound = new LinkedHashMap<>();
         for (Suite.Entry e : entries) {
@@ -168,23 +175,68 @@ public final class Bench {
     double warmupS = args.doubleValue("--warmup", 10);
     b.warmup(warmupS, args.doubleValue("--warmup-rate", mode == RunSpec.Mode.RATE ? Math.min(500, args.doubleValue("--rate", 500)) : 500));
     int repeat = (int) args.longValue("--repeat", 1);
+    double quietCores = args.doubleValue("--quiet-cores", 0);
+    long quietWaitS = args.longValue("--quiet-wait", 600);
+    List<String> variants = args.all("--variant");
+    long jitWarmupS = args.longValue("--jit-warmup", 20);
+    boolean withBaseline = args.flag("--with-baseline");
     Environment.Options options = environmentOptions(args);
     args.rejectUnused();
     RunSpec spec = b.build();
+    // Variants: the same run with other settings ("k=v,k=v"); each round runs all of them in turn.
+    List<RunSpec> specs = new ArrayList<>();
+    for (String v : variants.isEmpty() ? List.of("") : variants) {
+      Map<String, String> more = new LinkedHashMap<>();
+      for (String kv : v.isBlank() ? new String[0] : v.split(",")) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("--variant expects k=v[,k=v...], got '" + v + "'");
+        }
+        more.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+      String label = v.isBlank() ? spec.label() : spec.label() + " [" + v + "]";
+      specs.add(spec.withSettings(more).withLabel(label));
+      if (withBaseline && workload != Workload.BASELINE) {
+        specs.add(spec.withSettings(more).withWorkload(Workload.BASELINE).withLabel(label + " baseline"));
+      }
+    }
     List<Map<String, Object>> results = new ArrayList<>();
     try (Environment env = new Environment(options)) {
-      Runner runner = new Runner(env);
+      Runner runner = new Runner(env, quietCores, quietWaitS);
+      jitWarmup(runner, env, jitWarmupS, spec.settings());
       for (int i = 1; i <= repeat; i++) {
-        Map<String, Object> r = runSafely(runner, spec);
-        r.put("round", i);
-        results.add(r);
-        emit(env, r);
+        for (RunSpec s : specs) {
+          Map<String, Object> r = runSafely(runner, s);
+          r.put("round", i);
+          results.add(r);
+          emit(env, r);
+        }
       }
-      if (repeat > 1) {
+      if (results.size() > 1) {
         System.err.println("\n" + Suite.table(Suite.byLabel(results)));
       }
     }
     return 0;
+  }
+
+  /**
+   * Runs the counter and the baseline for a while before measuring anything, so that the long-lived
+   * JVMs (broker, function server, runtime and baseline hosts) have compiled their hot code: the
+   * runs then measure a warm system, as a long-running deployment is. Results are emitted with the
+   * label "jit-warmup" and left out of the tables.
+   */
+  private static void jitWarmup(Runner runner, Environment env, long seconds, Map<String, String> settings)
+      throws IOException {
+    if (seconds <= 0) {
+      return;
+    }
+    log("JIT warm-up: " + seconds + " s of counter and of baseline at 500 msg/s");
+    for (Workload w : List.of(Workload.COUNTER, Workload.BASELINE)) {
+      RunSpec spec = RunSpec.builder("jit-warmup", w).keys(1024).rate(500).duration(seconds).warmup(0, 500)
+          .settings(settings).build();
+      Map<String, Object> r = runSafely(runner, spec);
+      emit(env, r);
+    }
   }
 
   private static Map<String, Object> runSafely(Runner runner, RunSpec spec) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The benchmark's functions, written with the kstatefun SDK. Every one is a counter: it reads a
@@ -52,13 +53,14 @@ public final class BenchFunctions {
   /**
    * The registry of all benchmark functions.
    *
-   * @param egressTopic the Kafka topic the counters emit to
+   * @param egressTopic the Kafka topic the counters emit to (read per invocation, so a long-lived
+   *     server can serve run after run)
    * @param slowDelayMs delay of each {@code bench/slow} invocation
    * @param stateBytes size of {@code bench/big}'s blob
    * @param timers the scheduler that completes slow invocations
    */
   public static FunctionRegistry registry(
-      String egressTopic, long slowDelayMs, int stateBytes, ScheduledExecutorService timers) {
+      Supplier<String> egressTopic, long slowDelayMs, int stateBytes, ScheduledExecutorService timers) {
     List<StatefulFunctionSpec> specs = new ArrayList<>();
     for (String name : List.of("counter", "chain", "a", "b", "c", "fanout")) {
       specs.add(
@@ -82,12 +84,12 @@ public final class BenchFunctions {
 
   /** One invocation of any benchmark function. */
   static final class Hop implements StatefulFunction {
-    private final String egressTopic;
+    private final Supplier<String> egressTopic;
     private final long delayMs;
     private final int stateBytes;
     private final ScheduledExecutorService timers;
 
-    Hop(String egressTopic, long delayMs, int stateBytes, ScheduledExecutorService timers) {
+    Hop(Supplier<String> egressTopic, long delayMs, int stateBytes, ScheduledExecutorService timers) {
       this.egressTopic = egressTopic;
       this.delayMs = delayMs;
       this.stateBytes = stateBytes;
@@ -115,7 +117,7 @@ public final class BenchFunctions {
       if (route.isEmpty()) {
         context.send(
             KafkaEgressMessage.forEgress(EGRESS)
-                .withTopic(egressTopic)
+                .withTopic(egressTopic.get())
                 .withUtf8Key(self)
                 .withValue(Payload.egress(in.seq(), in.sendNanos(), count))
                 .build());

@@ -27,10 +27,19 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The main programs of the JVMs the driver starts: a function server, a kstatefun runtime and the
- * baseline Kafka Streams application. Each prints {@code BENCH ready ...} once it serves, answers
- * {@code stats} / {@code gcstats} on standard input with a {@code BENCH {json}} line, and stops
- * cleanly on {@code stop} or when standard input closes.
+ * The main programs of the JVMs the driver starts and keeps for all runs of an invocation (so
+ * that their code is compiled once, as in a long-running deployment): a function server, a host
+ * of kstatefun runtimes and a host of baseline applications. Each prints {@code BENCH ready ...}
+ * once it serves and then reads commands from standard input, answering each with one {@code
+ * BENCH ...} line; it exits on {@code exit} or when standard input closes.
+ *
+ * <pre>
+ * functions host:  egress TOPIC                       the topic the counters emit to from now on
+ * runtime host:    start MODULE APP BOOTSTRAP STATE_DIR [KEY=VALUE...]   (tab-separated)
+ * baseline host:   start IN OUT APP BOOTSTRAP STATE_DIR [KEY=VALUE...]   (tab-separated)
+ * both hosts:      stop                               closes the running instance
+ * all:             stats | gcstats                    JVM (and instance) statistics as JSON
+ * </pre>
  */
 final class Children {
 
@@ -38,14 +47,14 @@ final class Children {
 
   private Children() {}
 
-  /** {@code functions --egress-topic T [--slow-ms 50] [--state-bytes 10240] [--workers N]}. */
+  /** {@code functions [--slow-ms 50] [--state-bytes 10240] [--workers N] [--port 0]}. */
   static int functions(Args args) throws Exception {
-    String egress = args.required("--egress-topic");
     long slowMs = args.longValue("--slow-ms", 50);
     int stateBytes = (int) args.longValue("--state-bytes", 10 * 1024);
     int workers = (int) args.longValue("--workers", 20);
     ScheduledExecutorService timers = BenchFunctions.timers();
-    FunctionRegistry registry = BenchFunctions.registry(egress, slowMs, stateBytes, timers);
+    java.util.concurrent.atomic.AtomicReference<String> egress = new java.util.concurrent.atomic.AtomicReference<>("unset");
+    FunctionRegistry registry = BenchFunctions.registry(egress::get, slowMs, stateBytes, timers);
     FunctionServer server =
         new FunctionServer(
                 registry,
@@ -55,86 +64,182 @@ final class Children {
                     .withShutdownTimeout(Duration.ofSeconds(5)))
             .listen((int) args.longValue("--port", 0));
     System.out.println(ChildJvm.PROTOCOL_PREFIX + "ready functions port=" + server.port());
-    serveStdin(() -> jvmStats(Map.of()));
+    serve(
+        (command, fields) -> {
+          if (command.equals("egress")) {
+            egress.set(fields.get(1));
+            return "ok";
+          }
+          return null;
+        },
+        () -> jvmStats(Map.of()));
     server.close();
     timers.shutdownNow();
     return 0;
   }
 
-  /** {@code runtime --module F --app A --bootstrap B --state-dir D [--set k=v]...}. */
-  static int runtime(Args args) throws Exception {
-    Map<String, Object> props = new LinkedHashMap<>();
-    props.put("application.id", args.required("--app"));
-    props.put("bootstrap.servers", args.required("--bootstrap"));
-    props.put("state.dir", args.required("--state-dir"));
-    props.putAll(args.settings());
-    CountingListener listener = new CountingListener();
-    KStatefunRuntime runtime =
-        KStatefunRuntime.start(ModuleParser.parse(Path.of(args.required("--module"))), props, listener);
-    if (!runtime.awaitRunning(Duration.ofMinutes(3))) {
-      System.out.println("runtime did not reach RUNNING: " + runtime.streams().state());
-      runtime.close(Duration.ofSeconds(10));
-      return 1;
-    }
-    System.out.println(ChildJvm.PROTOCOL_PREFIX + "ready runtime partitions=" + runtime.partitions());
-    serveStdin(
-        () -> {
-          Map<String, Object> extra = new LinkedHashMap<>(listener.snapshot());
-          extra.putAll(streamsMetrics(runtime.streams()));
-          extra.put("streams_state", runtime.streams().state().toString());
-          return jvmStats(extra);
+  /** A runtime or baseline instance the host runs, with its statistics. */
+  private interface Instance {
+    Map<String, Object> stats();
+
+    void close();
+  }
+
+  /** {@code runtime-host}: starts and stops kstatefun runtime instances on command. */
+  static int runtimeHost(Args args) throws Exception {
+    return host(
+        "runtime",
+        f -> {
+          Map<String, Object> props = new LinkedHashMap<>();
+          props.put("application.id", f.get(2));
+          props.put("bootstrap.servers", f.get(3));
+          props.put("state.dir", f.get(4));
+          props.putAll(settings(f.subList(5, f.size())));
+          CountingListener listener = new CountingListener();
+          KStatefunRuntime runtime = KStatefunRuntime.start(ModuleParser.parse(Path.of(f.get(1))), props, listener);
+          if (!runtime.awaitRunning(Duration.ofMinutes(3))) {
+            String state = runtime.streams().state().toString();
+            runtime.close(Duration.ofSeconds(10));
+            throw new IllegalStateException("runtime did not reach RUNNING: " + state);
+          }
+          return new Instance() {
+            @Override
+            public Map<String, Object> stats() {
+              Map<String, Object> m = new LinkedHashMap<>(listener.snapshot());
+              m.putAll(streamsMetrics(runtime.streams()));
+              m.put("streams_state", runtime.streams().state().toString());
+              return m;
+            }
+
+            @Override
+            public void close() {
+              runtime.close(Duration.ofSeconds(30));
+            }
+          };
         });
-    runtime.close(Duration.ofSeconds(30));
+  }
+
+  /** {@code baseline-host}: starts and stops baseline applications on command. */
+  static int baselineHost(Args args) throws Exception {
+    return host(
+        "baseline",
+        f -> {
+          Map<String, Object> props = new LinkedHashMap<>();
+          props.put("application.id", f.get(3));
+          props.put("bootstrap.servers", f.get(4));
+          props.put("state.dir", f.get(5));
+          props.putAll(settings(f.subList(6, f.size())));
+          KafkaStreams streams = BaselineApp.start(f.get(1), f.get(2), props);
+          long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+          while (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.ERROR
+              && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+          }
+          if (streams.state() != KafkaStreams.State.RUNNING) {
+            String state = streams.state().toString();
+            streams.close(Duration.ofSeconds(10));
+            throw new IllegalStateException("baseline did not reach RUNNING: " + state);
+          }
+          return new Instance() {
+            @Override
+            public Map<String, Object> stats() {
+              Map<String, Object> m = new LinkedHashMap<>(streamsMetrics(streams));
+              m.put("streams_state", streams.state().toString());
+              return m;
+            }
+
+            @Override
+            public void close() {
+              streams.close(Duration.ofSeconds(30));
+            }
+          };
+        });
+  }
+
+  private interface Starter {
+    Instance start(List<String> fields) throws Exception;
+  }
+
+  private static int host(String kind, Starter starter) throws Exception {
+    Instance[] current = new Instance[1];
+    System.out.println(ChildJvm.PROTOCOL_PREFIX + "ready " + kind + "-host");
+    serve(
+        (command, fields) -> {
+          switch (command) {
+            case "start" -> {
+              if (current[0] != null) {
+                return "failed an instance is running";
+              }
+              try {
+                current[0] = starter.start(fields);
+                return "ready " + kind;
+              } catch (Exception | LinkageError e) {
+                e.printStackTrace();
+                return "failed " + e;
+              }
+            }
+            case "stop" -> {
+              if (current[0] != null) {
+                current[0].close();
+                current[0] = null;
+              }
+              return "stopped";
+            }
+            default -> {
+              return null;
+            }
+          }
+        },
+        () -> jvmStats(current[0] == null ? Map.of() : current[0].stats()));
+    if (current[0] != null) {
+      current[0].close();
+    }
     return 0;
   }
 
-  /** {@code baseline --app A --bootstrap B --in T --out T --state-dir D [--set k=v]...}. */
-  static int baseline(Args args) throws Exception {
-    Map<String, Object> props = new LinkedHashMap<>();
-    props.put("application.id", args.required("--app"));
-    props.put("bootstrap.servers", args.required("--bootstrap"));
-    props.put("state.dir", args.required("--state-dir"));
-    props.putAll(args.settings());
-    KafkaStreams streams = BaselineApp.start(args.required("--in"), args.required("--out"), props);
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-      if (streams.state() == KafkaStreams.State.ERROR) {
-        break;
+  private static Map<String, String> settings(List<String> pairs) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String kv : pairs) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        out.put(kv.substring(0, eq), kv.substring(eq + 1));
       }
-      Thread.sleep(20);
     }
-    if (streams.state() != KafkaStreams.State.RUNNING) {
-      System.out.println("baseline did not reach RUNNING: " + streams.state());
-      streams.close(Duration.ofSeconds(10));
-      return 1;
-    }
-    System.out.println(ChildJvm.PROTOCOL_PREFIX + "ready baseline");
-    serveStdin(
-        () -> {
-          Map<String, Object> extra = new LinkedHashMap<>(streamsMetrics(streams));
-          extra.put("streams_state", streams.state().toString());
-          return jvmStats(extra);
-        });
-    streams.close(Duration.ofSeconds(30));
-    return 0;
+    return out;
   }
 
-  /** Answers stats requests until {@code stop} or end of input. */
-  private static void serveStdin(Supplier<Map<String, Object>> stats) throws IOException {
+  private interface Handler {
+    /** Handles a command; returns the reply (without prefix) or null if unknown. */
+    String handle(String command, List<String> fields) throws Exception;
+  }
+
+  /** Answers commands until {@code exit} or end of input. */
+  private static void serve(Handler handler, Supplier<Map<String, Object>> stats) throws Exception {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
-      line = line.trim();
-      if (line.equals("stop")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      List<String> fields = List.of(line.strip().split("\t"));
+      String command = fields.get(0);
+      if (command.equals("exit")) {
         break;
       }
-      if (line.equals("gcstats")) {
-        System.gc();
-        System.gc();
+      String reply;
+      if (command.equals("stats") || command.equals("gcstats")) {
+        if (command.equals("gcstats")) {
+          System.gc();
+          System.gc();
+        }
+        reply = JSON.writeValueAsString(stats.get());
+      } else {
+        reply = handler.handle(command, fields);
+        if (reply == null) {
+          reply = "failed unknown command '" + command + "'";
+        }
       }
-      if (line.equals("stats") || line.equals("gcstats")) {
-        System.out.println(ChildJvm.PROTOCOL_PREFIX + JSON.writeValueAsString(stats.get()));
-      }
+      System.out.println(ChildJvm.PROTOCOL_PREFIX + reply);
     }
   }
 

@@ -6,6 +6,7 @@ import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,16 +16,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The system under test for one run: topics, and either a function server plus a kstatefun
- * runtime, or the baseline Kafka Streams application. Started per run (child JVMs by default),
- * or attached to when the environment says so.
+ * The system under test for one run: topics, and either a kstatefun runtime instance (with the
+ * function server writing to the run's egress topic) or a baseline Kafka Streams application.
+ * Instances run in the environment's long-lived host JVMs by default, in this JVM with {@code
+ * --runtime-inproc}, or are attached to.
  */
 final class Deployment implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
 
   private final Environment env;
   private final RunSpec spec;
@@ -35,6 +39,8 @@ final class Deployment implements AutoCloseable {
   private final Map<String, String> effectiveSettings = new LinkedHashMap<>();
   private ChildJvm functionsJvm;
   private ChildJvm systemJvm;
+  private boolean systemStarted;
+  private Path jfrFile;
   private FunctionServer functionServerInProcess;
   private ScheduledExecutorService timersInProcess;
   private KStatefunRuntime runtimeInProcess;
@@ -58,6 +64,7 @@ final class Deployment implements AutoCloseable {
       } else if (!attached) {
         startKstatefun();
       }
+      startJfr();
     } catch (Exception e) {
       close();
       throw e;
@@ -100,8 +107,8 @@ final class Deployment implements AutoCloseable {
   Map<String, Object> systemStats(boolean gc) {
     try {
       if (systemJvm != null) {
-        String line = systemJvm.request(gc ? "gcstats" : "stats", Duration.ofSeconds(30));
-        return line == null ? Map.of() : JSON.readValue(line, Map.class);
+        String line = systemJvm.request(gc ? "gcstats" : "stats", Duration.ofSeconds(60));
+        return line == null || !line.startsWith("{") ? Map.of() : JSON.readValue(line, Map.class);
       }
       if (runtimeInProcess != null) {
         Map<String, Object> m = new LinkedHashMap<>(inProcessListener.snapshot());
@@ -116,16 +123,28 @@ final class Deployment implements AutoCloseable {
 
   private void startBaseline() throws Exception {
     Map<String, String> settings = baseSettings();
-    settings.put(BaselineApp.COMMIT_ON_OUTPUT_CONFIG,
-        spec.settings().getOrDefault(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG,
-            String.valueOf(KStatefunConfig.DEFINITION.defaultValues().get(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG))));
+    // The baseline commits like kstatefun does unless told otherwise (baseline.* settings win).
+    settings.putIfAbsent(BaselineApp.COMMIT_ON_OUTPUT_CONFIG, kstatefunSetting(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG));
+    settings.putIfAbsent(BaselineApp.COMMIT_MIN_INTERVAL_MS_CONFIG, kstatefunSetting(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
+    settings.keySet().removeIf(k -> k.startsWith("kstatefun."));
     effectiveSettings.putAll(settings);
-    List<String> args = new ArrayList<>(List.of(
-        "baseline", "--app", app, "--bootstrap", env.bootstrap(), "--in", ingressTopic, "--out", egressTopic,
-        "--state-dir", runDir.resolve("state").toString()));
-    settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-    systemJvm = ChildJvm.start(app + "-baseline", jvmOptions(), Bench.class.getName(), args, env.logDir(),
-        ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(3));
+    List<String> fields = new ArrayList<>(List.of(
+        "start", ingressTopic, egressTopic, app, env.bootstrap(), runDir.resolve("state").toString()));
+    settings.forEach((k, v) -> fields.add(k + "=" + v));
+    systemJvm = env.baselineHost();
+    startInstance(fields);
+  }
+
+  private void startInstance(List<String> fields) throws Exception {
+    String reply = systemJvm.request(String.join("\t", fields), START_TIMEOUT);
+    if (reply == null || !reply.startsWith("ready")) {
+      throw new IllegalStateException(app + " did not start: " + reply + " (see " + systemJvm.log() + ")");
+    }
+    systemStarted = true;
+  }
+
+  private String kstatefunSetting(String key) {
+    return spec.settings().getOrDefault(key, String.valueOf(KStatefunConfig.DEFINITION.defaultValues().get(key)));
   }
 
   /**
@@ -147,15 +166,16 @@ final class Deployment implements AutoCloseable {
       timersInProcess = BenchFunctions.timers();
       functionServerInProcess =
           new FunctionServer(
-                  BenchFunctions.registry(egressTopic, 50, 10 * 1024, timersInProcess),
+                  BenchFunctions.registry(() -> egressTopic, 50, 10 * 1024, timersInProcess),
                   FunctionServerOptions.defaults().withHost("127.0.0.1").withShutdownTimeout(Duration.ofSeconds(5)))
               .listen(0);
       url = "http://127.0.0.1:" + functionServerInProcess.port() + "/statefun";
     } else {
-      functionsJvm =
-          ChildJvm.start(app + "-functions", List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC"), Bench.class.getName(),
-              List.of("functions", "--egress-topic", egressTopic), env.logDir(),
-              ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+      functionsJvm = env.functionsHost();
+      String reply = functionsJvm.request("egress\t" + egressTopic, Duration.ofSeconds(30));
+      if (!"ok".equals(reply)) {
+        throw new IllegalStateException("function server did not take the egress topic: " + reply);
+      }
       String port = functionsJvm.readyLine().substring(functionsJvm.readyLine().indexOf("port=") + 5).trim();
       url = "http://127.0.0.1:" + port + "/statefun";
     }
@@ -163,6 +183,7 @@ final class Deployment implements AutoCloseable {
     Files.writeString(module, moduleYaml(url), StandardCharsets.UTF_8);
 
     Map<String, String> settings = baseSettings();
+    settings.keySet().removeIf(k -> k.startsWith("baseline."));
     settings.put(KStatefunConfig.PARTITIONS_CONFIG, Integer.toString(spec.partitions()));
     effectiveSettings.putAll(settings);
     for (var e : KStatefunConfig.DEFINITION.defaultValues().entrySet()) {
@@ -175,25 +196,45 @@ final class Deployment implements AutoCloseable {
       props.put(StreamsConfig.STATE_DIR_CONFIG, runDir.resolve("state").toString());
       inProcessListener = new Children.CountingListener();
       runtimeInProcess = KStatefunRuntime.start(ModuleParser.parse(module), props, inProcessListener);
-      if (!runtimeInProcess.awaitRunning(Duration.ofMinutes(3))) {
+      if (!runtimeInProcess.awaitRunning(START_TIMEOUT)) {
         throw new IllegalStateException("runtime did not reach RUNNING: " + runtimeInProcess.streams().state());
       }
       return;
     }
-    List<String> args = new ArrayList<>(List.of(
-        "runtime", "--module", module.toString(), "--app", app, "--bootstrap", env.bootstrap(),
-        "--state-dir", runDir.resolve("state").toString()));
-    settings.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-    systemJvm = ChildJvm.start(app + "-runtime", jvmOptions(), Bench.class.getName(), args, env.logDir(),
-        ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(3));
+    List<String> fields = new ArrayList<>(List.of(
+        "start", module.toString(), app, env.bootstrap(), runDir.resolve("state").toString()));
+    settings.forEach((k, v) -> fields.add(k + "=" + v));
+    systemJvm = env.runtimeHost();
+    startInstance(fields);
   }
 
-  private List<String> jvmOptions() {
-    List<String> opts = new ArrayList<>(env.options().runtimeJvm());
-    if (spec.jfr()) {
-      opts.add("-XX:StartFlightRecording=filename=" + env.logDir().resolve(app + ".jfr") + ",settings=profile,dumponexit=true");
+  /** A JFR recording of the runtime or baseline JVM for this run (jcmd), with {@code --jfr}. */
+  private void startJfr() {
+    if (!spec.jfr() || systemJvm == null) {
+      return;
     }
-    return opts;
+    jfrFile = env.logDir().resolve(app + ".jfr");
+    jcmd("JFR.start", "name=" + app, "settings=profile");
+  }
+
+  private void stopJfr() {
+    if (jfrFile != null) {
+      jcmd("JFR.stop", "name=" + app, "filename=" + jfrFile);
+      Bench.log("JFR recording of " + app + ": " + jfrFile);
+    }
+  }
+
+  private void jcmd(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    command.add(Long.toString(systemJvm.pid()));
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      p.waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException | InterruptedException e) {
+      Bench.log("jcmd " + List.of(args) + " failed: " + e);
+    }
   }
 
   private String moduleYaml(String url) {
@@ -231,14 +272,19 @@ final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
-    if (systemJvm != null) {
-      systemJvm.close();
+    stopJfr();
+    if (systemJvm != null && systemStarted) {
+      try {
+        String reply = systemJvm.request("stop", Duration.ofSeconds(90));
+        if (!"stopped".equals(reply)) {
+          Bench.log(app + ": stop answered " + reply);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (runtimeInProcess != null) {
       runtimeInProcess.close(Duration.ofSeconds(30));
-    }
-    if (functionsJvm != null) {
-      functionsJvm.close();
     }
     if (functionServerInProcess != null) {
       functionServerInProcess.close();

@@ -54,6 +54,9 @@ final class Environment implements AutoCloseable {
   private final Options options;
   private final Path logDir;
   private ChildJvm brokerJvm;
+  private ChildJvm functionsHost;
+  private ChildJvm runtimeHost;
+  private ChildJvm baselineHost;
   private LocalKafkaBroker brokerInProcess;
   private final String bootstrap;
   private final Admin admin;
@@ -83,6 +86,33 @@ final class Environment implements AutoCloseable {
       bootstrap = brokerJvm.readyLine().substring(KafkaServerMain.READY_PREFIX.length()).trim();
     }
     this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+  }
+
+  /** The function server JVM, started on first use and kept for all runs. */
+  synchronized ChildJvm functionsHost() throws IOException, InterruptedException {
+    if (functionsHost == null || !functionsHost.isAlive()) {
+      functionsHost = ChildJvm.start("functions", List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC"), Bench.class.getName(),
+          List.of("functions"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+    }
+    return functionsHost;
+  }
+
+  /** The JVM that runs kstatefun runtime instances, started on first use and kept for all runs. */
+  synchronized ChildJvm runtimeHost() throws IOException, InterruptedException {
+    if (runtimeHost == null || !runtimeHost.isAlive()) {
+      runtimeHost = ChildJvm.start("runtime-host", options.runtimeJvm(), Bench.class.getName(),
+          List.of("runtime-host"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+    }
+    return runtimeHost;
+  }
+
+  /** The JVM that runs baseline applications, started on first use and kept for all runs. */
+  synchronized ChildJvm baselineHost() throws IOException, InterruptedException {
+    if (baselineHost == null || !baselineHost.isAlive()) {
+      baselineHost = ChildJvm.start("baseline-host", options.runtimeJvm(), Bench.class.getName(),
+          List.of("baseline-host"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+    }
+    return baselineHost;
   }
 
   Options options() {
@@ -119,6 +149,20 @@ final class Environment implements AutoCloseable {
     List<NewTopic> topics = new ArrayList<>();
     partitionsByTopic.forEach((t, p) -> topics.add(new NewTopic(t, p, (short) 1)));
     admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+    // The broker learns about new topics shortly after the controller created them: wait until it
+    // describes them, or a runtime started right away may not find its ingress topic.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        admin.describeTopics(partitionsByTopic.keySet()).allTopicNames().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
   }
 
   /** Deletes every topic whose name starts with one of {@code prefixes}. */
@@ -155,6 +199,11 @@ final class Environment implements AutoCloseable {
 
   @Override
   public void close() {
+    for (ChildJvm host : new ChildJvm[] {runtimeHost, baselineHost, functionsHost}) {
+      if (host != null) {
+        host.close();
+      }
+    }
     admin.close(Duration.ofSeconds(10));
     if (brokerJvm != null) {
       brokerJvm.terminate();

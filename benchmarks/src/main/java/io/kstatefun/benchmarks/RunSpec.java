@@ -87,12 +87,21 @@ public record RunSpec(
   public RunSpec withSettings(Map<String, String> more) {
     Map<String, String> s = new LinkedHashMap<>(settings);
     s.putAll(more);
+    String p = s.remove(PARTITIONS_KEY);
     return new RunSpec(label, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
-        burstCount, ladder, partitions, s, jfr);
+        burstCount, ladder, p == null ? partitions : Integer.parseInt(p), s, jfr);
   }
+
+  /** A setting that is this run's {@link #partitions()} rather than a plain property. */
+  static final String PARTITIONS_KEY = "kstatefun.partitions";
 
   public RunSpec withLabel(String newLabel) {
     return new RunSpec(newLabel, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
+        burstCount, ladder, partitions, settings, jfr);
+  }
+
+  public RunSpec withWorkload(Workload newWorkload) {
+    return new RunSpec(label, newWorkload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
         burstCount, ladder, partitions, settings, jfr);
   }
 
@@ -139,8 +148,15 @@ public record RunSpec(
     public Builder burst(long count) { mode = Mode.BURST; burstCount = count; return this; }
     public Builder ladder(Ladder v) { mode = Mode.LADDER; ladder = v; return this; }
     public Builder partitions(int v) { partitions = v; return this; }
-    public Builder set(String key, String value) { settings.put(key, value); return this; }
-    public Builder settings(Map<String, String> v) { settings.putAll(v); return this; }
+    public Builder set(String key, String value) { return settings(Map.of(key, value)); }
+    public Builder settings(Map<String, String> v) {
+      settings.putAll(v);
+      String p = settings.remove(PARTITIONS_KEY);
+      if (p != null) {
+        partitions = Integer.parseInt(p);
+      }
+      return this;
+    }
     public Builder jfr(boolean v) { jfr = v; return this; }
 
     public RunSpec build() {

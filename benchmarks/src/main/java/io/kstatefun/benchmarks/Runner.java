@@ -19,9 +19,38 @@ final class Runner {
   private static final Duration QUIET = Duration.ofSeconds(2);
 
   private final Environment env;
+  private final double quietCores;
+  private final long quietWaitS;
 
-  Runner(Environment env) {
+  /**
+   * @param quietCores before measuring, wait until the machine's CPU use over 3 s is at most this
+   *     many cores (other people's builds included); 0 disables waiting
+   * @param quietWaitS wait at most this long, then measure anyway
+   */
+  Runner(Environment env, double quietCores, long quietWaitS) {
     this.env = env;
+    this.quietCores = quietCores;
+    this.quietWaitS = quietWaitS;
+  }
+
+  /** Waits for a quiet machine; returns {waited seconds, busy cores of the last sample}. */
+  private double[] awaitQuiet() throws InterruptedException {
+    long start = System.nanoTime();
+    double busy;
+    while (true) {
+      ProcStats.MachineCpu a = ProcStats.machineCpu();
+      long t0 = System.nanoTime();
+      Thread.sleep(3000);
+      ProcStats.MachineCpu b = ProcStats.machineCpu();
+      busy = (b.busyNanos() - a.busyNanos()) / (double) (System.nanoTime() - t0);
+      double waited = (System.nanoTime() - start) / 1e9;
+      if (quietCores <= 0 || busy <= quietCores || waited >= quietWaitS) {
+        if (waited > 5) {
+          Bench.log(String.format("  waited %.0f s for a quiet machine (%.2f cores busy)", waited, busy));
+        }
+        return new double[] {waited, busy};
+      }
+    }
   }
 
   /** A CPU snapshot of every accounted process plus the machine. */
@@ -66,6 +95,10 @@ final class Runner {
           Bench.log("warm-up output incomplete: " + driver.received() + " of " + driver.expected());
         }
       }
+      double[] quiet = awaitQuiet();
+      out.put("quiet_wait_s", round(quiet[0], 0));
+      out.put("busy_cores_before", round(quiet[1], 2));
+      out.put("load_at_start", ProcStats.loadAverages());
       Map<String, Object> statsBefore = deployment.systemStats(false);
 
       CpuSnapshot cpuStart = CpuSnapshot.take(pids);
@@ -91,7 +124,11 @@ final class Runner {
         default -> throw new IllegalStateException();
       }
       driver.flush();
-      boolean complete = driver.awaitAll(DRAIN_TIMEOUT);
+      // A big burst may take long to drain: allow at least 500 msg/s.
+      Duration drain = spec.mode() == RunSpec.Mode.BURST
+          ? Duration.ofSeconds(Math.max(DRAIN_TIMEOUT.toSeconds(), spec.burstCount() * spec.streamsPerKey() / 500))
+          : DRAIN_TIMEOUT;
+      boolean complete = driver.awaitAll(drain);
       LatencyRecorder.Window window = driver.latencies().window(measureStart, measureEnd);
       long lastArrival = window.lastArrivalNanos();
       CpuSnapshot cpuEnd = CpuSnapshot.take(pids);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class BenchFunctionsTest {
 
   private final ScheduledExecutorService timers = BenchFunctions.timers();
-  private final FunctionRegistry registry = BenchFunctions.registry("out", 20, 64, timers);
+  private final FunctionRegistry registry = BenchFunctions.registry(() -> "out", 20, 64, timers);
 
   @AfterEach
   void stop() {

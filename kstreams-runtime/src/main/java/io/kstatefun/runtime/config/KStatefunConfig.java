@@ -79,6 +79,14 @@ public final class KStatefunConfig extends AbstractConfig {
           + "output (messages, egress, dead letters), instead of waiting for commit.interval.ms. "
           + "Lowers latency; costs a transaction per loop iteration under load.";
 
+  public static final String COMMIT_MIN_INTERVAL_MS_CONFIG = "kstatefun.commit.min.interval.ms";
+  private static final String COMMIT_MIN_INTERVAL_MS_DOC =
+      "Least time between two commits a stream thread requests because of pending output "
+          + "(kstatefun.commit.on.output). Output produced sooner after the last one is committed when "
+          + "the interval has passed, together with what was processed meanwhile; a quiet task is woken "
+          + "for it through the doorbell. 0 requests a commit for every output, which under load means "
+          + "a transaction per record.";
+
   public static final String ADMIN_PORT_CONFIG = "kstatefun.admin.port";
   private static final String ADMIN_PORT_DOC =
       "HTTP port of the admin endpoints (metrics, health, status). -1 disables them; 0 picks a "
@@ -99,6 +107,7 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(RETRY_INITIAL_BACKOFF_MS_CONFIG, Type.LONG, 10L, Range.atLeast(1), Importance.LOW, RETRY_INITIAL_BACKOFF_MS_DOC)
           .define(RETRY_MAX_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW, RETRY_MAX_BACKOFF_MS_DOC)
           .define(COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
+          .define(COMMIT_MIN_INTERVAL_MS_CONFIG, Type.LONG, 20L, Range.atLeast(0), Importance.MEDIUM, COMMIT_MIN_INTERVAL_MS_DOC)
           .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC);
 
   /** The Kafka Streams settings kstatefun chooses unless the user sets them. */

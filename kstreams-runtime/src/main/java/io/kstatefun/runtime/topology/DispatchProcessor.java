@@ -56,6 +56,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private int partition;
   private volatile long alarmAt = Long.MAX_VALUE;
   private ScheduledFuture<?> alarm;
+  /** Output is waiting for a commit that the {@link CommitPacer} deferred. */
+  private boolean commitPending;
+  private long pendingEpoch;
+  private ScheduledFuture<?> commitWake;
 
   DispatchProcessor(RuntimeServices services) {
     this.services = services;
@@ -87,6 +91,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
           drain();
           fireTimers();
           armAlarm();
+          requestPendingCommit();
         });
     perform(dispatcher.onRecover());
     fireTimers();
@@ -108,6 +113,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     }
     fireTimers();
     armAlarm();
+    requestPendingCommit();
   }
 
   private void onLoopback(Record<byte[], byte[]> record, RecordMetadata meta) {
@@ -262,9 +268,34 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     return o.getTopic() + "-" + o.getPartition() + "@" + o.getOffset();
   }
 
+  /** Output was produced: commit as soon as the commit pacer allows. */
   private void requestCommit() {
-    if (services.commitOnOutput()) {
+    if (services.commitOnOutput() && !commitPending) {
+      commitPending = true;
+      pendingEpoch = services.commitPacer().epoch(services.commitPacer().thread());
+    }
+  }
+
+  /**
+   * Requests the pending commit if the pacer allows it now; otherwise makes sure the doorbell
+   * rings when it will, so that a quiet thread does not wait for {@code commit.interval.ms}.
+   */
+  private void requestPendingCommit() {
+    if (!commitPending) {
+      return;
+    }
+    CommitPacer pacer = services.commitPacer();
+    CommitPacer.ThreadState thread = pacer.thread();
+    if (!pacer.stillPending(thread, pendingEpoch)) {
+      commitPending = false; // another task of this thread requested the commit that covers it
+      return;
+    }
+    long wait = pacer.tryRequest(thread, services.clock().getAsLong());
+    if (wait <= 0) {
       context.commit();
+      commitPending = false;
+    } else if (pacer.arrangeWake(thread)) {
+      commitWake = services.alarms().schedule(this::ring, wait, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -315,6 +346,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     closed = true;
     if (alarm != null) {
       alarm.cancel(false);
+    }
+    if (commitWake != null && commitWake.cancel(false)) {
+      services.commitPacer().wakeCancelled(services.commitPacer().thread());
     }
     services.tasks().unregister(partition, dispatcher);
     completions.clear();

@@ -43,6 +43,7 @@ public final class RuntimeServices {
   private final TaskRegistry tasks = new TaskRegistry();
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
+  private final CommitPacer commitPacer;
 
   RuntimeServices(
       KStatefunConfig config,
@@ -91,6 +92,7 @@ public final class RuntimeServices {
       }
     }
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
+    this.commitPacer = new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
   }
 
   KStatefunConfig config() {
@@ -144,6 +146,10 @@ public final class RuntimeServices {
 
   boolean commitOnOutput() {
     return commitOnOutput;
+  }
+
+  CommitPacer commitPacer() {
+    return commitPacer;
   }
 
   String loopbackTopic() {
