@@ -178,7 +178,8 @@ public final class KStatefunCli {
       if (runtime.awaitRunning(Duration.ofMinutes(5))) {
         out.println(
             "kstatefun running: application " + options.applicationId() + ", bootstrap " + bootstrap
-                + ", " + runtime.partitions() + " partitions, state dir " + options.stateDir());
+                + ", " + runtime.partitions() + " partitions, state dir " + options.stateDir()
+                + (runtime.adminPort() >= 0 ? ", admin port " + runtime.adminPort() : ""));
       } else {
         err.println("kstatefun: runtime did not reach RUNNING (state " + runtime.streams().state() + ")");
       }

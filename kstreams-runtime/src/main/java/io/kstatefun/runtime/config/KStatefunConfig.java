@@ -109,6 +109,11 @@ public final class KStatefunConfig extends AbstractConfig {
     d.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     d.put(StreamsConfig.POLL_MS_CONFIG, 100L);
     d.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    // The open transaction of a killed instance blocks read_committed readers of every partition
+    // it wrote to (loopback!) until the broker aborts it: keep it short (Streams' EOS default is
+    // 10 s). Transactions here last one commit interval at most. Pair with the broker setting
+    // transaction.abort.timed.out.transaction.cleanup.interval.ms (default 10 s).
+    d.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
     d.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     d.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
     // A killed instance's partitions move after this long (the consumer default is 45 s).

@@ -80,6 +80,9 @@ public final class Dispatcher {
   public interface Listener {
     default void batchSent(FunctionType type, int size, boolean retry) {}
 
+    /** Messages waiting in an address's mailbox (in flight included) when a batch goes out. */
+    default void backlog(FunctionType type, long pending) {}
+
     default void messageRouted(FunctionType target, boolean local) {}
 
     default void egressEmitted(String egressId) {}
@@ -137,9 +140,26 @@ public final class Dispatcher {
     return AddressPartitioner.partition(address.id(), numPartitions);
   }
 
-  /** Number of addresses with a request in flight. */
+  /**
+   * Number of pending timers (delayed messages and expiry checks) of this task, as of the end of
+   * the last event. Safe to read from any thread.
+   */
+  public long pendingTimers() {
+    return pendingTimersGauge;
+  }
+
+  /** Number of addresses with a request in flight, as of the end of the last event. Any thread. */
   public int inFlightCount() {
-    return inFlight.size();
+    return inFlightGauge;
+  }
+
+  private volatile long pendingTimersGauge;
+  private volatile int inFlightGauge;
+
+  private <T> T published(T result) {
+    inFlightGauge = inFlight.size();
+    pendingTimersGauge = stores.timerCount();
+    return result;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -149,7 +169,7 @@ public final class Dispatcher {
   public List<Action> onMessage(Envelope envelope) {
     List<Action> out = new ArrayList<>(2);
     deliver(envelope, out);
-    return out;
+    return published(out);
   }
 
   /** The task (re)started: send every non-empty mailbox's head batch (again). */
@@ -164,7 +184,7 @@ public final class Dispatcher {
         dispatch(address, header, 0, true, out);
       }
     }
-    return out;
+    return published(out);
   }
 
   /** A remote call ended. Answers to requests that are no longer in flight are ignored. */
@@ -183,7 +203,7 @@ public final class Dispatcher {
           describe(outcome.failure()),
           outcome.attempts(),
           out);
-      return out;
+      return published(out);
     }
     FromFunction response = outcome.response();
     switch (response.getResponseCase()) {
@@ -191,7 +211,7 @@ public final class Dispatcher {
       case INVOCATION_RESULT -> apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
       default -> apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
     }
-    return out;
+    return published(out);
   }
 
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
@@ -215,7 +235,7 @@ public final class Dispatcher {
       listener.timerFired(now - timer.getDueMs());
       deliver(envelope, out);
     }
-    return out;
+    return published(out);
   }
 
   /** The due time of the earliest pending timer, or {@code Long.MAX_VALUE}. */
@@ -297,6 +317,7 @@ public final class Dispatcher {
     long requestId = REQUEST_IDS.incrementAndGet();
     inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent));
     listener.batchSent(target.type(), (int) (end - head), retry);
+    listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(
         new Action.Invoke(
             target, requestId, ToFunction.newBuilder().setInvocation(batch).build(), (int) (end - head)));

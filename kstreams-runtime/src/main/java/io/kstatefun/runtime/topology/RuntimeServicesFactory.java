@@ -35,6 +35,7 @@ public final class RuntimeServicesFactory {
       Topology topology,
       int numPartitions,
       List<String> ingressTopics,
+      Vertx vertx,
       AutoCloseable resources)
       implements AutoCloseable {
     @Override
@@ -98,7 +99,7 @@ public final class RuntimeServicesFactory {
           client.close();
           vertx.close();
         };
-    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), resources);
+    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
   }
 
   /** The client settings (bootstrap, security...) of the Streams properties, without prefixes. */

@@ -30,6 +30,20 @@ public final class TaskRegistry {
     return out;
   }
 
+  /** Pending timers over all tasks (approximate when read from another thread). */
+  public long pendingTimersTotal() {
+    long total = 0;
+    for (Dispatcher d : tasks.values()) {
+      total += d.pendingTimers();
+    }
+    return total;
+  }
+
+  /** The partitions of the tasks this instance runs now. */
+  public java.util.Set<Integer> partitions() {
+    return new java.util.TreeSet<>(tasks.keySet());
+  }
+
   public int inFlightTotal() {
     int total = 0;
     for (Dispatcher d : tasks.values()) {
