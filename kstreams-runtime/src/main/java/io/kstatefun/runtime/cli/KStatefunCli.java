@@ -43,6 +43,8 @@ public final class KStatefunCli {
           "      and kstatefun.* properties. Stops cleanly on SIGTERM or Ctrl-C.",
           "  kstatefun kafka --port N --dir DIR [--controller-port N] [--set KEY=VALUE ...]",
           "      Runs a single-node KRaft Kafka broker on 127.0.0.1 (formats DIR on first start).",
+          "  kstatefun topic create NAME [NAME ...] [--partitions N] [--bootstrap-servers HOST:PORT]",
+          "      Creates topics (e.g. ingress and egress topics); existing ones are left as they are.",
           "  kstatefun help");
 
   private KStatefunCli() {}
@@ -68,6 +70,8 @@ public final class KStatefunCli {
           return runRuntime(rest, out, err);
         case "kafka":
           return KafkaServerMain.run(rest);
+        case "topic":
+          return TopicCommand.run(rest, out, err);
         default:
           err.println("Unknown command '" + command + "'.\n" + USAGE);
           return 2;

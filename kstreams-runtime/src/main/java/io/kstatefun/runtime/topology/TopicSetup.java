@@ -64,7 +64,7 @@ public final class TopicSetup {
       if (!missing.isEmpty()) {
         throw new IllegalStateException(
             "ingress topics do not exist: " + String.join("; ", missing)
-                + ". Create them (e.g. kafka-topics --create) before starting kstatefun.");
+                + ". Create them before starting kstatefun (e.g. bin/kstatefun topic create NAME --partitions N, or Kafka's kafka-topics).");
       }
 
       short rf = config.getShort(KStatefunConfig.REPLICATION_FACTOR_CONFIG);
