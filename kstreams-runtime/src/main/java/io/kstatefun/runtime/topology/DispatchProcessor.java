@@ -65,6 +65,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.closed = false;
+    // Kafka Streams may close and init the same processor instance again (task revival).
+    this.alarmAt = Long.MAX_VALUE;
+    this.alarm = null;
     this.partition = context.taskId().partition();
     KeyValueStore<Bytes, byte[]> mailbox = context.getStateStore(TopologyFactory.MAILBOX_STORE);
     KeyValueStore<Bytes, byte[]> state = context.getStateStore(TopologyFactory.STATE_STORE);
@@ -315,7 +318,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     closed = true;
     if (alarm != null) {
       alarm.cancel(false);
+      alarm = null;
     }
+    alarmAt = Long.MAX_VALUE;
     services.tasks().unregister(partition, dispatcher);
     completions.clear();
   }
