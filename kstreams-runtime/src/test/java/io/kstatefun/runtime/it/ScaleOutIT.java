@@ -51,7 +51,8 @@ class ScaleOutIT {
 
   @BeforeAll
   static void startKafka() {
-    kafka = LocalKafkaBroker.builder().start();
+    // Allow consumer session timeouts below the broker's default minimum (6 s) for the fast-failover runs.
+    kafka = LocalKafkaBroker.builder().brokerProperty("group.min.session.timeout.ms", "1000").start();
   }
 
   @AfterAll
@@ -123,10 +124,16 @@ class ScaleOutIT {
         KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
       Path module = CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
-          List.of(
+          new ArrayList<>(List.of(
               "--module", module.toString(),
               "--application-id", "app-" + suffix,
-              "--set", "num.standby.replicas=" + standbys);
+              "--set", "num.standby.replicas=" + standbys));
+      // e.g. -Dkstatefun.it.set=main.consumer.session.timeout.ms=2000,producer.transaction.timeout.ms=2000
+      for (String kv : System.getProperty("kstatefun.it.set", "").split(",")) {
+        if (!kv.isBlank()) {
+          common.addAll(List.of("--set", kv.trim()));
+        }
+      }
       List<String> argsA = new ArrayList<>(common);
       argsA.addAll(List.of("--state-dir", dir.resolve("state-a").toString(), "--set", "kstatefun.admin.port=" + adminA));
       List<String> argsB = new ArrayList<>(common);
@@ -208,10 +215,12 @@ class ScaleOutIT {
       Set<Integer> movedOnKill = new TreeSet<>(onA);
       long killAt = System.currentTimeMillis();
       a.kill();
+      System.out.println("killed A at " + java.time.LocalTime.now());
       deadline = System.currentTimeMillis() + 90_000;
       while (System.currentTimeMillis() < deadline && activePartitions(adminB).size() < 8) {
         Thread.sleep(200);
       }
+      System.out.println("B owns all partitions " + (System.currentTimeMillis() - killAt) + " ms after the kill");
       assertThat(activePartitions(adminB)).as("B owns every partition after A was killed").hasSize(8);
       Thread.sleep(8_000);
       producing.set(false);
@@ -259,8 +268,17 @@ class ScaleOutIT {
           }
         }
       }
+      synchronized (arrivals) {
+        long firstAll = 0;
+        for (List<Long> times : arrivals.values()) {
+          long first = times.stream().filter(t -> t > killAt).findFirst().orElse(Long.MAX_VALUE);
+          firstAll = Math.max(firstAll, first - killAt);
+        }
+        System.out.println("every id had output again " + firstAll + " ms after the kill");
+      }
       System.out.printf(
-          "scale-out: B ready %d ms after start; kill -9 of A (standbys=%d): moved partitions %s paused up to %d ms,"
+          "scale-out: B ready %d ms after start; kill -9 of A (standbys=%d, settings '"
+              + System.getProperty("kstatefun.it.set", "") + "'): moved partitions %s paused up to %d ms,"
               + " unmoved partitions up to %d ms%n",
           readyAt - bStart, standbys, movedOnKill, movedPause, unmovedPause);
 
