@@ -40,11 +40,16 @@ public final class Billing {
         .build();
   }
 
+  /** Serves the billing functions over HTTP on {@code port} (0 = a free one); close it to stop. */
+  public static FunctionServer serve(int port, Duration billingPeriod) {
+    return new FunctionServer(registry(billingPeriod)).listen(port);
+  }
+
   /** Serves the billing functions over HTTP: {@code Billing [port [periodSeconds]]} (8000, 10). */
   public static void main(String[] args) {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
     Duration period = args.length > 1 ? Duration.ofSeconds(Long.parseLong(args[1])) : DEMO_BILLING_PERIOD;
-    FunctionServer server = new FunctionServer(registry(period)).listen(port);
+    FunctionServer server = serve(port, period);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "billing-shutdown"));
     System.out.println("billing functions listening on port " + server.port() + ", billing every " + period.toSeconds() + " s");
   }

@@ -50,10 +50,14 @@ public final class ShoppingCart {
             .build());
   }
 
+  /** Serves the cart functions over HTTP on {@code port} (0 = a free one); close the server to stop. */
+  public static FunctionServer serve(int port) {
+    return new FunctionServer(registry()).listen(port);
+  }
+
   /** Serves the cart functions over HTTP: {@code ShoppingCart [port]} (default 8000). */
   public static void main(String[] args) {
-    int port = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
-    FunctionServer server = new FunctionServer(registry()).listen(port);
+    FunctionServer server = serve(args.length > 0 ? Integer.parseInt(args[0]) : 8000);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cart-shutdown"));
     System.out.println("shopping cart functions listening on port " + server.port());
   }

@@ -31,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -136,20 +138,33 @@ public final class DevDemo implements AutoCloseable {
     out.println("kstatefun dev: stateful functions on Kafka Streams, all in this process. Ctrl-C stops.");
 
     long t = System.nanoTime();
+    // The function server does not need Kafka: start it meanwhile.
+    CompletableFuture<FunctionServer> serverStart =
+        CompletableFuture.supplyAsync(
+            () -> new FunctionServer(registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0));
     step("starting Kafka (single-node KRaft broker, in-process)");
     int port = options.kafkaPort() >= 0 ? options.kafkaPort() : (isFree(9092) ? 9092 : 0);
-    kafka = LocalKafkaBroker.builder().port(port).start();
+    try {
+      kafka = LocalKafkaBroker.builder().port(port).start();
+    } finally {
+      if (kafka == null) {
+        serverStart.thenAccept(FunctionServer::close);
+      }
+    }
     Map<String, Integer> topics = new LinkedHashMap<>();
     ingressTopics.forEach(topic -> topics.put(topic, 2));
     egressTopics.forEach(topic -> topics.put(topic, 1));
     kafka.createTopics(topics);
     done(t, kafka.bootstrapServers());
 
-    t = System.nanoTime();
     step("starting the example functions (kstatefun Java SDK, HTTP)");
-    functions = new FunctionServer(registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
+    try {
+      functions = serverStart.join();
+    } catch (CompletionException e) {
+      throw new IllegalStateException("the function server did not start", e.getCause());
+    }
     String functionBaseUrl = "http://127.0.0.1:" + functions.port();
-    done(t, functionBaseUrl + " " + String.join(", ", options.examples()));
+    out.printf("ok, %s %s%n", functionBaseUrl, String.join(", ", options.examples()));
 
     t = System.nanoTime();
     step("starting the kstatefun runtime");
@@ -229,12 +244,12 @@ public final class DevDemo implements AutoCloseable {
     }
     stopping = true;
     long t = System.nanoTime();
-    out.println();
-    out.println("stopping ...");
     if (scheduler != null) {
       scheduler.shutdownNow();
       awaitQuietly(scheduler);
     }
+    out.println();
+    out.println("stopping ...");
     closeQuietly("sample event producer", producer == null ? null : () -> producer.close(Duration.ofSeconds(5)));
     closeQuietly("runtime", runtime == null ? null : () -> runtime.close(Duration.ofSeconds(30)));
     closeQuietly("function server", functions);
