@@ -7,6 +7,7 @@ import io.kstatefun.examples.billing.BillingMessages.BillingEvent;
 import io.kstatefun.examples.billing.BillingMessages.Command;
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
+import io.kstatefun.examples.testing.SharedKafka;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
 import io.kstatefun.sdk.http.FunctionServer;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * s: reminders are delayed messages the subscription sends to itself, cancelled on unsubscribe
  * and on suspension. Events are read with read_committed from {@code billing-events}.
  */
+@ExtendWith(SharedKafka.class)
 @Timeout(180)
 class BillingIT {
 
@@ -41,8 +44,8 @@ class BillingIT {
   @TempDir static Path dir;
 
   @BeforeAll
-  static void start() throws Exception {
-    kafka = LocalKafkaBroker.builder().start();
+  static void start(LocalKafkaBroker broker) throws Exception {
+    kafka = broker;
     kafka.createTopics(Map.of(Billing.COMMANDS_TOPIC, 2, Billing.EVENTS_TOPIC, 1));
     functions =
         new FunctionServer(Billing.registry(PERIOD), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
@@ -52,7 +55,7 @@ class BillingIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions, kafka}) {
+    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions}) {
       try {
         if (c != null) {
           c.close();
@@ -89,7 +92,7 @@ class BillingIT {
 
       send("bob", Command.unsubscribe());
       events.awaitUntil(all -> eventNames(events, "bob").contains("unsubscribed"), Duration.ofSeconds(30));
-      events.readFor(PERIOD.multipliedBy(3)); // two more periods: a live reminder would have fired
+      events.readFor(PERIOD.multipliedBy(2)); // a live reminder would have fired within one period
 
       List<String> afterUnsubscribe = afterFirst(eventNames(events, "bob"), "unsubscribed");
       assertThat(afterUnsubscribe)
@@ -104,7 +107,7 @@ class BillingIT {
     try (EgressLog events = new EgressLog(kafka.bootstrapServers(), Billing.EVENTS_TOPIC)) {
       send("carol", Command.subscribe("pro", 1500, Payment.DECLINED_CARD));
       events.awaitUntil(all -> eventNames(events, "carol").contains("suspended"), Duration.ofSeconds(60));
-      events.readFor(PERIOD.multipliedBy(3));
+      events.readFor(PERIOD.multipliedBy(2));
 
       assertThat(eventNames(events, "carol")).containsExactly("subscribed", "declined", "declined", "suspended");
       assertThat(events.forKey("carol"))

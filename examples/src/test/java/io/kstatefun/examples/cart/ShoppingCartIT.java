@@ -8,6 +8,7 @@ import io.kstatefun.examples.cart.CartMessages.CartEvent;
 import io.kstatefun.examples.cart.CartMessages.StockCommand;
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
+import io.kstatefun.examples.testing.SharedKafka;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
 import io.kstatefun.sdk.http.FunctionServer;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (per item) message each other; events are read with read_committed from {@code cart-events}.
  * Each test uses its own items and users.
  */
+@ExtendWith(SharedKafka.class)
 @Timeout(180)
 class ShoppingCartIT {
 
@@ -42,8 +45,8 @@ class ShoppingCartIT {
   @TempDir static Path dir;
 
   @BeforeAll
-  static void start() throws Exception {
-    kafka = LocalKafkaBroker.builder().start();
+  static void start(LocalKafkaBroker broker) throws Exception {
+    kafka = broker;
     kafka.createTopics(Map.of(ShoppingCart.COMMANDS_TOPIC, 2, ShoppingCart.INVENTORY_TOPIC, 2, ShoppingCart.EVENTS_TOPIC, 1));
     functions =
         new FunctionServer(ShoppingCart.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
@@ -53,7 +56,7 @@ class ShoppingCartIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions, kafka}) {
+    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions}) {
       try {
         if (c != null) {
           c.close();

@@ -26,7 +26,7 @@ class DevModeIT {
 
     DevSummary summary =
         DevMode.run(
-            out, workDir, "--duration", "15", "--rate", "4", "--max-events", "50",
+            out, workDir, "--duration", "10", "--rate", "5", "--max-events", "40",
             "--examples", "greeter,billing,cart", "--kafka-port", "0");
 
     String output = buffer.toString(StandardCharsets.UTF_8);
@@ -39,11 +39,11 @@ class DevModeIT {
         .contains("[egress cart-events]")
         .contains("[ingress names]")
         .contains("[progress 0:05]")
-        .contains("(sent 50 sample events, the maximum")
+        .contains("(sent 40 sample events, the maximum")
         .contains("summary: ran 0:1");
     assertThat(output).containsPattern("\\[egress greetings\\] +\\w+ -> \"Hello \\w+, visit #1\"");
     assertThat(output).containsPattern("\\[egress billing-events\\] +alice -> \\{\"event\":\"paid\",\"plan\":\"pro\",\"invoice\":1");
-    assertThat(summary.eventsSent()).isEqualTo(50);
+    assertThat(summary.eventsSent()).isEqualTo(40);
     assertThat(summary.resultsByTopic()).containsOnlyKeys("greetings", "billing-events", "cart-events");
     assertThat(summary.resultsByTopic().values()).allSatisfy(n -> assertThat(n).isPositive());
     assertThat(summary.deadLetters()).isZero();

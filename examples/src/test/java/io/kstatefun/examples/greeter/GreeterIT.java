@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
+import io.kstatefun.examples.testing.SharedKafka;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
 import io.kstatefun.sdk.http.FunctionServer;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * also the SDK-against-runtime integration test: the state handshake, state mutations and Kafka
  * egress all go through the real protocol.
  */
+@ExtendWith(SharedKafka.class)
 @Timeout(180)
 class GreeterIT {
 
@@ -35,8 +38,8 @@ class GreeterIT {
   @TempDir static Path dir;
 
   @BeforeAll
-  static void start() {
-    kafka = LocalKafkaBroker.builder().start();
+  static void start(LocalKafkaBroker broker) {
+    kafka = broker;
     kafka.createTopics(Map.of(Greeter.NAMES_TOPIC, 2, Greeter.GREETINGS_TOPIC, 1));
     functions =
         new FunctionServer(Greeter.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
@@ -47,9 +50,6 @@ class GreeterIT {
   static void stop() {
     if (functions != null) {
       functions.close();
-    }
-    if (kafka != null) {
-      kafka.close();
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
+import io.kstatefun.examples.testing.SharedKafka;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
 import java.io.BufferedReader;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * registry, unless {@code node_modules} is already installed); {@code
  * -Dkstatefun.examples.skipJs=true} skips it.
  */
+@ExtendWith(SharedKafka.class)
 @Timeout(240)
 class JsGreeterIT {
 
@@ -50,7 +53,7 @@ class JsGreeterIT {
   @TempDir static Path dir;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(LocalKafkaBroker broker) throws Exception {
     Assumptions.assumeFalse(Boolean.getBoolean("kstatefun.examples.skipJs"), "kstatefun.examples.skipJs is set");
     Path example = Path.of(System.getProperty("user.dir")).resolve("js-greeter");
     assertThat(example.resolve("server.js")).as("the JavaScript example (run from the examples module)").exists();
@@ -63,7 +66,7 @@ class JsGreeterIT {
     reader.start();
     functionBaseUrl = "http://127.0.0.1:" + port.get(30, TimeUnit.SECONDS);
 
-    kafka = LocalKafkaBroker.builder().start();
+    kafka = broker;
     kafka.createTopics(Map.of("js-names", 2, "js-greetings", 1));
   }
 
@@ -74,9 +77,6 @@ class JsGreeterIT {
       if (!node.waitFor(10, TimeUnit.SECONDS)) {
         node.destroyForcibly();
       }
-    }
-    if (kafka != null) {
-      kafka.close();
     }
   }
 
