@@ -3,6 +3,7 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.admin.AdminServer;
+import io.kstatefun.runtime.topology.RuntimeListener;
 import io.kstatefun.runtime.metrics.RuntimeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -59,12 +60,22 @@ public final class KStatefunRuntime implements AutoCloseable {
 
   /** Prepares topics, builds the topology and starts Kafka Streams. Returns once started. */
   public static KStatefunRuntime start(ModuleSpec module, Map<String, ?> properties) {
+    return start(module, properties, RuntimeListener.NONE);
+  }
+
+  /**
+   * Like {@link #start(ModuleSpec, Map)}; {@code listener} is told of every dispatcher, HTTP and
+   * ingress event, after the runtime's own metrics (e.g. for a custom view or tests).
+   */
+  public static KStatefunRuntime start(
+      ModuleSpec module, Map<String, ?> properties, RuntimeListener listener) {
     Map<String, Object> props = new HashMap<>(properties);
     KStatefunConfig config = new KStatefunConfig(props);
     Properties streamsProps = KStatefunConfig.streamsProperties(props);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RuntimeMetrics metrics = new RuntimeMetrics(registry);
-    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(config, module, streamsProps, metrics);
+    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(
+            config, module, streamsProps, listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
