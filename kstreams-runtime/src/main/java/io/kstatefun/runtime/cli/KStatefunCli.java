@@ -28,6 +28,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * kstatefun run --module FILE [--module FILE ...] [--bootstrap-servers HOST:PORT]
  *               [--application-id ID] [--state-dir DIR] [--set KEY=VALUE ...]
  * kstatefun kafka --port N --dir DIR [...]      a standalone single-node Kafka broker
+ * kstatefun dlq --bootstrap-servers HOST:PORT --topic T [...]  inspect / re-inject dead letters
  * </pre>
  */
 public final class KStatefunCli {
@@ -43,6 +44,7 @@ public final class KStatefunCli {
           "      and kstatefun.* properties. Stops cleanly on SIGTERM or Ctrl-C.",
           "  kstatefun kafka --port N --dir DIR [--controller-port N] [--set KEY=VALUE ...]",
           "      Runs a single-node KRaft Kafka broker on 127.0.0.1 (formats DIR on first start).",
+          DeadLetterTool.USAGE,
           "  kstatefun help");
 
   private KStatefunCli() {}
@@ -68,6 +70,8 @@ public final class KStatefunCli {
           return runRuntime(rest, out, err);
         case "kafka":
           return KafkaServerMain.run(rest);
+        case "dlq":
+          return DeadLetterTool.run(rest, out, err);
         default:
           err.println("Unknown command '" + command + "'.\n" + USAGE);
           return 2;
