@@ -26,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code timer/scheduler}: {@code schedule KEY DELAY_MS [TOKEN]} sends {@code
  *       KEY|SCHEDULED_AT|DELAY_MS} to {@code timer/receiver} id {@code KEY} after the delay;
  *       {@code cancel TOKEN} cancels; {@code spawn N DELAY_MS PREFIX} schedules N messages to ids
- *       {@code PREFIX-0 .. PREFIX-(N-1)} (for restore measurements).
+ *       {@code PREFIX-0 .. PREFIX-(N-1)}, {@code spawnsame N DELAY_MS KEY} N messages to id KEY
+ *       (for measurements with many timers).
  *   <li>{@code timer/receiver}: remembers when each key first arrived ({@link #firstArrival}) and
  *       emits {@code KEY|SCHEDULED_AT|DELAY_MS|RECEIVED_AT} keyed by KEY.
  *   <li>{@code ttl/holder}: value {@code w} expires 2 s after write, value {@code c} 2 s after the
@@ -51,6 +52,9 @@ public final class TimerFunctions implements AutoCloseable {
 
   /** Key -> wall-clock time (ms) of its first delivery to the receiver. */
   public final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
+
+  /** Messages delivered to the receiver (invocations, so re-deliveries count again). */
+  public final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
 
   private final FunctionServer server;
 
@@ -96,11 +100,11 @@ public final class TimerFunctions implements AutoCloseable {
         }
       }
       case "cancel" -> context.cancelDelayedMessage(cmd[1]);
-      case "spawn" -> {
+      case "spawn", "spawnsame" -> {
         int n = Integer.parseInt(cmd[1]);
         long delay = Long.parseLong(cmd[2]);
         for (int i = 0; i < n; i++) {
-          String key = cmd[3] + "-" + i;
+          String key = cmd[0].equals("spawn") ? cmd[3] + "-" + i : cmd[3];
           context.sendAfter(
               Duration.ofMillis(delay),
               MessageBuilder.forAddress(RECEIVER, key).withValue(key + "|" + now + "|" + delay).build());
@@ -116,6 +120,7 @@ public final class TimerFunctions implements AutoCloseable {
     String payload = message.asUtf8String();
     String key = payload.substring(0, payload.indexOf('|'));
     firstArrival.putIfAbsent(key, now);
+    received.incrementAndGet();
     context.send(
         KafkaEgressMessage.forEgress(EGRESS).withTopic(topic).withUtf8Key(key).withUtf8Value(payload + "|" + now).build());
     return context.done();
