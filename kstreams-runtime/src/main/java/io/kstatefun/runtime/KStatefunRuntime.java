@@ -82,6 +82,10 @@ public final class KStatefunRuntime implements AutoCloseable {
     metrics.bind(streams, parts.services().tasks());
     streams.setUncaughtExceptionHandler(
         e -> {
+          if (io.kstatefun.runtime.topology.IngressFailureException.isCauseOf(e)) {
+            LOG.error("Stopping the application: an ingress with onError 'fail' got a bad record", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_APPLICATION;
+          }
           LOG.error("Stream thread failed; replacing it (its tasks restart from the last commit)", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });

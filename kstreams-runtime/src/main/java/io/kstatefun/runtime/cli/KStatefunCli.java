@@ -28,6 +28,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * kstatefun run --module FILE [--module FILE ...] [--bootstrap-servers HOST:PORT]
  *               [--application-id ID] [--state-dir DIR] [--set KEY=VALUE ...]
  * kstatefun kafka --port N --dir DIR [...]      a standalone single-node Kafka broker
+ * kstatefun dlq --bootstrap-servers HOST:PORT --topic T [...]  inspect / re-inject dead letters
  * </pre>
  */
 public final class KStatefunCli {
@@ -45,6 +46,7 @@ public final class KStatefunCli {
           "      Runs a single-node KRaft Kafka broker on 127.0.0.1 (formats DIR on first start).",
           "  kstatefun topic create NAME [NAME ...] [--partitions N] [--bootstrap-servers HOST:PORT]",
           "      Creates topics (e.g. ingress and egress topics); existing ones are left as they are.",
+          DeadLetterTool.USAGE,
           "  kstatefun help");
 
   private KStatefunCli() {}
@@ -72,6 +74,8 @@ public final class KStatefunCli {
           return KafkaServerMain.run(rest);
         case "topic":
           return TopicCommand.run(rest, out, err);
+        case "dlq":
+          return DeadLetterTool.run(rest, out, err);
         default:
           err.println("Unknown command '" + command + "'.\n" + USAGE);
           return 2;

@@ -84,6 +84,20 @@ public final class KStatefunConfig extends AbstractConfig {
       "HTTP port of the admin endpoints (metrics, health, status). -1 disables them; 0 picks a "
           + "free port.";
 
+  // --- Limits (robustness) --------------------------------------------------------------------
+
+  public static final String MAX_IN_FLIGHT_PER_TASK_CONFIG = "kstatefun.max.in.flight.per.task";
+  private static final String MAX_IN_FLIGHT_PER_TASK_DOC =
+      "Most function requests in flight per task (partition), across addresses and endpoints. "
+          + "Further batches wait in the durable mailbox until a request ends. Endpoints can bound "
+          + "their own concurrency per instance with the maxInFlight extension.";
+
+  public static final String MAX_MAILBOX_SIZE_CONFIG = "kstatefun.max.mailbox.size";
+  private static final String MAX_MAILBOX_SIZE_DOC =
+      "Most queued messages per address. A message beyond it is dead-lettered (reason "
+          + "MAILBOX_FULL) instead of queued. 0: unlimited (the mailbox lives on disk; only the "
+          + "batch in flight is held in memory).";
+
   /** Every kstatefun key, its type, default and documentation. */
   public static final ConfigDef DEFINITION =
       new ConfigDef()
@@ -99,7 +113,10 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(RETRY_INITIAL_BACKOFF_MS_CONFIG, Type.LONG, 10L, Range.atLeast(1), Importance.LOW, RETRY_INITIAL_BACKOFF_MS_DOC)
           .define(RETRY_MAX_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW, RETRY_MAX_BACKOFF_MS_DOC)
           .define(COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
-          .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC);
+          .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
+          // limits (robustness)
+          .define(MAX_IN_FLIGHT_PER_TASK_CONFIG, Type.INT, 1024, Range.atLeast(1), Importance.LOW, MAX_IN_FLIGHT_PER_TASK_DOC)
+          .define(MAX_MAILBOX_SIZE_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_MAILBOX_SIZE_DOC);
 
   /** The Kafka Streams settings kstatefun chooses unless the user sets them. */
   public static Map<String, Object> streamsDefaults() {
