@@ -38,11 +38,13 @@ class TimersIT {
 
   private static final long DELAY_MS = 3_000;
   /**
-   * Bounds on how late (beyond its delay, from the sending function to the receiving function) a
-   * delayed message may arrive: generous, because the CI machine is shared. Measured values are
-   * printed; override with -Dkstatefun.it.timer.p50.ms / -Dkstatefun.it.timer.max.ms.
+   * Bounds on the runtime's firing delay (due time to the dispatcher firing the timer), generous
+   * because the machine is shared: under heavy foreign load the whole pipeline slows down, not only
+   * timers. The end-to-end delay (sending function to receiving function, including the hops and
+   * calls any message takes) is measured and printed, and only checked to never be early.
+   * Override with -Dkstatefun.it.timer.p50.ms / -Dkstatefun.it.timer.max.ms.
    */
-  private static final long P50_BOUND_MS = Long.getLong("kstatefun.it.timer.p50.ms", 1_500);
+  private static final long P50_BOUND_MS = Long.getLong("kstatefun.it.timer.p50.ms", 1_000);
 
   private static final long MAX_BOUND_MS = Long.getLong("kstatefun.it.timer.max.ms", 10_000);
 
@@ -122,8 +124,8 @@ class TimersIT {
           KafkaIO.send(producer, t.scheduler, sender, "schedule c" + i + " " + DELAY_MS + " tok-" + i);
           KafkaIO.send(producer, t.scheduler, sender, "cancel tok-" + i);
           cancelled.add("c" + i);
-          // cancelled well before it is due, by a later message of the sender
-          KafkaIO.send(producer, t.scheduler, sender, "schedule d" + i + " 8000 late-" + i);
+          // cancelled by a later message of the sender, long before it is due
+          KafkaIO.send(producer, t.scheduler, sender, "schedule d" + i + " 120000 late-" + i);
           cancelled.add("d" + i);
         }
         Thread.sleep(10);
@@ -136,9 +138,22 @@ class TimersIT {
       producer.flush();
 
       KafkaIO.readUntil(reader, egress, e -> e.size() >= n, Duration.ofSeconds(60));
-      // Read past the due time of the late-cancelled ones, to catch them and late duplicates.
-      KafkaIO.drain(reader, egress, Duration.ofSeconds(7));
+      KafkaIO.drain(reader, egress, Duration.ofSeconds(3)); // late duplicates
+      // Once the late cancellations ran, no timer may be left: they removed the 2-minute timers.
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline
+          && !(functions.executed.keySet().stream().filter(c -> c.contains("cancel late-")).count() == 20
+              && runtime.tasks().pendingTimersTotal() == 0)) {
+        Thread.sleep(50);
+      }
+      assertThat(runtime.tasks().pendingTimersTotal()).as("timers left after all fired or were cancelled").isZero();
       Map<String, String> delivered = byKeyOnce(egress);
+      for (String key : delivered.keySet()) {
+        if (cancelled.contains(key)) {
+          System.out.println("TimersIT cancelled but delivered: " + delivered.get(key));
+          functions.executed.forEach((cmd, at) -> System.out.println("TimersIT executed " + at + " " + cmd));
+        }
+      }
       assertThat(delivered.keySet()).as("cancelled messages").doesNotContainAnyElementsOf(cancelled);
       assertThat(delivered).hasSize(n);
 
@@ -151,10 +166,12 @@ class TimersIT {
       String load = Files.readString(Path.of("/proc/loadavg")).trim();
       System.out.println("TimersIT delay beyond " + DELAY_MS + " ms, sending function -> receiving function: "
           + lateness + " (load average " + load + ")");
-      System.out.println("TimersIT runtime firing delay, due time -> fired in the dispatcher: " + new Percentiles(fired));
+      Percentiles firing = new Percentiles(fired);
+      System.out.println("TimersIT runtime firing delay, due time -> fired in the dispatcher: " + firing);
       assertThat(lateness.min()).as("never early").isGreaterThanOrEqualTo(0);
-      assertThat(lateness.p(50)).as("p50 lateness").isLessThan(P50_BOUND_MS);
-      assertThat(lateness.max()).as("max lateness").isLessThan(MAX_BOUND_MS);
+      assertThat(firing.count()).as("timers fired (k and warm-up excluded)").isEqualTo(n);
+      assertThat(firing.p(50)).as("p50 firing delay").isLessThan(P50_BOUND_MS);
+      assertThat(firing.max()).as("max firing delay").isLessThan(MAX_BOUND_MS);
     }
   }
 
@@ -176,7 +193,7 @@ class TimersIT {
           String sender = "s" + (i % 5);
           // due while the runtime is down, and due after it is back
           KafkaIO.send(producer, t.scheduler, sender, "schedule short" + i + " " + DELAY_MS);
-          KafkaIO.send(producer, t.scheduler, sender, "schedule long" + i + " 25000");
+          KafkaIO.send(producer, t.scheduler, sender, "schedule long" + i + " 15000");
           expected.add("short" + i);
           expected.add("long" + i);
         }
@@ -185,7 +202,7 @@ class TimersIT {
           KafkaIO.send(producer, t.scheduler, "s" + i, "cancel tok-" + i);
           cancelled.add("gone" + i);
           // cancelled only after the restart: the token index must survive the kill
-          KafkaIO.send(producer, t.scheduler, "s" + i, "schedule later" + i + " 25000 late-" + i);
+          KafkaIO.send(producer, t.scheduler, "s" + i, "schedule later" + i + " 15000 late-" + i);
           cancelled.add("later" + i);
         }
         producer.flush();
