@@ -53,6 +53,9 @@ public final class TimerFunctions implements AutoCloseable {
   /** Key -> wall-clock time (ms) of its first delivery to the receiver. */
   public final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
 
+  /** Scheduler command -> wall-clock time (ms) of its first execution, for diagnosing failures. */
+  public final Map<String, Long> executed = new ConcurrentHashMap<>();
+
   /** Messages delivered to the receiver (invocations, so re-deliveries count again). */
   public final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
 
@@ -61,7 +64,7 @@ public final class TimerFunctions implements AutoCloseable {
   public TimerFunctions(String egressTopic) {
     FunctionRegistry registry =
         FunctionRegistry.of(
-            StatefulFunctionSpec.builder(SCHEDULER).withSupplier(() -> TimerFunctions::schedule).build(),
+            StatefulFunctionSpec.builder(SCHEDULER).withSupplier(() -> this::schedule).build(),
             StatefulFunctionSpec.builder(RECEIVER)
                 .withSupplier(() -> (context, message) -> receive(context, message, egressTopic))
                 .build(),
@@ -84,9 +87,10 @@ public final class TimerFunctions implements AutoCloseable {
     return new String(message.rawValue(), StandardCharsets.UTF_8);
   }
 
-  private static java.util.concurrent.CompletableFuture<Void> schedule(Context context, Message message) {
+  private java.util.concurrent.CompletableFuture<Void> schedule(Context context, Message message) {
     String[] cmd = text(message).split(" ");
     long now = System.currentTimeMillis();
+    executed.putIfAbsent(context.self().id() + ": " + text(message), now);
     switch (cmd[0]) {
       case "schedule" -> {
         String key = cmd[1];
