@@ -1,0 +1,152 @@
+package io.kstatefun.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One benchmark run: what to send, how, and with which runtime settings.
+ *
+ * @param label the name of the run in the results table
+ * @param workload what is sent (see {@link Workload})
+ * @param keys distinct root keys, used round-robin
+ * @param hops functions in a chain (chain workloads)
+ * @param fanout counters per fan-out message (fan-out workload)
+ * @param mode fixed rate, rate ladder or burst
+ * @param rate messages per second (fixed rate)
+ * @param durationS seconds of measurement (fixed rate)
+ * @param warmupS seconds of warm-up before measuring (rate {@code warmupRate}); its output is
+ *     verified but not measured
+ * @param warmupRate warm-up rate
+ * @param burstCount messages of a burst
+ * @param ladder the rate ladder's parameters
+ * @param partitions partitions of ingress, egress and {@code kstatefun.partitions}
+ * @param settings runtime properties (Kafka Streams keys and {@code kstatefun.*})
+ * @param jfr record a JFR profile of the runtime (or baseline) JVM
+ */
+public record RunSpec(
+    String label,
+    Workload workload,
+    int keys,
+    int hops,
+    int fanout,
+    Mode mode,
+    double rate,
+    double durationS,
+    double warmupS,
+    double warmupRate,
+    long burstCount,
+    Ladder ladder,
+    int partitions,
+    Map<String, String> settings,
+    boolean jfr) {
+
+  /** How messages are sent. */
+  public enum Mode {
+    /** Open loop at a fixed rate. */
+    RATE,
+    /** Open loop, rate stepping up until a step is not sustained. */
+    LADDER,
+    /** As fast as the producer can, then wait for all output. */
+    BURST;
+
+    public static Mode parse(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /**
+   * A rate ladder: steps of {@code stepS} seconds from {@code start} msg/s, multiplied by {@code
+   * factor} per step, up to {@code max}. A step is sustained when every message sent during it
+   * came out and its p99 latency is at most {@code maxP99Ms}.
+   */
+  public record Ladder(double start, double factor, double stepS, double max, double maxP99Ms) {
+    public static Ladder defaults() {
+      return new Ladder(1000, 1.25, 10, 200_000, 1000);
+    }
+  }
+
+  public RunSpec {
+    settings = Map.copyOf(new LinkedHashMap<>(settings));
+    if (keys <= 0) {
+      throw new IllegalArgumentException("keys must be positive");
+    }
+    if (workload == Workload.SAME_ID_CHAIN && (hops < 1 || hops > 3)) {
+      throw new IllegalArgumentException("same-id-chain supports 1 to 3 hops (types a, b, c)");
+    }
+    if (workload == Workload.FANOUT && fanout < 2) {
+      throw new IllegalArgumentException("fanout must be at least 2");
+    }
+  }
+
+  /** Streams per root key: {@code fanout} for the fan-out workload, else 1. */
+  public int streamsPerKey() {
+    return workload == Workload.FANOUT ? fanout : 1;
+  }
+
+  /** A copy with other settings merged over these. */
+  public RunSpec withSettings(Map<String, String> more) {
+    Map<String, String> s = new LinkedHashMap<>(settings);
+    s.putAll(more);
+    return new RunSpec(label, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
+        burstCount, ladder, partitions, s, jfr);
+  }
+
+  public RunSpec withLabel(String newLabel) {
+    return new RunSpec(newLabel, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
+        burstCount, ladder, partitions, settings, jfr);
+  }
+
+  public RunSpec withRate(double newRate) {
+    return new RunSpec(label, workload, keys, hops, fanout, mode, newRate, durationS, warmupS, warmupRate,
+        burstCount, ladder, partitions, settings, jfr);
+  }
+
+  /** A builder with defaults: counter, 64 keys, 500 msg/s for 30 s after 10 s of warm-up. */
+  public static Builder builder(String label, Workload workload) {
+    return new Builder(label, workload);
+  }
+
+  /** Builds a {@link RunSpec}. */
+  public static final class Builder {
+    private final String label;
+    private final Workload workload;
+    private int keys = 64;
+    private int hops = 3;
+    private int fanout = 10;
+    private Mode mode = Mode.RATE;
+    private double rate = 500;
+    private double durationS = 30;
+    private double warmupS = 10;
+    private double warmupRate = -1;
+    private long burstCount = 200_000;
+    private Ladder ladder = Ladder.defaults();
+    private int partitions = 8;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private boolean jfr;
+
+    private Builder(String label, Workload workload) {
+      this.label = label;
+      this.workload = workload;
+    }
+
+    public Builder keys(int v) { keys = v; return this; }
+    public Builder hops(int v) { hops = v; return this; }
+    public Builder fanout(int v) { fanout = v; return this; }
+    public Builder rate(double v) { mode = Mode.RATE; rate = v; return this; }
+    public Builder mode(Mode v) { mode = v; return this; }
+    public Builder duration(double seconds) { durationS = seconds; return this; }
+    public Builder warmup(double seconds, double atRate) { warmupS = seconds; warmupRate = atRate; return this; }
+    public Builder burst(long count) { mode = Mode.BURST; burstCount = count; return this; }
+    public Builder ladder(Ladder v) { mode = Mode.LADDER; ladder = v; return this; }
+    public Builder partitions(int v) { partitions = v; return this; }
+    public Builder set(String key, String value) { settings.put(key, value); return this; }
+    public Builder settings(Map<String, String> v) { settings.putAll(v); return this; }
+    public Builder jfr(boolean v) { jfr = v; return this; }
+
+    public RunSpec build() {
+      double wr = warmupRate > 0 ? warmupRate : Math.min(mode == Mode.RATE ? rate : 500, 500);
+      return new RunSpec(label, workload, keys, hops, fanout, mode, rate, durationS, warmupS, wr, burstCount,
+          ladder, partitions, settings, jfr);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.kstatefun.benchmarks;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The benchmark suite: every workload of the issue, kstatefun next to the substrate baseline,
+ * repeated round by round (so noise from other load on the machine spreads over all runs), with
+ * a table of medians at the end.
+ */
+final class Suite {
+
+  /** One entry of a round; {@code spec} may look at earlier results of the same round. */
+  record Entry(String label, Function<Map<String, Map<String, Object>>, RunSpec> spec) {}
+
+  private Suite() {}
+
+  /**
+   * The suite's entries.
+   *
+   * @param quick shorter phases and smaller bursts, to check the harness
+   * @param settings settings applied to every kstatefun and baseline run
+   */
+  static List<Entry> entries(boolean quick, Map<String, String> settings) {
+    double dur = quick ? 10 : 30;
+    double warm = quick ? 5 : 10;
+    long burst = quick ? 50_000 : 200_000;
+    RunSpec.Ladder ladder = quick
+        ? new RunSpec.Ladder(2000, 1.5, 5, 200_000, 1000)
+        : new RunSpec.Ladder(2000, 1.25, 10, 200_000, 1000);
+    RunSpec.Ladder ladder4096 = quick
+        ? new RunSpec.Ladder(1000, 1.5, 5, 200_000, 1000)
+        : new RunSpec.Ladder(1000, 1.25, 10, 200_000, 1000);
+    int millionKeys = quick ? 100_000 : 1_000_000;
+    List<Entry> e = new ArrayList<>();
+
+    // Latency at fixed rates.
+    e.add(fixed("latency-1hop", RunSpec.builder("", Workload.COUNTER).keys(64).rate(500).duration(dur).warmup(warm, 500), settings));
+    e.add(fixed("latency-1hop-baseline", RunSpec.builder("", Workload.BASELINE).keys(64).rate(500).duration(dur).warmup(warm, 500), settings));
+    e.add(fixed("latency-chain3", RunSpec.builder("", Workload.CHAIN).keys(64).hops(3).rate(200).duration(dur).warmup(warm, 200), settings));
+    e.add(fixed("latency-same-id-chain3", RunSpec.builder("", Workload.SAME_ID_CHAIN).keys(64).hops(3).rate(200).duration(dur).warmup(warm, 200), settings));
+    e.add(fixed("latency-fanout10", RunSpec.builder("", Workload.FANOUT).keys(64).fanout(10).rate(100).duration(dur).warmup(warm, 100), settings));
+    e.add(fixed("latency-large-state", RunSpec.builder("", Workload.LARGE_STATE).keys(1000).rate(200).duration(dur).warmup(warm, 200), settings));
+
+    // Sustained throughput: rate ladders and burst drains, kstatefun and baseline side by side.
+    for (int keys : new int[] {64, 4096}) {
+      RunSpec.Ladder l = keys == 64 ? ladder : ladder4096;
+      e.add(fixed("ladder-" + keys, RunSpec.builder("", Workload.COUNTER).keys(keys).ladder(l).warmup(warm, 500), settings));
+      e.add(fixed("ladder-" + keys + "-baseline", RunSpec.builder("", Workload.BASELINE).keys(keys).ladder(l).warmup(warm, 500), settings));
+      e.add(fixed("burst-" + keys, RunSpec.builder("", Workload.COUNTER).keys(keys).burst(burst).warmup(warm, 500), settings));
+      e.add(fixed("burst-" + keys + "-baseline", RunSpec.builder("", Workload.BASELINE).keys(keys).burst(burst).warmup(warm, 500), settings));
+      String ladderLabel = "ladder-" + keys;
+      e.add(new Entry("half-" + keys, round -> {
+        Map<String, Object> r = round.get(ladderLabel);
+        if (r == null || !(r.get("sustained") instanceof Number n) || n.doubleValue() <= 0) {
+          return null;
+        }
+        return RunSpec.builder("half-" + keys, Workload.COUNTER).keys(keys).rate(Math.round(n.doubleValue() / 2))
+            .duration(dur).warmup(warm, 500).settings(settings).build();
+      }));
+    }
+
+    // A 50 ms function against the fast one, 10k keys.
+    e.add(fixed("burst-10k-fast", RunSpec.builder("", Workload.COUNTER).keys(10_000).burst(burst).warmup(warm, 500), settings));
+    e.add(fixed("burst-10k-slow", RunSpec.builder("", Workload.SLOW).keys(10_000).burst(burst).warmup(warm, 500), settings));
+
+    // 1M distinct keys: one message each; heap and RSS of the runtime.
+    e.add(fixed("keys-1m", RunSpec.builder("", Workload.COUNTER).keys(millionKeys).burst(millionKeys).warmup(warm, 500), settings));
+    return e;
+  }
+
+  private static Entry fixed(String label, RunSpec.Builder b, Map<String, String> settings) {
+    RunSpec spec = b.settings(settings).build().withLabel(label);
+    return new Entry(label, round -> spec);
+  }
+
+  /** The medians of the numeric fields of the runs of each label, as a Markdown table. */
+  static String table(Map<String, List<Map<String, Object>>> byLabel) {
+    List<String> cols = List.of("throughput", "sustained", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
+        "cpu_cores_used", "cpu_us_per_msg", "foreign_cpu_cores", "rss_mb", "heap_live_mb");
+    StringBuilder sb = new StringBuilder();
+    sb.append("| run | n | eo ok |");
+    cols.forEach(c -> sb.append(' ').append(c).append(" |"));
+    sb.append("\n|---|---|---|");
+    cols.forEach(c -> sb.append("---|"));
+    sb.append('\n');
+    byLabel.forEach(
+        (label, runs) -> {
+          long ok = runs.stream().filter(r -> Boolean.TRUE.equals(r.get("exactly_once_ok"))).count();
+          sb.append("| ").append(label).append(" | ").append(runs.size()).append(" | ").append(ok).append('/').append(runs.size()).append(" |");
+          for (String c : cols) {
+            List<Double> v = new ArrayList<>();
+            for (Map<String, Object> r : runs) {
+              if (r.get(c) instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                v.add(n.doubleValue());
+              }
+            }
+            sb.append(' ').append(v.isEmpty() ? "" : format(median(v))).append(" |");
+          }
+          sb.append('\n');
+        });
+    return sb.toString();
+  }
+
+  static double median(List<Double> values) {
+    List<Double> v = new ArrayList<>(values);
+    v.sort(Double::compare);
+    int n = v.size();
+    return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+  }
+
+  private static String format(double d) {
+    if (Math.abs(d) >= 100) {
+      return Long.toString(Math.round(d));
+    }
+    return String.valueOf(Runner.round(d, 1));
+  }
+
+  /** Groups results by label, keeping the order of first appearance. */
+  static Map<String, List<Map<String, Object>>> byLabel(List<Map<String, Object>> results) {
+    Map<String, List<Map<String, Object>>> m = new LinkedHashMap<>();
+    for (Map<String, Object> r : results) {
+      m.computeIfAbsent(String.valueOf(r.get("label")), k -> new ArrayList<>()).add(r);
+    }
+    return m;
+  }
+}
