@@ -88,8 +88,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
           fireTimers();
           armAlarm();
         });
+    // Re-send in-flight batches (calls only). Never forward records from init(): Kafka Streams
+    // initializes this processor before its sink nodes. Timers already due are fired by the first
+    // punctuation or doorbell ring, which armAlarm() schedules at once.
     perform(dispatcher.onRecover());
-    fireTimers();
     armAlarm();
     services.tasks().register(partition, dispatcher);
   }
