@@ -53,6 +53,37 @@ public final class ChaosKafka implements AutoCloseable {
     return new ChaosKafka(cluster, rf);
   }
 
+  /**
+   * Sets the cluster's {@code transaction.version} feature (1: the classic protocol, 2: the
+   * KIP-890 protocol, the 4.x default) and returns the finalized level.
+   */
+  public short transactionVersion(short version) {
+    try {
+      short current = finalizedTransactionVersion();
+      if (current != version) {
+        admin.updateFeatures(
+                Map.of("transaction.version",
+                    new org.apache.kafka.clients.admin.FeatureUpdate(version,
+                        version < current
+                            ? org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE
+                            : org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.UPGRADE)),
+                new org.apache.kafka.clients.admin.UpdateFeaturesOptions())
+            .all()
+            .get(60, TimeUnit.SECONDS);
+      }
+      return finalizedTransactionVersion();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot set transaction.version to " + version + ": " + e, e);
+    }
+  }
+
+  /** The finalized {@code transaction.version} (0 if unset). */
+  public short finalizedTransactionVersion() throws Exception {
+    var range = admin.describeFeatures().featureMetadata().get(60, TimeUnit.SECONDS)
+        .finalizedFeatures().get("transaction.version");
+    return range == null ? 0 : range.maxVersionLevel();
+  }
+
   public String bootstrapServers() {
     return cluster.bootstrapServers();
   }

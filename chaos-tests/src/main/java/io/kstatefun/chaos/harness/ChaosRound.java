@@ -46,6 +46,7 @@ public final class ChaosRound {
   private final RoundConfig config;
   private final ChaosKafka kafka;
   private final Path dir;
+  private final Map<String, String> runtimeSettings;
   private final String app;
   private final List<FnAddress> probes;
   private final List<String> probeNames;
@@ -58,7 +59,8 @@ public final class ChaosRound {
   private Driver driver;
   private long loadStartMs;
 
-  public ChaosRound(int index, long seed, RoundConfig config, ChaosKafka kafka, Path dir) {
+  public ChaosRound(int index, long seed, RoundConfig config, ChaosKafka kafka, Path dir, Map<String, String> runtimeSettings) {
+    this.runtimeSettings = Map.copyOf(runtimeSettings);
     this.index = index;
     this.seed = seed;
     this.config = config;
@@ -227,6 +229,9 @@ public final class ChaosRound {
           "--set", "kstatefun.partitions=" + config.partitions(),
           "--set", "kstatefun.dead.letter.topic=" + topic("dead-letters"),
           "--set", "processing.guarantee=" + config.processingGuarantee());
+      List<String> all = new ArrayList<>(args);
+      runtimeSettings.forEach((k, v) -> all.addAll(List.of("--set", k + "=" + v)));
+      args = all;
       runtimes.add(new RuntimeInstance("runtime-" + i, args, dir.resolve("runtime-" + i + ".log"), "384m"));
     }
     runtimes.forEach(RuntimeInstance::start);
@@ -406,7 +411,13 @@ public final class ChaosRound {
     for (FaultPlan.Fault fault : plan.faults()) {
       sleepUntil(loadStartMs + fault.atMs());
       try {
-        records.add(inject(fault));
+        FaultRecord record = inject(fault);
+        records.add(record);
+        if (!record.recovered()) {
+          int left = plan.faults().size() - records.size();
+          log("no progress after " + record.kind() + ": skipping the " + left + " remaining fault(s)");
+          return;
+        }
       } catch (RuntimeException e) {
         log("fault " + fault + " failed: " + e);
         throw e;
@@ -493,12 +504,15 @@ public final class ChaosRound {
     }
     long healedAtAbs = System.currentTimeMillis();
     long healedAt = healedAtAbs - loadStartMs;
-    Long recovery = awaitRecovery(healedAtAbs);
+    Long recovery = awaitRecovery(healedAtAbs, config.recoveryBound(fault.kind()));
+    if (recovery != null) {
+      detail.append(", slowest probe ").append(slowestProbe(healedAtAbs));
+    }
     if (recovery == null) {
       List<String> lagging = collector.laggingProbes(probeNames, healedAtAbs);
       harnessViolations.add(new Violation(Violation.Kind.NO_PROGRESS, 1, List.of(
           "after " + fault.kind() + " " + target + " (healed at +" + healedAt + " ms) probes " + lagging
-              + " made no progress within " + config.recoveryBound().toSeconds() + " s")));
+              + " made no progress within " + config.recoveryBound(fault.kind()).toSeconds() + " s")));
     }
     if (fault.kind() == FaultPlan.Kind.BROKER_KILL) {
       long t = System.currentTimeMillis();
@@ -512,19 +526,70 @@ public final class ChaosRound {
     return record;
   }
 
+  /** Which probe progressed last after {@code sinceMs}: when it was sent, applied and read. */
+  private String slowestProbe(long sinceMs) {
+    String worst = null;
+    long[] worstTimes = null;
+    for (String p : probeNames) {
+      long[] t = collector.firstProbeSince(p, sinceMs);
+      if (t != null && (worstTimes == null || t[2] > worstTimes[2])) {
+        worst = p;
+        worstTimes = t;
+      }
+    }
+    if (worstTimes == null) {
+      return "-";
+    }
+    return worst + " (sent +" + (worstTimes[0] - sinceMs) + " ms, applied +" + (worstTimes[1] - sinceMs)
+        + " ms, read +" + (worstTimes[2] - sinceMs) + " ms after healing)";
+  }
+
   private FunctionServerProcess server(int index) {
     return servers.get(FnAddress.Kind.values()[index]);
   }
 
-  private Long awaitRecovery(long healedAtAbs) {
-    long deadline = healedAtAbs + config.recoveryBound().toMillis();
+  private Long awaitRecovery(long healedAtAbs, Duration bound) {
+    long deadline = healedAtAbs + bound.toMillis();
+    long nextDump = healedAtAbs + THREAD_DUMP_AFTER_MS;
     while (System.currentTimeMillis() < deadline) {
       if (collector.probesProgressedSince(probeNames, healedAtAbs)) {
         return System.currentTimeMillis() - healedAtAbs;
       }
+      if (System.currentTimeMillis() > nextDump) {
+        dumpRuntimeThreads();
+        nextDump += 3 * THREAD_DUMP_AFTER_MS; // at +30 s, +120 s, +210 s...
+      }
       sleep(100);
     }
     return null;
+  }
+
+  /** Slow recoveries get thread dumps of the runtimes, every this often. */
+  private static final long THREAD_DUMP_AFTER_MS = 30_000;
+
+  /** Writes {@code jcmd <pid> Thread.print} of every live runtime into the round's directory. */
+  private void dumpRuntimeThreads() {
+    for (RuntimeInstance r : runtimes) {
+      long pid = r.pid();
+      if (pid < 0) {
+        continue;
+      }
+      Path file = dir.resolve(r.name() + "-threads-" + sinceLoad() + ".txt");
+      try {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Long.toString(pid), "Thread.print")
+            .redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (IOException e) {
+        log("cannot dump the threads of " + r.name() + ": " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    log("slow recovery: thread dumps of the runtimes written to " + dir);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ public final class ChaosRun implements AutoCloseable {
     System.out.println("[chaos] run: " + settings.rounds() + " " + c.name() + " round(s), base seed " + settings.baseSeed()
         + " (round i uses seed " + settings.baseSeed() + " + i; replay one with -Dchaos.seed=<seed> -Dchaos.rounds=1), "
         + c.brokers() + " broker(s), guarantee " + c.processingGuarantee() + ", faults " + c.faultKinds()
+        + (settings.runtimeSettings().isEmpty() ? "" : ", runtime settings " + settings.runtimeSettings())
         + ", logs under " + runDir);
   }
 
@@ -44,7 +45,7 @@ public final class ChaosRun implements AutoCloseable {
     RoundResult result;
     try {
       ensureKafka();
-      result = new ChaosRound(i, seed, settings.config(), kafka, dir).run();
+      result = new ChaosRound(i, seed, settings.config(), kafka, dir, settings.runtimeSettings()).run();
     } catch (RuntimeException e) {
       result = new RoundResult(i, seed, settings.config().name(), 0, List.of(), List.of(), 0, null,
           java.util.Map.of(), "Kafka cluster unavailable: " + e, dir.toString());
@@ -77,8 +78,16 @@ public final class ChaosRun implements AutoCloseable {
     }
     long t = System.currentTimeMillis();
     kafka = ChaosKafka.start(settings.config().brokers(), runDir.resolve("kafka-" + (++clusters)));
+    String tv;
+    try {
+      tv = settings.transactionVersion() > 0
+          ? "set to " + kafka.transactionVersion(settings.transactionVersion())
+          : "default " + kafka.finalizedTransactionVersion();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the transaction.version feature", e);
+    }
     System.out.println("[chaos] Kafka cluster of " + kafka.brokers() + " broker(s) ready at " + kafka.bootstrapServers()
-        + " in " + (System.currentTimeMillis() - t) + " ms");
+        + " in " + (System.currentTimeMillis() - t) + " ms; transaction.version " + tv);
   }
 
   private void closeKafka() {

@@ -17,6 +17,9 @@ import java.util.Set;
  * chaos.faults     K1,K2,...           enabled fault kinds ({@link FaultPlan.Kind}); default all
  * chaos.expectViolations  true|false   rounds pass only if the verifier finds violations
  *                                       (to demonstrate a broken runtime is caught)
+ * chaos.transactionVersion  1 | 2     the brokers' transaction.version feature (default: the
+ *                                       broker's, 2 on Kafka 4.3)
+ * chaos.runtimeSettings  k=v,k=v        extra --set settings of every runtime instance
  * chaos.keepLogs   true|false          keep the logs of passing rounds too
  * chaos.outputDir  DIR                 where logs and chaos-summary.json go (default target)
  * </pre>
@@ -27,9 +30,18 @@ import java.util.Set;
  * @param expectViolations whether a round passes only when violations are found
  * @param keepLogs whether passing rounds keep their logs
  * @param outputDir where to write
+ * @param transactionVersion the brokers' transaction.version, 0 for the broker default
+ * @param runtimeSettings extra settings passed to every runtime with --set
  */
 public record ChaosSettings(
-    RoundConfig config, int rounds, long baseSeed, boolean expectViolations, boolean keepLogs, Path outputDir) {
+    RoundConfig config,
+    int rounds,
+    long baseSeed,
+    boolean expectViolations,
+    boolean keepLogs,
+    Path outputDir,
+    short transactionVersion,
+    java.util.Map<String, String> runtimeSettings) {
 
   public static ChaosSettings fromSystemProperties() {
     RoundConfig config = RoundConfig.named(prop("chaos.length", "short"));
@@ -54,7 +66,24 @@ public record ChaosSettings(
         baseSeed,
         Boolean.parseBoolean(prop("chaos.expectViolations", "false")),
         Boolean.parseBoolean(prop("chaos.keepLogs", "false")),
-        Path.of(prop("chaos.outputDir", "target")).toAbsolutePath());
+        Path.of(prop("chaos.outputDir", "target")).toAbsolutePath(),
+        Short.parseShort(prop("chaos.transactionVersion", "0")),
+        keyValues(prop("chaos.runtimeSettings", "")));
+  }
+
+  private static java.util.Map<String, String> keyValues(String list) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String kv : list.split(",")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("chaos.runtimeSettings: expected key=value, got '" + kv + "'");
+      }
+      out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return java.util.Map.copyOf(out);
   }
 
   private static String prop(String key, String defaultValue) {

@@ -58,6 +58,8 @@ public final class EventCollector implements AutoCloseable {
 
   private final ConcurrentHashMap<Long, Long> probeSentAt = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> probeProgress = new ConcurrentHashMap<>();
+  /** Per probe address: sent at, applied by the function at, read at (ms), in read order. */
+  private final ConcurrentHashMap<String, List<long[]>> probeTimes = new ConcurrentHashMap<>();
   private final AtomicLong records = new AtomicLong();
   private volatile long lastRecordAtMs = System.currentTimeMillis();
 
@@ -124,6 +126,7 @@ public final class EventCollector implements AutoCloseable {
             Long sent = probeSentAt.get(e.uid());
             if (sent != null) {
               probeProgress.merge(e.fn(), sent, Math::max);
+              probeTimes.computeIfAbsent(e.fn(), k -> new ArrayList<>()).add(new long[] {sent, e.ts(), lastRecordAtMs});
             }
           }
         } else if (r.topic().equals(egressTopic)) {
@@ -168,6 +171,21 @@ public final class EventCollector implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * For the first probe of {@code address} sent at or after {@code sinceMs} that was applied:
+   * {sent at, applied by the function at, read by this collector at}; null if none yet.
+   */
+  public long[] firstProbeSince(String address, long sinceMs) {
+    synchronized (lock) {
+      for (long[] t : probeTimes.getOrDefault(address, List.of())) {
+        if (t[0] >= sinceMs) {
+          return t.clone();
+        }
+      }
+      return null;
+    }
   }
 
   /** How many times each uid was applied so far. */

@@ -20,7 +20,8 @@ import java.util.Set;
  * @param maxFaults most faults per round
  * @param faultKinds which faults may be chosen
  * @param probeInterval how often every probe address gets a message
- * @param recoveryBound progress must resume this soon after a fault is healed
+ * @param recoveryBound progress must resume this soon after a fault is healed (broker kills:
+ *     at least {@link #BROKER_KILL_RECOVERY_BOUND})
  * @param convergeBound every expected message must be applied this soon after the load (and the
  *     last fault) ended
  * @param processingGuarantee Kafka Streams' processing.guarantee of the runtimes
@@ -42,6 +43,20 @@ public record RoundConfig(
 
   /** A deferred cancellation that ran this close to its message's due time may lose the race. */
   public static final long CANCEL_RACE_MARGIN_MS = 10_000;
+
+  /**
+   * Recovery bound after a broker kill. Measured here: after a broker is back, the runtimes'
+   * transactional producers keep getting CONCURRENT_TRANSACTIONS (transaction.version 2) and the
+   * stream threads block in flush()/sendOffsetsToTransaction() for 60-200 s; see README.md.
+   */
+  public static final Duration BROKER_KILL_RECOVERY_BOUND = Duration.ofSeconds(300);
+
+  /** How soon progress must resume after a fault of this kind is healed. */
+  public Duration recoveryBound(FaultPlan.Kind kind) {
+    return kind == FaultPlan.Kind.BROKER_KILL && BROKER_KILL_RECOVERY_BOUND.compareTo(recoveryBound) > 0
+        ? BROKER_KILL_RECOVERY_BOUND
+        : recoveryBound;
+  }
 
   public RoundConfig {
     faultKinds = Set.copyOf(faultKinds);

@@ -76,6 +76,11 @@ public final class RuntimeInstance implements AutoCloseable {
     return process == null ? Optional.empty() : process.terminate(timeout);
   }
 
+  /** The pid of the running process, or -1. */
+  public synchronized long pid() {
+    return process != null && process.isAlive() ? process.pid() : -1;
+  }
+
   public synchronized boolean isAlive() {
     return process != null && process.isAlive();
   }
