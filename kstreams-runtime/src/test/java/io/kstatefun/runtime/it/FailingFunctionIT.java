@@ -91,6 +91,7 @@ class FailingFunctionIT {
   private static String failuresTopic;
   private static String echoTopic;
   private static String patientTopic;
+  private static String limitedTopic;
   private static String out;
 
   @TempDir static Path dir;
@@ -105,11 +106,16 @@ class FailingFunctionIT {
     final RequestReplyHandler sdk;
     /** Ids whose calls to echo/patient answer 503. */
     final Set<String> failingIds = ConcurrentHashMap.newKeySet();
+    /** Requests to fail/limited being served now, and the most seen at once. */
+    final java.util.concurrent.atomic.AtomicInteger limitedNow = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger limitedMax = new java.util.concurrent.atomic.AtomicInteger();
 
     FaultyFunctions(String egressTopic) throws IOException {
       StatefulFunctionSpec.Builder echo = echoSpec(TypeName.of("fail", "echo"), egressTopic);
       StatefulFunctionSpec.Builder patient = echoSpec(TypeName.of("fail", "patient"), egressTopic);
-      sdk = FunctionRegistry.builder().withFunction(echo).withFunction(patient).build().requestReplyHandler();
+      StatefulFunctionSpec.Builder limited = echoSpec(TypeName.of("fail", "limited"), egressTopic);
+      sdk = FunctionRegistry.builder().withFunction(echo).withFunction(patient).withFunction(limited).build()
+          .requestReplyHandler();
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
       server.setExecutor(executor);
       server.createContext("/", this::handle);
@@ -141,6 +147,15 @@ class FailingFunctionIT {
               reply(exchange, 503, "text/plain", "unavailable".getBytes(StandardCharsets.UTF_8));
             } else {
               reply(exchange, 200, "application/octet-stream", sdk.handle(request).get().toByteArray());
+            }
+          }
+          case "limited" -> {
+            limitedMax.accumulateAndGet(limitedNow.incrementAndGet(), Math::max);
+            try {
+              Thread.sleep(200);
+              reply(exchange, 200, "application/octet-stream", sdk.handle(request).get().toByteArray());
+            } finally {
+              limitedNow.decrementAndGet();
             }
           }
           case "slow" -> {
@@ -224,8 +239,9 @@ class FailingFunctionIT {
     failuresTopic = "failures-" + suffix;
     echoTopic = "echo-" + suffix;
     patientTopic = "patient-" + suffix;
+    limitedTopic = "limited-" + suffix;
     out = "out-" + suffix;
-    kafka.createTopics(Map.of(failuresTopic, 1, echoTopic, 3, patientTopic, 1, out, 1));
+    kafka.createTopics(Map.of(failuresTopic, 1, echoTopic, 3, patientTopic, 1, limitedTopic, 2, out, 1));
     functions = new FaultyFunctions(out);
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -260,6 +276,12 @@ class FailingFunctionIT {
         "  transport:",
         "    call: 1s",
         "---",
+        "kind: io.statefun.endpoints.v2/http",
+        "spec:",
+        "  functions: fail/limited",
+        "  urlPathTemplate: " + functions.url(),
+        "  maxInFlight: 2",
+        "---",
         "kind: io.statefun.kafka.v1/ingress",
         "spec:",
         "  id: fail/in",
@@ -282,6 +304,10 @@ class FailingFunctionIT {
         "      valueType: fail/text",
         "      targets:",
         "        - fail/patient",
+        "    - topic: " + limitedTopic,
+        "      valueType: fail/text",
+        "      targets:",
+        "        - fail/limited",
         "---",
         "kind: io.statefun.kafka.v1/egress",
         "spec:",
@@ -511,6 +537,32 @@ class FailingFunctionIT {
       assertThat(deadLettersFor("flaky", 1, Duration.ofSeconds(2))).isEmpty();
     } finally {
       functions.failingIds.remove("flaky");
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  void shouldNeverHaveMoreRequestsInFlightToAnEndpointThanItsMaxInFlight() throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
+        KafkaConsumer<byte[], byte[]> egress = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+      int ids = 12;
+      for (int round = 1; round <= 3; round++) {
+        for (int i = 0; i < ids; i++) {
+          KafkaIO.send(producer, limitedTopic, "lim-" + i, "r" + round);
+        }
+      }
+      producer.flush();
+      List<ConsumerRecord<byte[], byte[]>> echoed = new ArrayList<>();
+      KafkaIO.readUntil(egress, echoed,
+          rs -> rs.stream().filter(r -> KafkaIO.utf8(r.key()).startsWith("lim-")).count() >= 3 * ids, Duration.ofSeconds(90));
+      Map<String, List<String>> byId = new HashMap<>();
+      echoed.stream().filter(r -> KafkaIO.utf8(r.key()).startsWith("lim-"))
+          .forEach(r -> byId.computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>()).add(KafkaIO.utf8(r.value())));
+      assertThat(byId).hasSize(ids);
+      byId.forEach((id, values) -> assertThat(values).as(id).containsExactly(id + "|r1", id + "|r2", id + "|r3"));
+      System.out.println("FailingFunctionIT most concurrent requests to an endpoint with maxInFlight 2: "
+          + functions.limitedMax.get());
+      assertThat(functions.limitedMax.get()).isBetween(1, 2);
     }
   }
 }
