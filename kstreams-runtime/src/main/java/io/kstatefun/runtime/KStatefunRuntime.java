@@ -2,7 +2,12 @@ package io.kstatefun.runtime;
 
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
+import io.kstatefun.runtime.admin.AdminServer;
 import io.kstatefun.runtime.topology.RuntimeListener;
+import io.kstatefun.runtime.metrics.RuntimeMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.kstatefun.runtime.topology.RuntimeServicesFactory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -42,10 +47,15 @@ public final class KStatefunRuntime implements AutoCloseable {
 
   private final RuntimeServicesFactory.Runtime parts;
   private final KafkaStreams streams;
+  private final RuntimeMetrics metrics;
+  private final AdminServer admin;
 
-  private KStatefunRuntime(RuntimeServicesFactory.Runtime parts, KafkaStreams streams) {
+  private KStatefunRuntime(
+      RuntimeServicesFactory.Runtime parts, KafkaStreams streams, RuntimeMetrics metrics, AdminServer admin) {
     this.parts = parts;
     this.streams = streams;
+    this.metrics = metrics;
+    this.admin = admin;
   }
 
   /** Prepares topics, builds the topology and starts Kafka Streams. Returns once started. */
@@ -53,17 +63,29 @@ public final class KStatefunRuntime implements AutoCloseable {
     return start(module, properties, RuntimeListener.NONE);
   }
 
-  /** Like {@link #start(ModuleSpec, Map)}, reporting events to {@code listener} (metrics). */
+  /**
+   * Like {@link #start(ModuleSpec, Map)}; {@code listener} is told of every dispatcher, HTTP and
+   * ingress event, after the runtime's own metrics (e.g. for a custom view or tests).
+   */
   public static KStatefunRuntime start(
       ModuleSpec module, Map<String, ?> properties, RuntimeListener listener) {
     Map<String, Object> props = new HashMap<>(properties);
     KStatefunConfig config = new KStatefunConfig(props);
     Properties streamsProps = KStatefunConfig.streamsProperties(props);
-    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(config, module, streamsProps, listener);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    RuntimeMetrics metrics = new RuntimeMetrics(registry);
+    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(
+            config, module, streamsProps, listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
+    streams.setGlobalStateRestoreListener(metrics);
+    metrics.bind(streams, parts.services().tasks());
     streams.setUncaughtExceptionHandler(
         e -> {
+          if (io.kstatefun.runtime.topology.IngressFailureException.isCauseOf(e)) {
+            LOG.error("Stopping the application: an ingress with onError 'fail' got a bad record", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_APPLICATION;
+          }
           LOG.error("Stream thread failed; replacing it (its tasks restart from the last commit)", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
@@ -81,7 +103,25 @@ public final class KStatefunRuntime implements AutoCloseable {
           }
         });
     streams.start();
-    return new KStatefunRuntime(parts, streams);
+    AdminServer admin = null;
+    int adminPort = config.getInt(KStatefunConfig.ADMIN_PORT_CONFIG);
+    if (adminPort >= 0) {
+      admin =
+          AdminServer.start(
+              parts.vertx(), adminPort, config.applicationId(), streams, registry, metrics, parts.services().tasks());
+      LOG.info("kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status", admin.port());
+    }
+    return new KStatefunRuntime(parts, streams, metrics, admin);
+  }
+
+  /** The admin HTTP port, or -1 when the admin endpoints are disabled. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
+  /** The runtime's metrics. */
+  public MeterRegistry meterRegistry() {
+    return metrics.registry();
   }
 
   /** Waits until Kafka Streams is RUNNING; false on timeout. */
@@ -127,7 +167,11 @@ public final class KStatefunRuntime implements AutoCloseable {
   }
 
   public void close(Duration timeout) {
+    if (admin != null) {
+      admin.close();
+    }
     streams.close(timeout);
+    metrics.close();
     parts.close();
   }
 }

@@ -28,6 +28,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * kstatefun run --module FILE [--module FILE ...] [--bootstrap-servers HOST:PORT]
  *               [--application-id ID] [--state-dir DIR] [--set KEY=VALUE ...]
  * kstatefun kafka --port N --dir DIR [...]      a standalone single-node Kafka broker
+ * kstatefun dlq --bootstrap-servers HOST:PORT --topic T [...]  inspect / re-inject dead letters
  * </pre>
  */
 public final class KStatefunCli {
@@ -43,6 +44,9 @@ public final class KStatefunCli {
           "      and kstatefun.* properties. Stops cleanly on SIGTERM or Ctrl-C.",
           "  kstatefun kafka --port N --dir DIR [--controller-port N] [--set KEY=VALUE ...]",
           "      Runs a single-node KRaft Kafka broker on 127.0.0.1 (formats DIR on first start).",
+          "  kstatefun topic create NAME [NAME ...] [--partitions N] [--bootstrap-servers HOST:PORT]",
+          "      Creates topics (e.g. ingress and egress topics); existing ones are left as they are.",
+          DeadLetterTool.USAGE,
           "  kstatefun help");
 
   private KStatefunCli() {}
@@ -68,6 +72,10 @@ public final class KStatefunCli {
           return runRuntime(rest, out, err);
         case "kafka":
           return KafkaServerMain.run(rest);
+        case "topic":
+          return TopicCommand.run(rest, out, err);
+        case "dlq":
+          return DeadLetterTool.run(rest, out, err);
         default:
           err.println("Unknown command '" + command + "'.\n" + USAGE);
           return 2;
@@ -178,7 +186,8 @@ public final class KStatefunCli {
       if (runtime.awaitRunning(Duration.ofMinutes(5))) {
         out.println(
             "kstatefun running: application " + options.applicationId() + ", bootstrap " + bootstrap
-                + ", " + runtime.partitions() + " partitions, state dir " + options.stateDir());
+                + ", " + runtime.partitions() + " partitions, state dir " + options.stateDir()
+                + (runtime.adminPort() >= 0 ? ", admin port " + runtime.adminPort() : ""));
       } else {
         err.println("kstatefun: runtime did not reach RUNNING (state " + runtime.streams().state() + ")");
       }

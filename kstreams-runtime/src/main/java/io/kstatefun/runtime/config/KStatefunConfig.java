@@ -92,6 +92,20 @@ public final class KStatefunConfig extends AbstractConfig {
       "HTTP port of the admin endpoints (metrics, health, status). -1 disables them; 0 picks a "
           + "free port.";
 
+  // --- Limits (robustness) --------------------------------------------------------------------
+
+  public static final String MAX_IN_FLIGHT_PER_TASK_CONFIG = "kstatefun.max.in.flight.per.task";
+  private static final String MAX_IN_FLIGHT_PER_TASK_DOC =
+      "Most function requests in flight per task (partition), across addresses and endpoints. "
+          + "Further batches wait in the durable mailbox until a request ends. Endpoints can bound "
+          + "their own concurrency per instance with the maxInFlight extension.";
+
+  public static final String MAX_MAILBOX_SIZE_CONFIG = "kstatefun.max.mailbox.size";
+  private static final String MAX_MAILBOX_SIZE_DOC =
+      "Most queued messages per address. A message beyond it is dead-lettered (reason "
+          + "MAILBOX_FULL) instead of queued. 0: unlimited (the mailbox lives on disk; only the "
+          + "batch in flight is held in memory).";
+
   /** Every kstatefun key, its type, default and documentation. */
   public static final ConfigDef DEFINITION =
       new ConfigDef()
@@ -108,7 +122,10 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(RETRY_MAX_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW, RETRY_MAX_BACKOFF_MS_DOC)
           .define(COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
           .define(COMMIT_MIN_INTERVAL_MS_CONFIG, Type.LONG, 20L, Range.atLeast(0), Importance.MEDIUM, COMMIT_MIN_INTERVAL_MS_DOC)
-          .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC);
+          .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
+          // limits (robustness)
+          .define(MAX_IN_FLIGHT_PER_TASK_CONFIG, Type.INT, 1024, Range.atLeast(1), Importance.LOW, MAX_IN_FLIGHT_PER_TASK_DOC)
+          .define(MAX_MAILBOX_SIZE_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_MAILBOX_SIZE_DOC);
 
   /** The Kafka Streams settings kstatefun chooses unless the user sets them. */
   public static Map<String, Object> streamsDefaults() {
@@ -118,6 +135,11 @@ public final class KStatefunConfig extends AbstractConfig {
     d.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     d.put(StreamsConfig.POLL_MS_CONFIG, 100L);
     d.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    // The open transaction of a killed instance blocks read_committed readers of every partition
+    // it wrote to (loopback!) until the broker aborts it: keep it short (Streams' EOS default is
+    // 10 s). Transactions here last one commit interval at most. Pair with the broker setting
+    // transaction.abort.timed.out.transaction.cleanup.interval.ms (default 10 s).
+    d.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 5_000);
     d.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     d.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
     // A killed instance's partitions move after this long (the consumer default is 45 s).

@@ -27,8 +27,22 @@ public sealed interface Action {
    * @param address the address they were for (or came from)
    * @param envelopes the messages; each becomes one dead-letter record
    * @param attempts how many calls were made before giving up (0 when none)
+   * @param errorClass the class of the exception behind the failure, or {@code null} when the
+   *     dispatcher itself rejected the messages (e.g. an undeclared state in a response)
    */
   record DeadLetter(
-      DeadLetterReason reason, String detail, Address address, List<Envelope> envelopes, int attempts)
-      implements Action {}
+      DeadLetterReason reason,
+      String detail,
+      Address address,
+      List<Envelope> envelopes,
+      int attempts,
+      String errorClass)
+      implements Action {
+
+    /** A dead letter decided by the dispatcher, without an exception behind it. */
+    public DeadLetter(
+        DeadLetterReason reason, String detail, Address address, List<Envelope> envelopes, int attempts) {
+      this(reason, detail, address, envelopes, attempts, null);
+    }
+  }
 }

@@ -19,12 +19,16 @@ public enum DeadLetterReason {
   UNDECLARED_TOPIC,
   /** A loopback record could not be decoded. */
   MALFORMED_LOOPBACK_RECORD,
+  /** A message whose target address is malformed (empty or invalid namespace or type). */
+  INVALID_ADDRESS,
   /** A message for a function type that no endpoint serves. */
   UNKNOWN_FUNCTION_TYPE,
   /** The function could not be called successfully within the retry budget, or failed terminally. */
   FUNCTION_CALL_FAILED,
-  /** The function's answer could not be decoded. */
+  /** The function's answer could not be decoded (not a FromFunction, or the wrong content type). */
   MALFORMED_RESPONSE,
+  /** A single message whose request or response exceeds the endpoint's payload_max_bytes. */
+  PAYLOAD_TOO_LARGE,
   /** The function changed a state it never declared. */
   UNDECLARED_STATE_MUTATION,
   /** The function wrote a state value with another type than the one it declared. */
@@ -37,6 +41,6 @@ public enum DeadLetterReason {
   MALFORMED_EGRESS_RECORD,
   /** A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate token). */
   INVALID_DELAYED_MESSAGE,
-  /** The mailbox of an address is over its limit. */
+  /** The mailbox of an address is over its limit (kstatefun.max.mailbox.size). */
   MAILBOX_FULL
 }

@@ -6,7 +6,6 @@ import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The durable storage of one task, as the {@link Dispatcher} sees it: each address's mailbox
@@ -27,8 +26,12 @@ public interface DispatchStores {
 
   void deleteHeader(Address address);
 
-  /** Calls {@code action} with every address whose mailbox is not empty. */
-  void forEachMailbox(Consumer<Address> action);
+  /**
+   * Addresses whose mailbox is not empty, in key order, starting after {@code after} ({@code null}:
+   * from the first); at most {@code max}. Callers page through all mailboxes with it, so memory
+   * stays bounded however many addresses have a backlog.
+   */
+  List<Address> mailboxes(Address after, int max);
 
   Envelope entry(Address address, long seq);
 

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -45,7 +46,32 @@ import java.util.function.LongSupplier;
  * mailbox. The batch in flight is always a prefix of the mailbox, so after a crash {@link
  * #onRecover} sends it again: invocation is at-least-once, effects exactly-once.
  *
- * <p>Threading: owned by the task's stream thread; not thread-safe.
+ * <p>Limits: a request carries at most {@code min(maxBatchSize, endpoint maxNumBatchRequests)}
+ * messages. A batch goes out only when a slot is free, both in this task ({@link
+ * Limits#maxInFlight()}) and at the function's endpoint ({@link InFlightLimiter}, the endpoint's
+ * {@code maxInFlight}); otherwise the address waits in a FIFO queue per function type and its
+ * messages stay in the durable mailbox. The queue holds addresses, never messages, and at most
+ * {@link Limits#maxWaiting()} of them; beyond that, addresses are found again by paging through
+ * the mailboxes on disk. So memory is bounded by the limits, not by the backlog.
+ *
+ * <p>Delayed messages (StateFun's {@code sendAfter}) are durable timers of the <em>sender's</em>
+ * task, ordered by due time then scheduling order. On firing, the message is delivered with the
+ * sender as its caller, in the same transaction as everything the firing causes.
+ *
+ * <p>Cancellation tokens are scoped to the sender address: {@code (sender, token)} names at most
+ * one pending delayed message. A cancellation removes it; cancelling an unknown, already fired or
+ * already cancelled token is a no-op. A token may be reused once its message has fired or been
+ * cancelled. Scheduling a message with a token that is still pending for the same sender does not
+ * replace the pending one (StateFun failed the whole job in that case): the pending message is
+ * kept and the new one is dead-lettered with reason {@link
+ * DeadLetterReason#INVALID_DELAYED_MESSAGE}, naming the token. Delayed messages beyond {@link
+ * Limits#maxPendingTimers()} per task are dead-lettered the same way.
+ *
+ * <p>State TTL (per {@code PersistedValueSpec}): an expired value is never sent to the function,
+ * and an expiry-check timer per address (one at a time) deletes expired values from the store.
+ *
+ * <p>Threading: owned by the task's stream thread; not thread-safe, except {@link
+ * #pendingTimers()} and {@link #waitingAddresses()}, which any thread may read (approximate).
  */
 public final class Dispatcher {
 
@@ -59,6 +85,11 @@ public final class Dispatcher {
 
     /** Whether a Kafka egress with id {@code namespace/name} is declared. */
     boolean hasEgress(String egressId);
+
+    /** Most messages per request for {@code type} (its endpoint's {@code maxNumBatchRequests}). */
+    default int maxBatchSize(FunctionType type) {
+      return Integer.MAX_VALUE;
+    }
   }
 
   /**
@@ -68,17 +99,44 @@ public final class Dispatcher {
    * @param maxNegotiationRounds how often one batch may answer with missing states
    * @param maxPendingTimers most pending delayed messages per task
    * @param maxTimersPerRound most timers fired by one {@link #onTimers} call
+   * @param maxInFlight most requests in flight for this task (across addresses)
+   * @param maxWaiting most addresses remembered in memory as waiting for a slot
+   * @param maxMailboxSize most queued messages per address; beyond, messages are dead-lettered
+   *     with {@link DeadLetterReason#MAILBOX_FULL}
    */
   public record Limits(
-      int maxBatchSize, int maxNegotiationRounds, long maxPendingTimers, int maxTimersPerRound) {
+      int maxBatchSize,
+      int maxNegotiationRounds,
+      long maxPendingTimers,
+      int maxTimersPerRound,
+      int maxInFlight,
+      int maxWaiting,
+      long maxMailboxSize) {
+
+    public Limits {
+      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1) {
+        throw new IllegalArgumentException("limits must be positive: " + maxBatchSize + ", "
+            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize);
+      }
+    }
+
+    /** Limits without in-flight, waiting and mailbox bounds. */
+    public Limits(int maxBatchSize, int maxNegotiationRounds, long maxPendingTimers, int maxTimersPerRound) {
+      this(maxBatchSize, maxNegotiationRounds, maxPendingTimers, maxTimersPerRound,
+          Integer.MAX_VALUE, 100_000, Long.MAX_VALUE);
+    }
+
     public static Limits defaults() {
-      return new Limits(1000, 3, 1_000_000L, 10_000);
+      return new Limits(1000, 3, 1_000_000L, 10_000, 1024, 100_000, Long.MAX_VALUE);
     }
   }
 
   /** Receives what the dispatcher observes, for metrics. All methods default to no-ops. */
   public interface Listener {
     default void batchSent(FunctionType type, int size, boolean retry) {}
+
+    /** Messages waiting in an address's mailbox (in flight included) when a batch goes out. */
+    default void backlog(FunctionType type, long pending) {}
 
     default void messageRouted(FunctionType target, boolean local) {}
 
@@ -89,8 +147,16 @@ public final class Dispatcher {
     default void timerFired(long lateMs) {}
   }
 
-  /** The batch in flight of one address; {@code sentStates} are the state names the request carried. */
-  private record InFlight(long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates) {}
+  /**
+   * The batch in flight of one address; {@code sentStates} are the state names the request
+   * carried, {@code batchLimit} the most messages a request for it may carry (lowered when a
+   * payload was too large).
+   */
+  private record InFlight(
+      long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates, int batchLimit) {}
+
+  /** How many mailbox headers one paging step reads. */
+  private static final int MAILBOX_PAGE = 1000;
 
   private final int partition;
   private final int numPartitions;
@@ -100,7 +166,19 @@ public final class Dispatcher {
   private final LongSupplier clock;
   private final Limits limits;
   private final Listener listener;
+  private final InFlightLimiter limiter;
   private final Map<Address, InFlight> inFlight = new HashMap<>();
+  /** Addresses with queued messages waiting for a slot, FIFO per function type. */
+  private final LinkedHashMap<FunctionType, LinkedHashSet<Address>> waiting = new LinkedHashMap<>();
+  private int waitingCount;
+  /** Whether some addresses with queued messages may be neither in flight nor in {@link #waiting}. */
+  private boolean rescanNeeded;
+  /** Where the current paging pass through the mailboxes stands; null: at the start. */
+  private Address scanCursor;
+  /** Addresses not remembered (waiting queue full) since the current pass started. */
+  private long droppedThisPass;
+  private volatile long pendingTimersSnapshot;
+  private volatile int waitingSnapshot;
   /**
    * Request ids are unique across all dispatchers of the JVM, so an answer to a request made by an
    * earlier incarnation of a task can never be mistaken for an answer to a current one.
@@ -117,6 +195,19 @@ public final class Dispatcher {
       LongSupplier clock,
       Limits limits,
       Listener listener) {
+    this(partition, numPartitions, stores, directory, specs, clock, limits, listener, InFlightLimiter.UNLIMITED);
+  }
+
+  public Dispatcher(
+      int partition,
+      int numPartitions,
+      DispatchStores stores,
+      Directory directory,
+      StateSpecRegistry specs,
+      LongSupplier clock,
+      Limits limits,
+      Listener listener,
+      InFlightLimiter limiter) {
     this.partition = partition;
     this.numPartitions = numPartitions;
     this.stores = stores;
@@ -125,6 +216,7 @@ public final class Dispatcher {
     this.clock = clock;
     this.limits = limits;
     this.listener = listener;
+    this.limiter = limiter;
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -137,9 +229,27 @@ public final class Dispatcher {
     return AddressPartitioner.partition(address.id(), numPartitions);
   }
 
-  /** Number of addresses with a request in flight. */
+  /** Number of addresses with a request in flight, as of the end of the last event. Any thread. */
   public int inFlightCount() {
-    return inFlight.size();
+    return inFlightSnapshot;
+  }
+
+  private volatile int inFlightSnapshot;
+
+  /**
+   * Number of pending timers (delayed messages and state expiry checks) of this task, as of the
+   * end of the last event. Any thread may call it (for metrics).
+   */
+  public long pendingTimers() {
+    return pendingTimersSnapshot;
+  }
+
+  /**
+   * Number of addresses with queued messages that wait for an in-flight slot, as of the end of the
+   * last event (only those remembered in memory). Any thread may call it (for metrics).
+   */
+  public int waitingAddresses() {
+    return waitingSnapshot;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -149,22 +259,34 @@ public final class Dispatcher {
   public List<Action> onMessage(Envelope envelope) {
     List<Action> out = new ArrayList<>(2);
     deliver(envelope, out);
-    return out;
+    return finish(out);
   }
 
-  /** The task (re)started: send every non-empty mailbox's head batch (again). */
+  /**
+   * The task (re)started: send every non-empty mailbox's head batch (again), as far as the
+   * in-flight limits allow; the rest follows as slots free up.
+   */
   public List<Action> onRecover() {
-    inFlight.clear();
-    List<Address> pending = new ArrayList<>();
-    stores.forEachMailbox(pending::add);
-    List<Action> out = new ArrayList<>(pending.size());
-    for (Address address : pending) {
-      MailboxHeader header = stores.header(address);
-      if (header != null && header.getNextSeq() > header.getHeadSeq()) {
-        dispatch(address, header, 0, true, out);
-      }
-    }
-    return out;
+    releaseAll();
+    rescanNeeded = true;
+    scanCursor = null;
+    List<Action> out = new ArrayList<>();
+    return finish(out);
+  }
+
+  /** In-flight slots may have freed up (another task finished a call): send waiting batches. */
+  public List<Action> onWake() {
+    return finish(new ArrayList<>(0));
+  }
+
+  /**
+   * The task is closing: gives back its in-flight slots and forgets what is in memory. Answers
+   * that arrive later are ignored; the task's next owner re-sends in-flight batches from the
+   * mailbox.
+   */
+  public void close() {
+    releaseAll();
+    publish();
   }
 
   /** A remote call ended. Answers to requests that are no longer in flight are ignored. */
@@ -176,14 +298,8 @@ public final class Dispatcher {
     }
     List<Action> out = new ArrayList<>(4);
     if (!outcome.succeeded()) {
-      failBatch(
-          target,
-          flight,
-          DeadLetterReason.FUNCTION_CALL_FAILED,
-          describe(outcome.failure()),
-          outcome.attempts(),
-          out);
-      return out;
+      onFailure(target, flight, outcome, out);
+      return finish(out);
     }
     FromFunction response = outcome.response();
     switch (response.getResponseCase()) {
@@ -191,7 +307,29 @@ public final class Dispatcher {
       case INVOCATION_RESULT -> apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
       default -> apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
     }
-    return out;
+    return finish(out);
+  }
+
+  private void onFailure(Address target, InFlight flight, CallOutcome outcome, List<Action> out) {
+    CallOutcome.FailureKind kind =
+        outcome.failureKind() == null ? CallOutcome.FailureKind.TERMINAL : outcome.failureKind();
+    int size = (int) (flight.end() - flight.head());
+    String errorClass = outcome.failure().getClass().getName();
+    DeadLetterReason reason;
+    switch (kind) {
+      case PAYLOAD_TOO_LARGE -> {
+        if (size > 1) {
+          // Split: send the first half again; the rest follows in later batches. The slot is kept.
+          inFlight.remove(target);
+          dispatch(target, stores.header(target), 0, true, Math.max(1, size / 2), out);
+          return;
+        }
+        reason = DeadLetterReason.PAYLOAD_TOO_LARGE;
+      }
+      case MALFORMED_RESPONSE -> reason = DeadLetterReason.MALFORMED_RESPONSE;
+      default -> reason = DeadLetterReason.FUNCTION_CALL_FAILED;
+    }
+    failBatch(target, flight, reason, describe(outcome.failure()), outcome.attempts(), errorClass, out);
   }
 
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
@@ -199,7 +337,7 @@ public final class Dispatcher {
     long now = clock.getAsLong();
     List<PendingTimer> due = stores.dueTimers(now, limits.maxTimersPerRound());
     if (due.isEmpty()) {
-      return List.of();
+      return finish(new ArrayList<>(0));
     }
     List<Action> out = new ArrayList<>(due.size());
     for (PendingTimer timer : due) {
@@ -215,7 +353,7 @@ public final class Dispatcher {
       listener.timerFired(now - timer.getDueMs());
       deliver(envelope, out);
     }
-    return out;
+    return finish(out);
   }
 
   /** The due time of the earliest pending timer, or {@code Long.MAX_VALUE}. */
@@ -227,6 +365,16 @@ public final class Dispatcher {
   // Delivery and dispatch
 
   private void deliver(Envelope envelope, List<Action> out) {
+    String problem = invalidAddress(envelope.getTarget());
+    if (problem != null) {
+      // Responses are validated before they are applied and the shell validates loopback records,
+      // so this is defensive: never let one bad message stop the task.
+      Address blame = envelope.hasCaller() && invalidAddress(envelope.getCaller()) == null
+          ? Address.fromProto(envelope.getCaller())
+          : null;
+      out.add(new Action.DeadLetter(DeadLetterReason.INVALID_ADDRESS, problem, blame, List.of(envelope), 0));
+      return;
+    }
     Address target = Address.fromProto(envelope.getTarget());
     if (!directory.hasFunction(target.type())) {
       out.add(
@@ -249,19 +397,169 @@ public final class Dispatcher {
     MailboxHeader header = stores.header(target);
     long head = header == null ? 0 : header.getHeadSeq();
     long next = header == null ? 0 : header.getNextSeq();
+    if (next - head >= limits.maxMailboxSize()) {
+      out.add(
+          new Action.DeadLetter(
+              DeadLetterReason.MAILBOX_FULL,
+              "the mailbox of " + target + " already holds " + (next - head)
+                  + " messages (kstatefun.max.mailbox.size " + limits.maxMailboxSize() + ")",
+              target,
+              List.of(envelope),
+              0));
+      listener.deadLettered(target.type(), DeadLetterReason.MAILBOX_FULL, 1);
+      return;
+    }
     stores.putEntry(target, next, envelope);
     MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next + 1).build();
     stores.putHeader(target, updated);
     if (!inFlight.containsKey(target)) {
-      dispatch(target, updated, 0, false, out);
+      ready(target, updated, false, out);
     }
   }
 
-  /** Sends the batch at the head of {@code target}'s mailbox. */
+  // ---------------------------------------------------------------------------------------------
+  // Slots and waiting addresses
+
+  /**
+   * {@code target} has queued messages and no request in flight: send its next batch if a slot is
+   * free and nobody of its type waits before it, otherwise queue it.
+   */
+  private void ready(Address target, MailboxHeader header, boolean retry, List<Action> out) {
+    if (isWaiting(target)) {
+      return;
+    }
+    if (!waiting.containsKey(target.type()) && acquire(target.type())) {
+      dispatch(target, header, 0, retry, Integer.MAX_VALUE, out);
+    } else {
+      enqueueWaiting(target);
+    }
+  }
+
+  private boolean acquire(FunctionType type) {
+    return inFlight.size() < limits.maxInFlight() && limiter.tryAcquire(type, partition);
+  }
+
+  private boolean isWaiting(Address address) {
+    LinkedHashSet<Address> queue = waiting.get(address.type());
+    return queue != null && queue.contains(address);
+  }
+
+  private void enqueueWaiting(Address address) {
+    if (waitingCount >= limits.maxWaiting()) {
+      // Not remembered: its messages are safe in the mailbox, and paging finds it again.
+      rescanNeeded = true;
+      droppedThisPass++;
+      return;
+    }
+    waiting.computeIfAbsent(address.type(), t -> new LinkedHashSet<>()).add(address);
+    waitingCount++;
+  }
+
+  /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
+  private List<Action> finish(List<Action> out) {
+    pump(out);
+    publish();
+    return out;
+  }
+
+  /** Serves waiting addresses, one per function type per round (round robin), while slots allow. */
+  private void pump(List<Action> out) {
+    while (true) {
+      boolean progress = false;
+      if (waitingCount > 0) {
+        for (FunctionType type : new ArrayList<>(waiting.keySet())) {
+          if (inFlight.size() >= limits.maxInFlight()) {
+            break;
+          }
+          if (!limiter.tryAcquire(type, partition)) {
+            continue;
+          }
+          LinkedHashSet<Address> queue = waiting.get(type);
+          java.util.Iterator<Address> it = queue.iterator();
+          Address next = it.next();
+          it.remove();
+          waitingCount--;
+          if (queue.isEmpty()) {
+            waiting.remove(type);
+          }
+          MailboxHeader header = stores.header(next);
+          if (header != null && header.getNextSeq() > header.getHeadSeq() && !inFlight.containsKey(next)) {
+            dispatch(next, header, 0, false, Integer.MAX_VALUE, out);
+          } else {
+            limiter.release(type);
+          }
+          progress = true;
+        }
+      }
+      if (!progress) {
+        if (rescanNeeded && waitingCount < Math.max(1, limits.maxWaiting() / 2)
+            && inFlight.size() < limits.maxInFlight()) {
+          rescanPage(out);
+          if (rescanNeeded && scanCursor != null) {
+            continue;
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  /** Reads one page of mailbox headers and makes their addresses ready. */
+  private void rescanPage(List<Action> out) {
+    if (scanCursor == null) {
+      droppedThisPass = 0;
+    }
+    List<Address> page = stores.mailboxes(scanCursor, MAILBOX_PAGE);
+    for (Address address : page) {
+      if (!inFlight.containsKey(address) && !isWaiting(address)) {
+        MailboxHeader header = stores.header(address);
+        if (header != null && header.getNextSeq() > header.getHeadSeq()) {
+          ready(address, header, true, out);
+        }
+      }
+    }
+    if (page.size() < MAILBOX_PAGE) {
+      scanCursor = null;
+      if (droppedThisPass == 0) {
+        rescanNeeded = false;
+      }
+    } else {
+      scanCursor = page.get(page.size() - 1);
+    }
+  }
+
+  /** The request of {@code target} is over: forget it and give its slot back. */
+  private void endFlight(Address target) {
+    if (inFlight.remove(target) != null) {
+      limiter.release(target.type());
+    }
+  }
+
+  private void releaseAll() {
+    for (Address address : inFlight.keySet()) {
+      limiter.release(address.type());
+    }
+    inFlight.clear();
+    waiting.clear();
+    waitingCount = 0;
+  }
+
+  private void publish() {
+    inFlightSnapshot = inFlight.size();
+    pendingTimersSnapshot = stores.timerCount();
+    waitingSnapshot = waitingCount;
+  }
+
+  /**
+   * Sends the batch at the head of {@code target}'s mailbox. The caller holds a slot for it.
+   *
+   * @param batchLimit most messages in this batch, on top of the configured limits
+   */
   private void dispatch(
-      Address target, MailboxHeader header, int negotiations, boolean retry, List<Action> out) {
+      Address target, MailboxHeader header, int negotiations, boolean retry, int batchLimit, List<Action> out) {
     long head = header.getHeadSeq();
-    long end = Math.min(header.getNextSeq(), head + limits.maxBatchSize());
+    int maxSize = Math.min(Math.min(limits.maxBatchSize(), directory.maxBatchSize(target.type())), batchLimit);
+    long end = Math.min(header.getNextSeq(), head + Math.max(1, maxSize));
     ToFunction.InvocationBatchRequest.Builder batch =
         ToFunction.InvocationBatchRequest.newBuilder().setTarget(target.toProto());
     for (long seq = head; seq < end; seq++) {
@@ -295,8 +593,9 @@ public final class Dispatcher {
       batch.addState(value);
     }
     long requestId = REQUEST_IDS.incrementAndGet();
-    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent));
+    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent, batchLimit));
     listener.batchSent(target.type(), (int) (end - head), retry);
+    listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(
         new Action.Invoke(
             target, requestId, ToFunction.newBuilder().setInvocation(batch).build(), (int) (end - head)));
@@ -317,6 +616,7 @@ public final class Dispatcher {
                 + spec.getTypeTypename()
                 + "'",
             attempts,
+            null,
             out);
         return;
       }
@@ -335,11 +635,12 @@ public final class Dispatcher {
           DeadLetterReason.STATE_NEGOTIATION_FAILED,
           "function keeps asking for states it was given: " + names(missing),
           attempts,
+          null,
           out);
       return;
     }
-    inFlight.remove(target);
-    dispatch(target, stores.header(target), flight.negotiations() + 1, true, out);
+    inFlight.remove(target); // the slot is kept for the resend
+    dispatch(target, stores.header(target), flight.negotiations() + 1, true, flight.batchLimit(), out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -396,16 +697,35 @@ public final class Dispatcher {
       }
     }
     if (invalid == null) {
+      for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
+        String problem = invalidAddress(message.getTarget());
+        if (problem != null) {
+          reason = DeadLetterReason.INVALID_ADDRESS;
+          invalid = "function sent a message to an invalid address: " + problem;
+          break;
+        }
+      }
+    }
+    if (invalid == null) {
       for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
-        if (!delayed.getIsCancellationRequest() && delayed.getDelayInMs() < 0) {
+        if (delayed.getIsCancellationRequest()) {
+          continue;
+        }
+        if (delayed.getDelayInMs() < 0) {
           reason = DeadLetterReason.INVALID_DELAYED_MESSAGE;
           invalid = "negative delay " + delayed.getDelayInMs() + " ms";
+          break;
+        }
+        String problem = invalidAddress(delayed.getTarget());
+        if (problem != null) {
+          reason = DeadLetterReason.INVALID_ADDRESS;
+          invalid = "function sent a delayed message to an invalid address: " + problem;
           break;
         }
       }
     }
     if (invalid != null) {
-      failBatch(target, flight, reason, invalid, attempts, out);
+      failBatch(target, flight, reason, invalid, attempts, null, out);
       return;
     }
 
@@ -414,7 +734,7 @@ public final class Dispatcher {
     applyState(target, response.getStateMutationsList(), now);
 
     // 3. The batch is done: remove it from the mailbox.
-    MailboxHeader header = completeBatch(target, flight);
+    completeBatch(target, flight);
 
     // 4. Messages, delayed messages and egress records.
     io.kstatefun.protocol.Address selfProto = target.toProto();
@@ -435,11 +755,11 @@ public final class Dispatcher {
       out.add(record);
     }
 
-    // 5. Next batch, unless a local message to self already sent it.
-    if (header != null && !inFlight.containsKey(target)) {
+    // 5. Next batch, unless a local message to self already sent it or queued the address.
+    if (!inFlight.containsKey(target)) {
       MailboxHeader current = stores.header(target);
       if (current != null && current.getNextSeq() > current.getHeadSeq()) {
-        dispatch(target, current, 0, false, out);
+        ready(target, current, false, out);
       }
     }
   }
@@ -526,7 +846,7 @@ public final class Dispatcher {
   }
 
   private MailboxHeader completeBatch(Address target, InFlight flight) {
-    inFlight.remove(target);
+    endFlight(target);
     for (long seq = flight.head(); seq < flight.end(); seq++) {
       stores.deleteEntry(target, seq);
     }
@@ -547,6 +867,7 @@ public final class Dispatcher {
       DeadLetterReason reason,
       String detail,
       int attempts,
+      String errorClass,
       List<Action> out) {
     List<Envelope> batch = new ArrayList<>((int) (flight.end() - flight.head()));
     for (long seq = flight.head(); seq < flight.end(); seq++) {
@@ -555,17 +876,24 @@ public final class Dispatcher {
         batch.add(envelope);
       }
     }
-    out.add(new Action.DeadLetter(reason, detail, target, batch, attempts));
+    out.add(new Action.DeadLetter(reason, detail, target, batch, attempts, errorClass));
     listener.deadLettered(target.type(), reason, batch.size());
     MailboxHeader header = completeBatch(target, flight);
     if (header != null) {
-      dispatch(target, header, 0, false, out);
+      ready(target, header, false, out);
     }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Delayed messages
 
+  /**
+   * Applies one {@code DelayedInvocation} of {@code sender}'s response: a cancellation removes the
+   * pending message with that token of this sender (no-op if none); a message is stored as a timer
+   * due at {@code now + delay}. A token still pending for this sender, or a full timer store,
+   * dead-letters the new message (reason {@link DeadLetterReason#INVALID_DELAYED_MESSAGE}); the
+   * pending one is kept.
+   */
   private void schedule(
       Address sender,
       io.kstatefun.protocol.Address senderProto,
@@ -660,6 +988,20 @@ public final class Dispatcher {
       return 0;
     }
     return now + spec.getExpirationSpec().getExpireAfterMillis();
+  }
+
+  /**
+   * Why {@code address} is not a valid function address (namespace and type non-empty and free of
+   * {@code /}), or {@code null} when it is valid.
+   */
+  public static String invalidAddress(io.kstatefun.protocol.Address address) {
+    try {
+      Address.fromProto(address);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "'" + address.getNamespace() + "/" + address.getType() + "/" + address.getId() + "': "
+          + e.getMessage();
+    }
   }
 
   private static boolean isTypename(String typename) {

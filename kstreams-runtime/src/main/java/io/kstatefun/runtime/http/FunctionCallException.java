@@ -9,17 +9,39 @@ import io.kstatefun.routing.Address;
  */
 public final class FunctionCallException extends RuntimeException {
 
-  /** What kind of failure ended the call. */
+  /** What kind of failure ended the call, and whether it is retried within the call budget. */
   public enum Kind {
-    CONNECT,
-    TIMEOUT,
-    HTTP_5XX,
-    HTTP_4XX,
-    WRONG_CONTENT_TYPE,
-    MALFORMED_RESPONSE,
-    PAYLOAD_TOO_LARGE,
-    NO_ENDPOINT,
-    OTHER
+    /** Connection refused, reset or closed; DNS failure. Retryable. */
+    CONNECT(true),
+    /** The attempt outlived the rest of the call budget (or the connect timeout). Retryable. */
+    TIMEOUT(true),
+    /** The TLS handshake failed (untrusted or missing certificate, host name mismatch). Retryable. */
+    TLS(true),
+    /** HTTP 5xx, 408 or 429. Retryable. */
+    HTTP_5XX(true),
+    /** Any other HTTP status that is not 2xx. Terminal. */
+    HTTP_4XX(false),
+    /** A 2xx answer with a body whose content type is not application/octet-stream. Terminal. */
+    WRONG_CONTENT_TYPE(false),
+    /** A 2xx answer whose body is not a FromFunction message. Terminal. */
+    MALFORMED_RESPONSE(false),
+    /** The request or the response exceeds payload_max_bytes. Terminal for the batch (it is split). */
+    PAYLOAD_TOO_LARGE(false),
+    /** No endpoint serves the function type. Terminal. */
+    NO_ENDPOINT(false),
+    /** Anything else without an HTTP answer. Retryable. */
+    OTHER(true);
+
+    private final boolean retryable;
+
+    Kind(boolean retryable) {
+      this.retryable = retryable;
+    }
+
+    /** Whether failures of this kind are retried within the call budget. */
+    public boolean retryable() {
+      return retryable;
+    }
   }
 
   private final Kind kind;

@@ -35,11 +35,18 @@ import org.slf4j.LoggerFactory;
  * The HTTP transport to remote functions: POSTs a serialized {@code ToFunction} to the function's
  * endpoint URL with Vert.x's asynchronous web client and parses the {@code FromFunction} answer.
  *
- * <p>Failures are classified: connection errors, timeouts, 5xx, 408 and 429 are retryable and are
- * retried with exponential backoff and jitter until the endpoint's {@code call} budget is spent
- * (forever with {@code onFailure: retry-forever}); other 4xx, a wrong content type, an
- * undecodable body or an oversized payload are terminal. Retries wait on Vert.x timers, so no
- * thread sleeps, and each call retries on its own: other addresses are unaffected.
+ * <p>Failures are classified ({@link Kind}): connection errors, timeouts, TLS handshake failures,
+ * 5xx, 408 and 429 are retryable and are retried with exponential backoff and full jitter in
+ * [d/2, d] until the endpoint's {@code call} budget is spent (forever with {@code onFailure:
+ * retry-forever}); other 4xx, a wrong content type, an undecodable body and an oversized payload
+ * are terminal. Each attempt's timeout is what is left of the budget. Retries wait on Vert.x
+ * timers, so no thread sleeps, and each call retries on its own: other addresses are unaffected.
+ *
+ * <p>Cancelling the returned future (the task that made the call closed) stops further attempts.
+ *
+ * <p>A response body larger than {@code payload_max_bytes} is refused while it is read, never
+ * buffered whole. Static headers ({@code headers} extension) are resolved once per endpoint, at
+ * {@link #prepare}; their values are never logged or put into error messages.
  *
  * <p>Threading: {@link #call} may be invoked from any thread; futures complete on Vert.x event-loop
  * threads.
@@ -89,15 +96,43 @@ public final class HttpFunctionClient implements FunctionClient {
     this.listener = listener;
   }
 
+  /**
+   * Creates the clients of {@code specs} now, so that configuration errors (a missing header
+   * variable or file, unreadable TLS material) fail the start-up instead of a call.
+   *
+   * @throws IllegalStateException or IllegalArgumentException naming the endpoint and the problem
+   */
+  public void prepare(java.util.Collection<HttpEndpointSpec> specs) {
+    for (HttpEndpointSpec spec : specs) {
+      try {
+        clientFor(spec);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "endpoint for " + spec.functions() + " (" + spec.origin() + "): " + e.getMessage(), e);
+      }
+    }
+  }
+
   @Override
   public CompletableFuture<Reply> call(Address target, ToFunction request) {
     CompletableFuture<Reply> result = new CompletableFuture<>();
+    try {
+      start(target, request, result);
+    } catch (RuntimeException e) {
+      // e.g. an endpoint whose TLS material or header source cannot be read: fail this call only
+      result.completeExceptionally(
+          new FunctionCallException(Kind.OTHER, false, 0, target, "-", String.valueOf(e.getMessage()), e));
+    }
+    return result;
+  }
+
+  private void start(Address target, ToFunction request, CompletableFuture<Reply> result) {
     Optional<HttpEndpointSpec> spec = endpoints.apply(target.type());
     if (spec.isEmpty()) {
       result.completeExceptionally(
           new FunctionCallException(
               Kind.NO_ENDPOINT, false, 0, target, "-", "no endpoint serves " + target.type(), null));
-      return result;
+      return;
     }
     HttpEndpointSpec endpoint = spec.get();
     String url = endpoint.urlFor(target.type()).toString();
@@ -108,7 +143,7 @@ public final class HttpFunctionClient implements FunctionClient {
           new FunctionCallException(
               Kind.PAYLOAD_TOO_LARGE, false, 0, target, url,
               "request of " + body.length + " bytes exceeds payload_max_bytes " + maxBytes, null));
-      return result;
+      return;
     }
     Call call =
         new Call(
@@ -120,7 +155,6 @@ public final class HttpFunctionClient implements FunctionClient {
             System.nanoTime() + endpoint.transport().call().toNanos(),
             result);
     call.attempt();
-    return result;
   }
 
   private Endpoint clientFor(HttpEndpointSpec spec) {
@@ -190,24 +224,39 @@ public final class HttpFunctionClient implements FunctionClient {
     }
 
     void attempt() {
+      if (result.isDone()) {
+        return; // cancelled: the task that made the call is gone
+      }
       attempts++;
       long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
       long timeoutMs = retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
       long start = System.nanoTime();
       var request =
-          endpoint.client().postAbs(url).putHeader("Content-Type", OCTET_STREAM).timeout(timeoutMs);
+          endpoint.client()
+              .postAbs(url)
+              .as(LimitedBodyCodec.of(spec.transport().payloadMaxBytes()))
+              .putHeader("Content-Type", OCTET_STREAM)
+              .timeout(timeoutMs);
       endpoint.headers().forEach(request::putHeader);
       request
           .sendBuffer(body)
           .onComplete(
               ar -> {
                 long nanos = System.nanoTime() - start;
+                if (result.isDone()) {
+                  return;
+                }
                 if (ar.succeeded()) {
                   onResponse(ar.result(), nanos);
                 } else {
                   listener.attempt(target.type(), nanos, false);
                   Throwable cause = ar.cause();
-                  Kind kind = isTimeout(cause) ? Kind.TIMEOUT : isConnect(cause) ? Kind.CONNECT : Kind.OTHER;
+                  if (LimitedBodyCodec.isTooLarge(cause)) {
+                    fail(Kind.PAYLOAD_TOO_LARGE, false, "response exceeds payload_max_bytes "
+                        + spec.transport().payloadMaxBytes(), null);
+                    return;
+                  }
+                  Kind kind = classify(cause);
                   retryOrFail(kind, String.valueOf(cause), cause);
                 }
               });
@@ -223,7 +272,7 @@ public final class HttpFunctionClient implements FunctionClient {
           fail(Kind.WRONG_CONTENT_TYPE, false, "expected " + OCTET_STREAM + ", got " + contentType, null);
           return;
         }
-        if (payload != null && payload.length() > spec.transport().payloadMaxBytes()) {
+        if (payload != null && payload.length() > spec.transport().payloadMaxBytes()) { // defensive
           listener.attempt(target.type(), nanos, false);
           fail(Kind.PAYLOAD_TOO_LARGE, false, "response of " + payload.length()
               + " bytes exceeds payload_max_bytes " + spec.transport().payloadMaxBytes(), null);
@@ -258,7 +307,10 @@ public final class HttpFunctionClient implements FunctionClient {
       long capped = Math.min(backoff.maxBackoffMs(), exp);
       long delayMs = Math.max(1, capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
       long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
-      if (!retryForever() && delayMs >= remainingMs) {
+      // An attempt needs a sensible share of the budget; one that could only time out would hide
+      // the real failure (e.g. the 503s before it) behind a TIMEOUT.
+      long minAttemptMs = Math.min(250, spec.transport().call().toMillis() / 4);
+      if (!retryForever() && delayMs + minAttemptMs >= remainingMs) {
         fail(kind, true, detail, cause);
         return;
       }
@@ -267,13 +319,35 @@ public final class HttpFunctionClient implements FunctionClient {
         LOG.warn("Retrying call to {} at {} in {} ms (attempt {} failed: {} {})",
             target, url, delayMs, attempts, kind, detail);
       }
-      vertx.setTimer(delayMs, id -> attempt());
+      if (!result.isDone()) {
+        vertx.setTimer(delayMs, id -> attempt());
+      }
     }
 
     private void fail(Kind kind, boolean retryable, String detail, Throwable cause) {
       result.completeExceptionally(
           new FunctionCallException(kind, retryable, attempts, target, url, detail, cause));
     }
+  }
+
+  /** The kind of a failed attempt (no HTTP response), from its cause chain. */
+  static Kind classify(Throwable cause) {
+    if (isTls(cause)) {
+      return Kind.TLS;
+    }
+    if (isTimeout(cause)) {
+      return Kind.TIMEOUT;
+    }
+    return isConnect(cause) ? Kind.CONNECT : Kind.OTHER;
+  }
+
+  private static boolean isTls(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isTimeout(Throwable t) {

@@ -442,6 +442,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("group.streams.initial.rebalance.delay.ms", "0");
     p.put("log.cleaner.dedupe.buffer.size", "2097152");
+    // Abort the open transactions of a killed producer soon after they time out (default 10 s),
+    // so read_committed readers are not held up long after a kill -9.
+    p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     p.put("num.network.threads", "2");
     p.put("num.io.threads", "4");
     p.put("background.threads", "4");

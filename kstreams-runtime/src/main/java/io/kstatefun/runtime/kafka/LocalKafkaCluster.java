@@ -323,6 +323,7 @@ public final class LocalKafkaCluster implements AutoCloseable {
     String isr = Integer.toString(minInsyncReplicas);
     p.put("default.replication.factor", rf);
     p.put("min.insync.replicas", isr);
+    p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     p.put("offsets.topic.replication.factor", rf);
     p.put("transaction.state.log.replication.factor", rf);
     p.put("transaction.state.log.min.isr", isr);

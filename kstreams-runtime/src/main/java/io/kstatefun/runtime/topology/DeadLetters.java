@@ -4,13 +4,15 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The headers of dead-letter records. A dead-lettered ingress record keeps its original key and
- * value; a dead-lettered function message is written as its {@code Envelope} (target, caller,
- * argument, origin), so it can be re-injected into the loopback topic as it is.
+ * The headers of dead-letter records. A dead-lettered ingress record keeps its original key, value
+ * and headers; a dead-lettered function message is written as its {@code Envelope} (target,
+ * caller, argument, origin), keyed by the target's id, so it can be re-injected into the loopback
+ * topic as it is ({@code kstatefun dlq --reinject}).
  */
 public final class DeadLetters {
 
@@ -33,15 +35,29 @@ public final class DeadLetters {
   public static final String TIMESTAMP = "kstatefun.dlq.timestamp";
   public static final String ATTEMPTS = "kstatefun.dlq.attempts";
 
+  /** The prefix of every dead-letter header. */
+  public static final String PREFIX = "kstatefun.dlq.";
+
   public static final String FORMAT_INGRESS = "ingress";
   public static final String FORMAT_ENVELOPE = "envelope";
 
   private DeadLetters() {}
 
+  /**
+   * Headers of a dead-lettered raw record (ingress or loopback): the record's own headers, without
+   * any earlier {@code kstatefun.dlq.*} ones (a re-injected record that fails again), then ours.
+   */
   static Headers forIngress(
-      String reason, String detail, String errorClass, String topic, int partition, long offset,
-      long sourceTimestamp, long now) {
+      Headers original, String reason, String detail, String errorClass, String topic, int partition,
+      long offset, long sourceTimestamp, long now) {
     RecordHeaders h = new RecordHeaders();
+    if (original != null) {
+      for (Header header : original) {
+        if (!header.key().startsWith(PREFIX)) {
+          h.add(header);
+        }
+      }
+    }
     add(h, REASON, reason);
     add(h, DETAIL, detail);
     if (errorClass != null) {
@@ -56,13 +72,25 @@ public final class DeadLetters {
     return h;
   }
 
+  /**
+   * Headers of a dead-lettered function message. {@code address} is the address the message was
+   * for (or the sender, for a delayed message that could not be scheduled); {@code null} when not
+   * known. The source headers name where the message first entered the system, if it came from an
+   * ingress.
+   */
   static Headers forEnvelope(
-      String reason, String detail, Address address, Envelope envelope, int attempts, long now) {
+      String reason, String detail, String errorClass, Address address, Envelope envelope,
+      int attempts, long now) {
     RecordHeaders h = new RecordHeaders();
     add(h, REASON, reason);
     add(h, DETAIL, detail);
+    if (errorClass != null) {
+      add(h, ERROR_CLASS, errorClass);
+    }
     add(h, FORMAT, FORMAT_ENVELOPE);
-    add(h, ADDRESS, address.toString());
+    if (address != null) {
+      add(h, ADDRESS, address.toString());
+    }
     if (envelope.hasOrigin()) {
       Origin o = envelope.getOrigin();
       add(h, SOURCE_TOPIC, o.getTopic());

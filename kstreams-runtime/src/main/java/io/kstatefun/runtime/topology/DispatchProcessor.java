@@ -21,7 +21,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,6 +47,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
 
   private final RuntimeServices services;
   private final ConcurrentLinkedQueue<CallOutcome> completions = new ConcurrentLinkedQueue<>();
+  /** Calls in flight, by request id; cancelled on close so their retries stop. */
+  private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<?>> calls =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicBoolean rung = new AtomicBoolean();
   private volatile boolean closed;
 
@@ -69,6 +71,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.closed = false;
+    // Kafka Streams may close and init the same processor instance again (task revival).
+    this.alarmAt = Long.MAX_VALUE;
+    this.alarm = null;
     this.partition = context.taskId().partition();
     KeyValueStore<Bytes, byte[]> mailbox = context.getStateStore(TopologyFactory.MAILBOX_STORE);
     KeyValueStore<Bytes, byte[]> state = context.getStateStore(TopologyFactory.STATE_STORE);
@@ -82,25 +87,48 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services.specs(),
             services.clock(),
             services.limits(),
-            services.listener());
+            services.listener(),
+            services.inFlightLimiter());
     context.schedule(
         Duration.ofMillis(services.config().getLong(
             io.kstatefun.runtime.config.KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG)),
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
+          performDeferred();
           drain();
           fireTimers();
           armAlarm();
           requestPendingCommit();
         });
-    perform(dispatcher.onRecover());
-    fireTimers();
+    // Re-send in-flight batches (calls only). Never forward records from init(): Kafka Streams
+    // initializes this processor before its sink nodes. Timers already due are fired by the first
+    // punctuation or doorbell ring, which armAlarm() schedules at once.
+    deferred.clear();
+    for (Action action : dispatcher.onRecover()) {
+      if (action instanceof Action.Invoke) {
+        perform(List.of(action));
+      } else {
+        deferred.add(action); // records are forwarded on the first punctuation or record
+      }
+    }
     armAlarm();
     services.tasks().register(partition, dispatcher);
   }
 
+  /** Actions decided in init() that forward records; performed once the sinks are initialized. */
+  private final java.util.ArrayList<Action> deferred = new java.util.ArrayList<>();
+
+  private void performDeferred() {
+    if (!deferred.isEmpty()) {
+      List<Action> actions = List.copyOf(deferred);
+      deferred.clear();
+      perform(actions);
+    }
+  }
+
   @Override
   public void process(Record<byte[], byte[]> record) {
+    performDeferred();
     drain();
     RecordMetadata meta = context.recordMetadata().orElseThrow();
     String topic = meta.topic();
@@ -122,6 +150,13 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       envelope = Envelope.parseFrom(record.value() == null ? new byte[0] : record.value());
       if (!envelope.hasTarget()) {
         throw new InvalidProtocolBufferException("loopback record has no target address");
+      }
+      String problem = Dispatcher.invalidAddress(envelope.getTarget());
+      if (problem == null && envelope.hasCaller()) {
+        problem = Dispatcher.invalidAddress(envelope.getCaller());
+      }
+      if (problem != null) {
+        throw new InvalidProtocolBufferException("loopback record has an invalid address " + problem);
       }
     } catch (InvalidProtocolBufferException e) {
       deadLetterRaw(record, meta, DeadLetterReason.MALFORMED_LOOPBACK_RECORD.name(), e.getMessage(), e);
@@ -165,7 +200,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       case SKIP -> LOG.warn(
           "Skipping ingress record {}-{}@{}: {} ({})",
           meta.topic(), meta.partition(), meta.offset(), e.reason(), e.getMessage());
-      case FAIL -> throw new StreamsException(
+      case FAIL -> throw new IngressFailureException(
           "Ingress record " + meta.topic() + "-" + meta.partition() + "@" + meta.offset()
               + " cannot be routed and the ingress's onError is 'fail': " + e.getMessage(), e);
       default -> deadLetterRaw(record, meta, e.reason().name(), e.getMessage(), e);
@@ -185,7 +220,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             new TopicRecord(dlq, record.value()),
             now,
             DeadLetters.forIngress(
-                reason, detail, error == null ? null : error.getClass().getName(),
+                record.headers(), reason, detail, error == null ? null : error.getClass().getName(),
                 meta.topic(), meta.partition(), meta.offset(), record.timestamp(), now)),
         TopologyFactory.DEAD_LETTER_SINK);
     services.listener().deadLetteredRecord(meta.topic(), reason);
@@ -221,21 +256,36 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void invoke(Action.Invoke invoke) {
     Address target = invoke.target();
     long requestId = invoke.requestId();
-    services.client().call(target, invoke.request())
-        .whenComplete(
-            (reply, error) -> {
-              if (closed) {
-                return;
-              }
-              if (error == null) {
-                completions.add(CallOutcome.success(target, requestId, reply.response(), reply.attempts()));
-              } else {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                int attempts = cause instanceof FunctionCallException f ? f.attempts() : 1;
-                completions.add(CallOutcome.failure(target, requestId, cause, attempts));
-              }
-              ring();
-            });
+    java.util.concurrent.CompletableFuture<io.kstatefun.runtime.http.FunctionClient.Reply> call =
+        services.client().call(target, invoke.request());
+    calls.put(requestId, call);
+    call.whenComplete(
+        (reply, error) -> {
+          calls.remove(requestId);
+          if (closed) {
+            return;
+          }
+          if (error == null) {
+            completions.add(CallOutcome.success(target, requestId, reply.response(), reply.attempts()));
+          } else {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            int attempts = cause instanceof FunctionCallException f ? f.attempts() : 1;
+            completions.add(CallOutcome.failure(target, requestId, cause, failureKind(cause), attempts));
+          }
+          ring();
+        });
+  }
+
+  /** How the dispatcher should treat a failed call. */
+  static CallOutcome.FailureKind failureKind(Throwable cause) {
+    if (!(cause instanceof FunctionCallException f)) {
+      return CallOutcome.FailureKind.TERMINAL;
+    }
+    return switch (f.kind()) {
+      case PAYLOAD_TOO_LARGE -> CallOutcome.FailureKind.PAYLOAD_TOO_LARGE;
+      case MALFORMED_RESPONSE, WRONG_CONTENT_TYPE -> CallOutcome.FailureKind.MALFORMED_RESPONSE;
+      default -> f.retryable() ? CallOutcome.FailureKind.RETRIES_EXHAUSTED : CallOutcome.FailureKind.TERMINAL;
+    };
   }
 
   private void deadLetter(Action.DeadLetter dead) {
@@ -258,7 +308,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
               new TopicRecord(dlq, envelope.toByteArray()),
               now,
               DeadLetters.forEnvelope(
-                  dead.reason().name(), dead.detail(), dead.address(), envelope, dead.attempts(), now)),
+                  dead.reason().name(), dead.detail(), dead.errorClass(), dead.address(), envelope,
+                  dead.attempts(), now)),
           TopologyFactory.DEAD_LETTER_SINK);
     }
     requestCommit();
@@ -306,6 +357,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     while ((outcome = completions.poll()) != null) {
       perform(dispatcher.onResponse(outcome));
     }
+    // Slots of the endpoint in-flight limits may have freed up in other tasks.
+    perform(dispatcher.onWake());
   }
 
   private void fireTimers() {
@@ -346,11 +399,20 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     closed = true;
     if (alarm != null) {
       alarm.cancel(false);
+      alarm = null;
     }
+    alarmAt = Long.MAX_VALUE;
     if (commitWake != null && commitWake.cancel(false)) {
       services.commitPacer().wakeCancelled(services.commitPacer().thread());
     }
     services.tasks().unregister(partition, dispatcher);
+    // Stop the retries of calls whose answers nobody will apply; the next owner of the task
+    // re-sends their batches from the mailbox.
+    calls.values().forEach(c -> c.cancel(false));
+    calls.clear();
+    if (dispatcher != null) {
+      dispatcher.close();
+    }
     completions.clear();
   }
 }

@@ -10,7 +10,6 @@ import io.kstatefun.runtime.internals.proto.StoredState;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -60,14 +59,23 @@ final class KafkaDispatchStores implements DispatchStores {
   }
 
   @Override
-  public void forEachMailbox(Consumer<Address> action) {
+  public List<Address> mailboxes(Address after, int max) {
+    // Header keys are 0x01 + address; every entry key (0x02 ...) sorts after the bound {0x02}.
+    byte[] from =
+        after == null
+            ? new byte[] {StoreKeys.HEADER}
+            : java.util.Arrays.copyOf(StoreKeys.header(after), StoreKeys.header(after).length + 1);
+    List<Address> out = new ArrayList<>(Math.min(max, 1024));
     try (KeyValueIterator<Bytes, byte[]> it =
-        mailbox.prefixScan(new byte[] {StoreKeys.HEADER}, PREFIX)) {
-      while (it.hasNext()) {
+        mailbox.range(Bytes.wrap(from), Bytes.wrap(new byte[] {StoreKeys.ENTRY}))) {
+      while (it.hasNext() && out.size() < max) {
         KeyValue<Bytes, byte[]> kv = it.next();
-        action.accept(StoreKeys.decodeAddress(kv.key.get(), 1));
+        if (kv.key.get().length > 0 && kv.key.get()[0] == StoreKeys.HEADER) {
+          out.add(StoreKeys.decodeAddress(kv.key.get(), 1));
+        }
       }
     }
+    return out;
   }
 
   @Override

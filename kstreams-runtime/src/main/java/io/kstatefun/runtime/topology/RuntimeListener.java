@@ -16,6 +16,11 @@ public interface RuntimeListener extends Dispatcher.Listener, HttpFunctionClient
   /** A raw record (ingress or loopback) was written to a dead-letter topic. */
   default void deadLetteredRecord(String sourceTopic, String reason) {}
 
+  /** A listener that tells {@code this} and then {@code other} of every event. */
+  default RuntimeListener andThen(RuntimeListener other) {
+    return new CompositeListener(this, other);
+  }
+
   /** A listener that ignores everything. */
   RuntimeListener NONE = new RuntimeListener() {};
 }

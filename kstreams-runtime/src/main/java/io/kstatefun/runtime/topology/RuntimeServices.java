@@ -40,6 +40,7 @@ public final class RuntimeServices {
   private final LongSupplier clock;
   private final RuntimeListener listener;
   private final Dispatcher.Limits limits;
+  private final EndpointInFlightLimiter inFlightLimiter;
   private final TaskRegistry tasks = new TaskRegistry();
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
@@ -73,6 +74,11 @@ public final class RuntimeServices {
           public boolean hasEgress(String egressId) {
             return egressIds.contains(egressId);
           }
+
+          @Override
+          public int maxBatchSize(FunctionType type) {
+            return endpointRouter.endpointFor(type).map(e -> e.maxNumBatchRequests()).orElse(Integer.MAX_VALUE);
+          }
         };
     this.client = client;
     this.doorbell = doorbell;
@@ -80,12 +86,17 @@ public final class RuntimeServices {
     this.numPartitions = numPartitions;
     this.clock = clock;
     this.listener = listener;
+    long maxMailbox = config.getLong(KStatefunConfig.MAX_MAILBOX_SIZE_CONFIG);
     this.limits =
         new Dispatcher.Limits(
             config.getInt(KStatefunConfig.MAX_BATCH_SIZE_CONFIG),
             3,
             config.getLong(KStatefunConfig.MAX_PENDING_TIMERS_CONFIG),
-            10_000);
+            10_000,
+            config.getInt(KStatefunConfig.MAX_IN_FLIGHT_PER_TASK_CONFIG),
+            100_000,
+            maxMailbox <= 0 ? Long.MAX_VALUE : maxMailbox);
+    this.inFlightLimiter = new EndpointInFlightLimiter(endpointRouter, this::ring);
     for (KafkaIngressSpec ingress : module.ingresses()) {
       for (IngressTopic topic : ingress.topics()) {
         ingressByTopic.putIfAbsent(topic.topic(), ingress);
@@ -137,6 +148,10 @@ public final class RuntimeServices {
 
   Dispatcher.Limits limits() {
     return limits;
+  }
+
+  EndpointInFlightLimiter inFlightLimiter() {
+    return inFlightLimiter;
   }
 
   /** The tasks running on this instance. */

@@ -4,7 +4,6 @@ import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.http.FunctionClient;
 import io.kstatefun.runtime.http.HttpFunctionClient;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -35,6 +34,7 @@ public final class RuntimeServicesFactory {
       Topology topology,
       int numPartitions,
       List<String> ingressTopics,
+      Vertx vertx,
       AutoCloseable resources)
       implements AutoCloseable {
     @Override
@@ -55,7 +55,7 @@ public final class RuntimeServicesFactory {
       partitions = TopicSetup.prepare(admin, config, module);
     }
     Vertx vertx = Vertx.vertx();
-    FunctionClient client =
+    HttpFunctionClient client =
         new HttpFunctionClient(
             vertx,
             module.endpointRouter()::endpointFor,
@@ -63,6 +63,13 @@ public final class RuntimeServicesFactory {
                 config.getLong(KStatefunConfig.RETRY_INITIAL_BACKOFF_MS_CONFIG),
                 config.getLong(KStatefunConfig.RETRY_MAX_BACKOFF_MS_CONFIG)),
             listener);
+    try {
+      client.prepare(module.endpointRouter().endpoints()); // fail fast on TLS or header sources
+    } catch (RuntimeException e) {
+      client.close();
+      vertx.close();
+      throw e;
+    }
     Doorbell doorbell =
         config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)
             ? new Doorbell(config.doorbellTopic(), filter(clientProps, ProducerConfig.configNames()))
@@ -98,7 +105,7 @@ public final class RuntimeServicesFactory {
           client.close();
           vertx.close();
         };
-    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), resources);
+    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
   }
 
   /** The client settings (bootstrap, security...) of the Streams properties, without prefixes. */

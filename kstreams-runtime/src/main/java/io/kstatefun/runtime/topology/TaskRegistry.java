@@ -30,6 +30,36 @@ public final class TaskRegistry {
     return out;
   }
 
+  /** Pending timers (delayed messages and state expiry checks) of the tasks on this instance. */
+  public long pendingTimersTotal() {
+    long total = 0;
+    for (Dispatcher d : tasks.values()) {
+      total += d.pendingTimers();
+    }
+    return total;
+  }
+
+  /** The partitions of the tasks this instance runs now. */
+  public java.util.Set<Integer> partitions() {
+    return new java.util.TreeSet<>(tasks.keySet());
+  }
+
+  /** Partition -> pending timers. */
+  public Map<Integer, Long> pendingTimersByPartition() {
+    Map<Integer, Long> out = new TreeMap<>();
+    tasks.forEach((p, d) -> out.put(p, d.pendingTimers()));
+    return out;
+  }
+
+  /** Addresses waiting for an in-flight slot, over the tasks on this instance. */
+  public long waitingAddressesTotal() {
+    long total = 0;
+    for (Dispatcher d : tasks.values()) {
+      total += d.waitingAddresses();
+    }
+    return total;
+  }
+
   public int inFlightTotal() {
     int total = 0;
     for (Dispatcher d : tasks.values()) {

@@ -42,6 +42,7 @@ public final class TopicSetup {
    * @throws IllegalStateException naming what is wrong, e.g. missing ingress topics
    */
   public static int prepare(Admin admin, KStatefunConfig config, ModuleSpec module) {
+    checkTopicRoles(config, module);
     try {
       Set<String> ingress = new LinkedHashSet<>();
       Map<String, List<String>> declaredBy = new LinkedHashMap<>();
@@ -64,7 +65,7 @@ public final class TopicSetup {
       if (!missing.isEmpty()) {
         throw new IllegalStateException(
             "ingress topics do not exist: " + String.join("; ", missing)
-                + ". Create them (e.g. kafka-topics --create) before starting kstatefun.");
+                + ". Create them before starting kstatefun (e.g. bin/kstatefun topic create NAME --partitions N, or Kafka's kafka-topics).");
       }
 
       short rf = config.getShort(KStatefunConfig.REPLICATION_FACTOR_CONFIG);
@@ -97,6 +98,44 @@ public final class TopicSetup {
       throw new IllegalStateException("interrupted while preparing topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot prepare kstatefun topics: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks that no ingress reads a topic the runtime writes for itself. An ingress on the loopback
+   * or doorbell topic would misread the runtime's records; an ingress on a dead-letter topic would
+   * read its own rejects back and dead-letter them again, forever.
+   *
+   * <p>This is also why a record from an undeclared topic cannot reach the dispatcher: the topology
+   * subscribes to the declared ingress topics by name (no patterns) plus the loopback and doorbell
+   * topics, and the dispatcher tells those two apart before routing. The {@code UNDECLARED_TOPIC}
+   * dead-letter reason only guards that invariant.
+   *
+   * @throws IllegalStateException naming the topic and its two roles
+   */
+  static void checkTopicRoles(KStatefunConfig config, ModuleSpec module) {
+    Map<String, String> roles = new LinkedHashMap<>();
+    roles.put(config.loopbackTopic(), "the loopback topic (kstatefun.loopback.topic)");
+    if (config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
+      roles.putIfAbsent(config.doorbellTopic(), "the doorbell topic (kstatefun.doorbell.topic)");
+    }
+    roles.putIfAbsent(config.deadLetterTopic(), "the default dead-letter topic (kstatefun.dead.letter.topic)");
+    for (KafkaIngressSpec spec : module.ingresses()) {
+      spec.deadLetterTopic()
+          .ifPresent(t -> roles.putIfAbsent(t, "the dead-letter topic of ingress " + spec.id()));
+    }
+    List<String> problems = new ArrayList<>();
+    for (KafkaIngressSpec spec : module.ingresses()) {
+      for (IngressTopic topic : spec.topics()) {
+        String role = roles.get(topic.topic());
+        if (role != null) {
+          problems.add("ingress " + spec.id() + " reads topic " + topic.topic() + ", which is " + role);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(
+          String.join("; ", problems) + ". Ingress topics must not be topics the runtime writes itself.");
     }
   }
 

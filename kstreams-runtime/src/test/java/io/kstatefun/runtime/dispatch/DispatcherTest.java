@@ -36,6 +36,8 @@ class DispatcherTest {
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final String localId = "alice";
   private final int partition = AddressPartitioner.partition(localId, PARTITIONS);
+  private Dispatcher.Limits limits = new Dispatcher.Limits(3, 3, 100, 1000);
+  private InFlightLimiter limiter = InFlightLimiter.UNLIMITED;
   private Dispatcher dispatcher = newDispatcher();
 
   private Dispatcher newDispatcher() {
@@ -53,11 +55,66 @@ class DispatcherTest {
           public boolean hasEgress(String egressId) {
             return egressId.equals("example/out");
           }
+
+          @Override
+          public int maxBatchSize(FunctionType type) {
+            return type.equals(PRINTER) ? 2 : Integer.MAX_VALUE;
+          }
         },
         specs,
         now::get,
-        new Dispatcher.Limits(3, 3, 100, 1000),
-        new Dispatcher.Listener() {});
+        limits,
+        new Dispatcher.Listener() {},
+        limiter);
+  }
+
+  /** A fresh dispatcher (same stores) with these limits. */
+  private void restartWith(Dispatcher.Limits newLimits, InFlightLimiter newLimiter) {
+    limits = newLimits;
+    limiter = newLimiter;
+    dispatcher = newDispatcher();
+  }
+
+  private static Dispatcher.Limits limits(int maxBatch, int maxInFlight, int maxWaiting, long maxMailbox) {
+    return new Dispatcher.Limits(maxBatch, 3, 100, 1000, maxInFlight, maxWaiting, maxMailbox);
+  }
+
+  /** Ids on this dispatcher's partition, distinct, in a stable order. */
+  private List<String> localIds(int n) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; ids.size() < n; i++) {
+      String id = "id-" + i;
+      if (AddressPartitioner.partition(id, PARTITIONS) == partition) {
+        ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** An endpoint limiter with {@code max} slots for every type, recording wake-ups. */
+  private static final class CountingLimiter implements InFlightLimiter {
+    final int max;
+    int used;
+    final List<Integer> waiters = new ArrayList<>();
+
+    CountingLimiter(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public boolean tryAcquire(FunctionType type, int partition) {
+      if (used >= max) {
+        waiters.add(partition);
+        return false;
+      }
+      used++;
+      return true;
+    }
+
+    @Override
+    public void release(FunctionType type) {
+      used--;
+    }
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -562,5 +619,210 @@ class DispatcherTest {
     now.addAndGet(1000);
     dispatcher.onTimers();
     assertThat(stores.state(alice)).isNull();
+  }
+
+  // --- limits ------------------------------------------------------------------------------------
+
+  @Test
+  void shouldHoldBatchesBeyondTheTaskInFlightLimitInTheMailboxAndSendThemInArrivalOrder() {
+    restartWith(limits(3, 2, 100, Long.MAX_VALUE), InFlightLimiter.UNLIMITED);
+    List<String> ids = localIds(4);
+    List<Action.Invoke> sent = new ArrayList<>();
+    for (String id : ids) {
+      sent.addAll(only(dispatcher.onMessage(message(addr(COUNTER, id), id + "-1")), Action.Invoke.class));
+    }
+    assertThat(sent).extracting(i -> i.target().id()).containsExactly(ids.get(0), ids.get(1));
+    assertThat(dispatcher.waitingAddresses()).isEqualTo(2);
+    // A waiting address keeps collecting messages in its mailbox; they go out in one batch.
+    dispatcher.onMessage(message(addr(COUNTER, ids.get(2)), ids.get(2) + "-2"));
+
+    Action.Invoke third = invoke(ok(sent.get(0), InvocationResponse.newBuilder()));
+    assertThat(third.target().id()).isEqualTo(ids.get(2));
+    assertThat(payloads(third.request())).containsExactly(ids.get(2) + "-1", ids.get(2) + "-2");
+    Action.Invoke fourth = invoke(ok(sent.get(1), InvocationResponse.newBuilder()));
+    assertThat(fourth.target().id()).isEqualTo(ids.get(3));
+    assertThat(dispatcher.inFlightCount()).isEqualTo(2);
+    assertThat(dispatcher.waitingAddresses()).isZero();
+  }
+
+  @Test
+  void shouldLetWaitingAddressesGoBeforeTheNextBatchOfTheAddressThatFreedTheSlot() {
+    restartWith(limits(3, 1, 100, Long.MAX_VALUE), InFlightLimiter.UNLIMITED);
+    List<String> ids = localIds(2);
+    Address a = addr(COUNTER, ids.get(0));
+    Address b = addr(COUNTER, ids.get(1));
+    Action.Invoke a1 = invoke(dispatcher.onMessage(message(a, "a1")));
+    assertThat(dispatcher.onMessage(message(b, "b1"))).isEmpty();
+    assertThat(dispatcher.onMessage(message(a, "a2"))).isEmpty();
+    Action.Invoke next = invoke(ok(a1, InvocationResponse.newBuilder()));
+    assertThat(next.target()).isEqualTo(b);
+    assertThat(payloads(invoke(ok(next, InvocationResponse.newBuilder())).request())).containsExactly("a2");
+  }
+
+  @Test
+  void shouldWaitForAnEndpointSlotAndSendWhenWoken() {
+    CountingLimiter endpoint = new CountingLimiter(2);
+    endpoint.used = 1; // held by another task of the instance
+    restartWith(limits(3, 100, 100, Long.MAX_VALUE), endpoint);
+    List<String> ids = localIds(2);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(addr(COUNTER, ids.get(0)), "x")));
+    assertThat(dispatcher.onMessage(message(addr(COUNTER, ids.get(1)), "y"))).isEmpty();
+    assertThat(endpoint.waiters).contains(partition);
+    endpoint.release(COUNTER); // the other task's call ended; the limiter wakes us
+    Action.Invoke second = invoke(dispatcher.onWake());
+    assertThat(second.target().id()).isEqualTo(ids.get(1));
+    ok(first, InvocationResponse.newBuilder());
+    ok(second, InvocationResponse.newBuilder());
+    assertThat(endpoint.used).isZero();
+  }
+
+  @Test
+  void shouldGiveBackEveryEndpointSlotWhenTheTaskCloses() {
+    CountingLimiter endpoint = new CountingLimiter(10);
+    restartWith(limits(3, 100, 100, Long.MAX_VALUE), endpoint);
+    for (String id : localIds(3)) {
+      dispatcher.onMessage(message(addr(COUNTER, id), "m"));
+    }
+    assertThat(endpoint.used).isEqualTo(3);
+    dispatcher.close();
+    assertThat(endpoint.used).isZero();
+  }
+
+  @Test
+  void shouldFindAddressesAgainOnDiskWhenTheWaitingQueueIsFull() {
+    restartWith(limits(3, 1, 1, Long.MAX_VALUE), InFlightLimiter.UNLIMITED);
+    List<String> ids = localIds(5);
+    List<Action.Invoke> sent = new ArrayList<>();
+    for (String id : ids) {
+      sent.addAll(only(dispatcher.onMessage(message(addr(COUNTER, id), id)), Action.Invoke.class));
+    }
+    assertThat(sent).hasSize(1);
+    assertThat(dispatcher.waitingAddresses()).isEqualTo(1); // the others are only on disk
+    java.util.Set<String> served = new java.util.HashSet<>();
+    Action.Invoke current = sent.get(0);
+    for (int i = 0; i < 4; i++) {
+      served.add(current.target().id());
+      current = invoke(ok(current, InvocationResponse.newBuilder()));
+    }
+    served.add(current.target().id());
+    assertThat(ok(current, InvocationResponse.newBuilder())).isEmpty();
+    assertThat(served).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(stores.headers).isEmpty();
+  }
+
+  @Test
+  void shouldResendOnlyAsManyBatchesAsTheLimitAllowsAfterARestart() {
+    for (String id : localIds(3)) {
+      dispatcher.onMessage(message(addr(COUNTER, id), id));
+    }
+    restartWith(limits(3, 2, 100, Long.MAX_VALUE), InFlightLimiter.UNLIMITED);
+    List<Action.Invoke> resent = only(dispatcher.onRecover(), Action.Invoke.class);
+    assertThat(resent).hasSize(2);
+    Action.Invoke third = invoke(ok(resent.get(0), InvocationResponse.newBuilder()));
+    assertThat(third.target()).isNotIn(resent.get(0).target(), resent.get(1).target());
+  }
+
+  @Test
+  void shouldDeadLetterMessagesBeyondTheMailboxLimit() {
+    restartWith(limits(3, 100, 100, 2), InFlightLimiter.UNLIMITED);
+    Address alice = addr(COUNTER, localId);
+    invoke(dispatcher.onMessage(message(alice, "m1")));
+    assertThat(dispatcher.onMessage(message(alice, "m2"))).isEmpty();
+    assertThat(only(dispatcher.onMessage(message(alice, "m3")), Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(d -> {
+          assertThat(d.reason()).isEqualTo(DeadLetterReason.MAILBOX_FULL);
+          assertThat(d.envelopes()).extracting(e -> e.getArgument().getValue().toStringUtf8()).containsExactly("m3");
+        });
+  }
+
+  @Test
+  void shouldCapBatchesAtTheEndpointsMaxNumBatchRequests() {
+    Address printer = addr(PRINTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(printer, "p0")));
+    for (int i = 1; i <= 3; i++) {
+      dispatcher.onMessage(message(printer, "p" + i));
+    }
+    assertThat(payloads(invoke(ok(first, InvocationResponse.newBuilder())).request())).containsExactly("p1", "p2");
+  }
+
+  // --- failure classes -----------------------------------------------------------------------------
+
+  @Test
+  void shouldSplitABatchWhosePayloadIsTooLargeAndDeadLetterOnlyTheMessageThatIsTooLargeAlone() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke first = invoke(dispatcher.onMessage(message(alice, "m0")));
+    dispatcher.onMessage(message(alice, "m1"));
+    dispatcher.onMessage(message(alice, "huge"));
+    dispatcher.onMessage(message(alice, "m3"));
+    Action.Invoke batch = invoke(ok(first, InvocationResponse.newBuilder()));
+    assertThat(payloads(batch.request())).containsExactly("m1", "huge", "m3");
+    RuntimeException tooLarge = new RuntimeException("request exceeds payload_max_bytes");
+
+    Action.Invoke half = invoke(dispatcher.onResponse(CallOutcome.failure(
+        alice, batch.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1)));
+    assertThat(payloads(half.request())).containsExactly("m1");
+    Action.Invoke rest = invoke(ok(half, InvocationResponse.newBuilder()));
+    assertThat(payloads(rest.request())).containsExactly("huge", "m3");
+    Action.Invoke single = invoke(dispatcher.onResponse(CallOutcome.failure(
+        alice, rest.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1)));
+    assertThat(payloads(single.request())).containsExactly("huge");
+    List<Action> actions = dispatcher.onResponse(CallOutcome.failure(
+        alice, single.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.PAYLOAD_TOO_LARGE);
+      assertThat(d.errorClass()).isEqualTo(RuntimeException.class.getName());
+    });
+    assertThat(payloads(invoke(actions).request())).containsExactly("m3");
+  }
+
+  @Test
+  void shouldDeadLetterAMalformedResponseWithItsOwnReason() {
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m1")));
+    List<Action> actions = dispatcher.onResponse(CallOutcome.failure(
+        alice, call.requestId(), new IllegalStateException("not a FromFunction"),
+        CallOutcome.FailureKind.MALFORMED_RESPONSE, 1));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.MALFORMED_RESPONSE);
+      assertThat(d.errorClass()).isEqualTo(IllegalStateException.class.getName());
+    });
+  }
+
+  @Test
+  void shouldApplyNothingWhenAResponseSendsToAnInvalidAddress() {
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("count", INT)));
+    Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m1")));
+    io.kstatefun.protocol.Address bad =
+        io.kstatefun.protocol.Address.newBuilder().setNamespace("").setType("x").setId("1").build();
+    List<Action> actions = ok(call, InvocationResponse.newBuilder()
+        .addStateMutations(modify("count", intValue(1)))
+        .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(bad)
+            .setArgument(message(alice, "p").getArgument())));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+        .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.INVALID_ADDRESS));
+    assertThat(stores.state(alice)).isNull();
+  }
+
+  @Test
+  void shouldDeadLetterAnEnvelopeWithAnInvalidTargetInsteadOfFailingTheTask() {
+    Envelope bad = Envelope.newBuilder()
+        .setTarget(io.kstatefun.protocol.Address.newBuilder().setNamespace("a/b").setType("x").setId("1"))
+        .build();
+    assertThat(dispatcher.onMessage(bad)).singleElement()
+        .satisfies(a -> assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.INVALID_ADDRESS));
+  }
+
+  @Test
+  void shouldReportPendingTimersForMetrics() {
+    Address alice = addr(COUNTER, localId);
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    sendDelayed(alice, bob, 1000, "t1", "one");
+    sendDelayed(alice, bob, 2000, "t2", "two");
+    assertThat(dispatcher.pendingTimers()).isEqualTo(2);
+    now.addAndGet(1000);
+    dispatcher.onTimers();
+    assertThat(dispatcher.pendingTimers()).isEqualTo(1);
   }
 }

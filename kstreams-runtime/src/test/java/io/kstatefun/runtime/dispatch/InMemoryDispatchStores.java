@@ -10,12 +10,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /** {@link DispatchStores} in plain maps, for tests. "Durable" across Dispatcher instances. */
 final class InMemoryDispatchStores implements DispatchStores {
 
-  final Map<Address, MailboxHeader> headers = new HashMap<>();
+  /** Sorted by rendering, so paging through mailboxes is deterministic. */
+  final TreeMap<Address, MailboxHeader> headers =
+      new TreeMap<>(java.util.Comparator.comparing(Address::toString));
   final Map<String, Envelope> entries = new HashMap<>();
   final Map<Address, StoredState> states = new HashMap<>();
   final TreeMap<String, PendingTimer> timers = new TreeMap<>();
@@ -46,8 +47,15 @@ final class InMemoryDispatchStores implements DispatchStores {
   }
 
   @Override
-  public void forEachMailbox(Consumer<Address> action) {
-    new ArrayList<>(headers.keySet()).forEach(action);
+  public List<Address> mailboxes(Address after, int max) {
+    List<Address> out = new ArrayList<>();
+    for (Address a : after == null ? headers.keySet() : headers.tailMap(after, false).keySet()) {
+      if (out.size() >= max) {
+        break;
+      }
+      out.add(a);
+    }
+    return out;
   }
 
   @Override

@@ -1,0 +1,44 @@
+package io.kstatefun.examples.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DevOptionsTest {
+
+  @Test
+  void shouldRunEveryExampleUntilCtrlCAtTwoEventsPerSecondOnPort9092IfFreeByDefault() {
+    DevOptions options = DevOptions.parse();
+
+    assertThat(options.duration()).isEmpty();
+    assertThat(options.rate()).isEqualTo(2.0);
+    assertThat(options.maxEvents()).isEqualTo(1000);
+    assertThat(options.examples()).containsExactly("greeter", "billing", "cart");
+    assertThat(options.kafkaPort()).isEqualTo(-1);
+  }
+
+  @Test
+  void shouldParseEveryOption() {
+    DevOptions options =
+        DevOptions.parse("--duration", "2.5", "--rate", "0.5", "--max-events", "7", "--examples", "cart, greeter", "--kafka-port", "0");
+
+    assertThat(options)
+        .isEqualTo(new DevOptions(Optional.of(Duration.ofMillis(2500)), 0.5, 7, List.of("cart", "greeter"), 0));
+  }
+
+  @Test
+  void shouldRejectBadOptionsNamingThem() {
+    assertThatThrownBy(() -> DevOptions.parse("--speed", "3")).hasMessageContaining("'--speed'");
+    assertThatThrownBy(() -> DevOptions.parse("--rate")).hasMessageContaining("--rate needs a value");
+    assertThatThrownBy(() -> DevOptions.parse("--rate", "fast")).hasMessageContaining("--rate expects a number, got 'fast'");
+    assertThatThrownBy(() -> DevOptions.parse("--rate", "0")).hasMessageContaining("--rate must be in (0, 1000]");
+    assertThatThrownBy(() -> DevOptions.parse("--duration", "0")).hasMessageContaining("--duration must be positive");
+    assertThatThrownBy(() -> DevOptions.parse("--max-events", "-1")).hasMessageContaining("--max-events");
+    assertThatThrownBy(() -> DevOptions.parse("--examples", "greeter,chess")).hasMessageContaining("unknown example 'chess'");
+    assertThatThrownBy(() -> DevOptions.parse("--kafka-port", "70000")).hasMessageContaining("--kafka-port");
+  }
+}

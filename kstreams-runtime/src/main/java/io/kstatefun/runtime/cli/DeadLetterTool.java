@@ -1,0 +1,355 @@
+package io.kstatefun.runtime.cli;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.routing.AddressPartitioner;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.topology.DeadLetters;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code kstatefun dlq}: lists the records of a dead-letter topic, one line each, and optionally
+ * re-injects them.
+ *
+ * <p>Re-injection writes a function message ({@code format=envelope}: an {@code Envelope} keyed by
+ * its target's id) to the loopback topic, on the partition that owns its target, and a raw ingress
+ * record ({@code format=ingress}) back to its source topic and partition with its original key,
+ * value and headers. Every re-injected record carries {@value #REINJECTED_FROM} naming the
+ * dead-letter record; {@code kstatefun.dlq.*} headers are dropped. The runtime processes
+ * re-injected records like any other, so one that still fails is dead-lettered again.
+ *
+ * <p>The tool reads with read_committed up to the end offsets it finds at start, and commits no
+ * offsets: select records with {@code --from-offset}, {@code --limit} and {@code --reason}, and
+ * note the last offset it prints, so that the same records are not re-injected twice.
+ */
+final class DeadLetterTool {
+
+  /** Header on re-injected records: {@code <dlq topic>-<partition>@<offset>}. */
+  static final String REINJECTED_FROM = "kstatefun.reinjected.from";
+
+  static final String USAGE =
+      String.join(
+          "\n",
+          "  kstatefun dlq --bootstrap-servers HOST:PORT --topic DLQ [--from-offset N] [--limit N]",
+          "                [--reason REASON] [--reinject [--loopback-topic TOPIC]] [--set KEY=VALUE ...]",
+          "      Lists dead-letter records (one line each: position, reason, format, address, source,",
+          "      attempts, detail). --reinject writes function messages back to the loopback topic",
+          "      (required for them: --loopback-topic, e.g. <application.id>-loopback) and ingress",
+          "      records back to their source topic. --set passes Kafka client properties (SSL, SASL).");
+
+  record Options(
+      String bootstrap,
+      String topic,
+      long fromOffset,
+      long limit,
+      String reason,
+      boolean reinject,
+      String loopbackTopic,
+      Map<String, String> settings) {}
+
+  private DeadLetterTool() {}
+
+  static Options parse(String[] args) {
+    String bootstrap = null;
+    String topic = null;
+    long from = 0;
+    long limit = Long.MAX_VALUE;
+    String reason = null;
+    boolean reinject = false;
+    String loopback = null;
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--bootstrap-servers" -> bootstrap = value(args, ++i, arg);
+        case "--topic" -> topic = value(args, ++i, arg);
+        case "--from-offset" -> from = number(value(args, ++i, arg), arg);
+        case "--limit" -> limit = number(value(args, ++i, arg), arg);
+        case "--reason" -> reason = value(args, ++i, arg);
+        case "--reinject" -> reinject = true;
+        case "--loopback-topic" -> loopback = value(args, ++i, arg);
+        case "--set" -> {
+          String kv = value(args, ++i, arg);
+          int eq = kv.indexOf('=');
+          if (eq <= 0) {
+            throw new KStatefunCli.UsageException("--set expects KEY=VALUE, got '" + kv + "'");
+          }
+          settings.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        default -> throw new KStatefunCli.UsageException("unknown option '" + arg + "'");
+      }
+    }
+    if (bootstrap == null || topic == null) {
+      throw new KStatefunCli.UsageException("--bootstrap-servers and --topic are required");
+    }
+    if (loopback != null && !reinject) {
+      throw new KStatefunCli.UsageException("--loopback-topic only makes sense with --reinject");
+    }
+    return new Options(bootstrap, topic, from, limit, reason, reinject, loopback, settings);
+  }
+
+  private static String value(String[] args, int i, String option) {
+    if (i >= args.length) {
+      throw new KStatefunCli.UsageException(option + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static long number(String text, String option) {
+    try {
+      long n = Long.parseLong(text);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new KStatefunCli.UsageException(option + " expects a non-negative number, got '" + text + "'");
+    }
+  }
+
+  /** Runs the tool; returns the exit code (0, or 1 when a record could not be re-injected). */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Options options = parse(args);
+    try {
+      return run(options, out, err);
+    } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+      err.println("kstatefun dlq: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static int run(Options options, PrintStream out, PrintStream err) {
+    List<ConsumerRecord<byte[], byte[]>> selected = read(options);
+    int envelopes = 0;
+    int ingress = 0;
+    for (ConsumerRecord<byte[], byte[]> r : selected) {
+      out.println(describe(r));
+      if (DeadLetters.FORMAT_ENVELOPE.equals(header(r.headers(), DeadLetters.FORMAT))) {
+        envelopes++;
+      } else {
+        ingress++;
+      }
+    }
+    out.println(selected.size() + " record(s)" + (selected.isEmpty() ? ""
+        : ", last " + position(selected.get(selected.size() - 1))));
+    if (!options.reinject() || selected.isEmpty()) {
+      return 0;
+    }
+    if (envelopes > 0 && options.loopbackTopic() == null) {
+      err.println("kstatefun dlq: " + envelopes + " function message(s) need --loopback-topic to be re-injected");
+      return 1;
+    }
+    return reinject(options, selected, out, err);
+  }
+
+  private static Map<String, Object> clientProps(Options options) {
+    Map<String, Object> p = new HashMap<>(options.settings());
+    p.put("bootstrap.servers", options.bootstrap());
+    return p;
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> read(Options options) {
+    Properties p = new Properties();
+    p.putAll(clientProps(options));
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kstatefun-dlq");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<PartitionInfo> infos = consumer.partitionsFor(options.topic(), Duration.ofSeconds(30));
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException("topic " + options.topic() + " does not exist");
+      }
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (PartitionInfo info : infos) {
+        partitions.add(new TopicPartition(info.topic(), info.partition()));
+      }
+      consumer.assign(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      for (TopicPartition tp : partitions) {
+        consumer.seek(tp, Math.min(options.fromOffset(), end.get(tp)));
+      }
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (out.size() < options.limit() && !reachedEnd(consumer, partitions, end)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("timed out reading " + options.topic());
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
+            continue;
+          }
+          if (options.reason() == null || options.reason().equals(header(r.headers(), DeadLetters.REASON))) {
+            if (out.size() < options.limit()) {
+              out.add(r);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean reachedEnd(
+      KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
+    for (TopicPartition tp : partitions) {
+      if (consumer.position(tp) < end.get(tp)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int reinject(
+      Options options, List<ConsumerRecord<byte[], byte[]>> records, PrintStream out, PrintStream err) {
+    Map<String, Object> p = clientProps(options);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "kstatefun-dlq-reinject");
+    int failed = 0;
+    int written = 0;
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      Integer loopbackPartitions =
+          options.loopbackTopic() == null
+              ? null
+              : producer.partitionsFor(options.loopbackTopic()).size();
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        ProducerRecord<byte[], byte[]> record;
+        try {
+          record = reinjection(r, options.loopbackTopic(), loopbackPartitions);
+        } catch (IllegalArgumentException e) {
+          err.println("kstatefun dlq: not re-injecting " + position(r) + ": " + e.getMessage());
+          failed++;
+          continue;
+        }
+        try {
+          producer.send(record).get();
+          written++;
+        } catch (ExecutionException e) {
+          err.println("kstatefun dlq: re-injecting " + position(r) + " failed: " + e.getCause());
+          failed++;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return 1;
+        }
+      }
+    }
+    out.println("re-injected " + written + " record(s)" + (failed > 0 ? ", " + failed + " failed" : ""));
+    return failed > 0 ? 1 : 0;
+  }
+
+  /** The record that re-injects dead letter {@code r}. */
+  static ProducerRecord<byte[], byte[]> reinjection(
+      ConsumerRecord<byte[], byte[]> r, String loopbackTopic, Integer loopbackPartitions) {
+    Headers headers = new RecordHeaders();
+    for (Header h : r.headers()) {
+      if (!h.key().startsWith(DeadLetters.PREFIX) && !h.key().equals(REINJECTED_FROM)) {
+        headers.add(h);
+      }
+    }
+    headers.add(REINJECTED_FROM, position(r).getBytes(StandardCharsets.UTF_8));
+    String format = header(r.headers(), DeadLetters.FORMAT);
+    if (DeadLetters.FORMAT_ENVELOPE.equals(format)) {
+      Envelope envelope;
+      try {
+        envelope = Envelope.parseFrom(r.value() == null ? new byte[0] : r.value());
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalArgumentException("value is not an Envelope: " + e.getMessage());
+      }
+      if (!envelope.hasTarget()) {
+        throw new IllegalArgumentException("envelope has no target");
+      }
+      String id = envelope.getTarget().getId();
+      return new ProducerRecord<>(
+          loopbackTopic,
+          AddressPartitioner.partition(id, loopbackPartitions),
+          null,
+          id.getBytes(StandardCharsets.UTF_8),
+          r.value(),
+          headers);
+    }
+    if (DeadLetters.FORMAT_INGRESS.equals(format)) {
+      String topic = header(r.headers(), DeadLetters.SOURCE_TOPIC);
+      if (topic == null || topic.isEmpty()) {
+        throw new IllegalArgumentException("no " + DeadLetters.SOURCE_TOPIC + " header");
+      }
+      Integer partition = null;
+      String p = header(r.headers(), DeadLetters.SOURCE_PARTITION);
+      if (p != null) {
+        try {
+          partition = Integer.valueOf(p);
+        } catch (NumberFormatException e) {
+          partition = null;
+        }
+      }
+      return new ProducerRecord<>(topic, partition, null, r.key(), r.value(), headers);
+    }
+    throw new IllegalArgumentException("unknown " + DeadLetters.FORMAT + " '" + format + "'");
+  }
+
+  static String describe(ConsumerRecord<byte[], byte[]> r) {
+    Headers h = r.headers();
+    String source = header(h, DeadLetters.SOURCE_TOPIC);
+    StringBuilder sb = new StringBuilder(position(r));
+    sb.append(" reason=").append(or(header(h, DeadLetters.REASON)));
+    sb.append(" format=").append(or(header(h, DeadLetters.FORMAT)));
+    String address = header(h, DeadLetters.ADDRESS);
+    if (address == null && r.key() != null) {
+      address = "key:" + printable(r.key());
+    }
+    sb.append(" address=").append(or(address));
+    sb.append(" source=")
+        .append(source == null ? "-" : source + "-" + or(header(h, DeadLetters.SOURCE_PARTITION)) + "@"
+            + or(header(h, DeadLetters.SOURCE_OFFSET)));
+    String attempts = header(h, DeadLetters.ATTEMPTS);
+    if (attempts != null) {
+      sb.append(" attempts=").append(attempts);
+    }
+    String errorClass = header(h, DeadLetters.ERROR_CLASS);
+    if (errorClass != null) {
+      sb.append(" error=").append(errorClass.substring(errorClass.lastIndexOf('.') + 1));
+    }
+    sb.append(" detail=").append(or(header(h, DeadLetters.DETAIL)).replaceAll("\\s+", " "));
+    return sb.toString();
+  }
+
+  private static String position(ConsumerRecord<?, ?> r) {
+    return r.topic() + "-" + r.partition() + "@" + r.offset();
+  }
+
+  private static String or(String s) {
+    return s == null ? "-" : s;
+  }
+
+  private static String printable(byte[] b) {
+    String s = new String(b, StandardCharsets.UTF_8);
+    return s.chars().allMatch(c -> c >= 0x20 && c != 0xFFFD) ? s : "<" + b.length + " bytes>";
+  }
+
+  static String header(Headers headers, String key) {
+    Header h = headers.lastHeader(key);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,300 @@
+package io.kstatefun.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.kstatefun.protocol.FromFunction;
+import io.kstatefun.protocol.ToFunction;
+import io.kstatefun.routing.Address;
+import io.kstatefun.routing.FunctionType;
+import io.kstatefun.routing.module.ModuleParser;
+import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.http.FunctionCallException.Kind;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The failure classes of the HTTP transport, against a real local HTTP server: what is retried
+ * within the call budget, what is terminal, and that retries stop when the caller cancels.
+ */
+@Timeout(60)
+class HttpFunctionClientTest {
+
+  private static final FunctionType TYPE = new FunctionType("test", "fn");
+  private static final Address TARGET = new Address(TYPE, "id-1");
+  private static final ToFunction REQUEST =
+      ToFunction.newBuilder()
+          .setInvocation(ToFunction.InvocationBatchRequest.newBuilder().setTarget(TARGET.toProto()))
+          .build();
+  private static final byte[] OK_BODY =
+      FromFunction.newBuilder()
+          .setInvocationResult(FromFunction.InvocationResponse.getDefaultInstance())
+          .build()
+          .toByteArray();
+
+  /** What the server answers to request number n (1-based). */
+  private interface Behaviour {
+    void answer(int n, HttpExchange exchange) throws Exception;
+  }
+
+  private HttpServer server;
+  private volatile Behaviour behaviour;
+  private final AtomicInteger requests = new AtomicInteger();
+  private final ConcurrentLinkedQueue<String> authorizations = new ConcurrentLinkedQueue<>();
+  private Vertx vertx;
+  private HttpFunctionClient client;
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            behaviour.answer(requests.incrementAndGet(), exchange);
+          } catch (Exception e) {
+            // the client went away (timeout): nothing to answer
+          }
+        });
+    server.start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() {
+    if (client != null) {
+      client.close();
+    }
+    vertx.close();
+    server.stop(0);
+  }
+
+  private static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    if (contentType != null) {
+      exchange.getResponseHeaders().set("Content-Type", contentType);
+    }
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private HttpFunctionClient client(String url, String extraSpec) {
+    String yaml =
+        String.join(
+            "\n",
+            "kind: io.statefun.endpoints.v2/http",
+            "spec:",
+            "  functions: test/*",
+            "  urlPathTemplate: " + url,
+            extraSpec,
+            "");
+    ModuleSpec module = ModuleParser.parse(yaml, "test.yaml");
+    client =
+        new HttpFunctionClient(
+            vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50),
+            new HttpFunctionClient.Listener() {});
+    client.prepare(module.endpointRouter().endpoints());
+    return client;
+  }
+
+  private String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/{function.name}";
+  }
+
+  private static FunctionCallException failure(CompletableFuture<FunctionClient.Reply> call) {
+    Throwable t = catchThrowable(call::join);
+    assertThat(t).isInstanceOf(CompletionException.class);
+    assertThat(t.getCause()).isInstanceOf(FunctionCallException.class);
+    return (FunctionCallException) t.getCause();
+  }
+
+  @Test
+  void shouldRetryServerErrorsUntilTheCallBudgetIsSpent() {
+    behaviour = (n, ex) -> reply(ex, 503, "text/plain", "busy".getBytes(StandardCharsets.UTF_8));
+    long start = System.nanoTime();
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 1500ms").call(TARGET, REQUEST));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    // The last attempt gets only what is left of the budget; on a loaded machine it may time out
+    // instead of seeing the 503. Either way the call retried until the budget was spent.
+    assertThat(e.kind()).isIn(Kind.HTTP_5XX, Kind.TIMEOUT);
+    assertThat(e.retryable()).isTrue();
+    assertThat(e.attempts()).isGreaterThan(3).isEqualTo(requests.get());
+    assertThat(ms).isBetween(700L, 10_000L);
+    assertThat(e.getMessage()).contains("test/fn/id-1");
+    if (e.kind() == Kind.HTTP_5XX) {
+      assertThat(e.getMessage()).contains("HTTP 503", "busy");
+    }
+  }
+
+  @Test
+  void shouldSucceedWhenTheFunctionRecoversWithinTheBudget() {
+    behaviour = (n, ex) -> {
+      if (n <= 2) {
+        reply(ex, 500, null, new byte[0]);
+      } else {
+        reply(ex, 200, "application/octet-stream", OK_BODY);
+      }
+    };
+    FunctionClient.Reply reply = client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST).join();
+    assertThat(reply.attempts()).isEqualTo(3);
+    assertThat(reply.response().hasInvocationResult()).isTrue();
+  }
+
+  @Test
+  void shouldRetryForeverBeyondTheBudgetWithRetryForever() {
+    behaviour = (n, ex) -> {
+      if (n <= 25) {
+        reply(ex, 429, null, new byte[0]);
+      } else {
+        reply(ex, 200, "application/octet-stream", OK_BODY);
+      }
+    };
+    FunctionClient.Reply reply =
+        client(url(), "  onFailure: retry-forever\n  transport:\n    call: 200ms").call(TARGET, REQUEST).join();
+    assertThat(reply.attempts()).isEqualTo(26);
+  }
+
+  @Test
+  void shouldNotRetryClientErrors() {
+    behaviour = (n, ex) -> reply(ex, 404, "text/plain", "no such function".getBytes(StandardCharsets.UTF_8));
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.HTTP_4XX);
+    assertThat(e.retryable()).isFalse();
+    assertThat(e.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNotRetryAWrongContentType() {
+    behaviour = (n, ex) -> reply(ex, 200, "text/html", "<html/>".getBytes(StandardCharsets.UTF_8));
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.WRONG_CONTENT_TYPE);
+    assertThat(e.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNotRetryAMalformedProtobufAnswer() {
+    behaviour = (n, ex) -> reply(ex, 200, "application/octet-stream", new byte[] {(byte) 0xFF, 0x01, 0x02});
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.MALFORMED_RESPONSE);
+    assertThat(e.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseAResponseLargerThanThePayloadLimitWhileReadingIt() {
+    behaviour = (n, ex) -> reply(ex, 200, "application/octet-stream", new byte[64 * 1024]);
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 10s\n    payload_max_bytes: 1000").call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.PAYLOAD_TOO_LARGE);
+    assertThat(e.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseARequestLargerThanThePayloadLimitWithoutSendingIt() {
+    behaviour = (n, ex) -> reply(ex, 200, "application/octet-stream", OK_BODY);
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    payload_max_bytes: 4").call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.PAYLOAD_TOO_LARGE);
+    assertThat(requests.get()).isZero();
+  }
+
+  @Test
+  void shouldRetryRefusedConnections() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    FunctionCallException e =
+        failure(client("http://127.0.0.1:" + port + "/{function.name}", "  transport:\n    call: 500ms")
+            .call(TARGET, REQUEST));
+    assertThat(e.kind()).isEqualTo(Kind.CONNECT);
+    assertThat(e.retryable()).isTrue();
+    assertThat(e.attempts()).isGreaterThan(1);
+  }
+
+  @Test
+  void shouldTimeOutAStalledCallAtTheEndOfTheBudget() {
+    behaviour = (n, ex) -> {
+      Thread.sleep(3_000);
+      reply(ex, 200, "application/octet-stream", OK_BODY);
+    };
+    long start = System.nanoTime();
+    FunctionCallException e = failure(client(url(), "  transport:\n    call: 700ms").call(TARGET, REQUEST));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+    assertThat(e.retryable()).isTrue();
+    assertThat(ms).isBetween(600L, 2_500L);
+  }
+
+  @Test
+  void shouldStopRetryingWhenTheCallerCancels() throws Exception {
+    behaviour = (n, ex) -> reply(ex, 503, null, new byte[0]);
+    CompletableFuture<FunctionClient.Reply> call =
+        client(url(), "  onFailure: retry-forever").call(TARGET, REQUEST);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (requests.get() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    call.cancel(false);
+    Thread.sleep(200); // an attempt already on the wire may still land
+    int afterCancel = requests.get();
+    Thread.sleep(500);
+    assertThat(requests.get()).isEqualTo(afterCancel);
+  }
+
+  @Test
+  void shouldSendStaticHeadersFromAFileWithoutPuttingThemIntoErrors() throws IOException {
+    Path token = dir.resolve("token");
+    Files.writeString(token, "Bearer s3cr3t-token\n");
+    behaviour = (n, ex) -> reply(ex, 403, "text/plain", "forbidden".getBytes(StandardCharsets.UTF_8));
+    FunctionCallException e =
+        failure(client(url(), "  headers:\n    Authorization:\n      file: " + token).call(TARGET, REQUEST));
+    assertThat(List.copyOf(authorizations)).containsExactly("Bearer s3cr3t-token");
+    assertThat(e.getMessage()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void shouldFailAtPrepareWhenAHeaderVariableIsMissing() {
+    Throwable t =
+        catchThrowable(() -> client(url(), "  headers:\n    Authorization:\n      env: KSTATEFUN_TEST_UNSET_VARIABLE"));
+    assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining("KSTATEFUN_TEST_UNSET_VARIABLE");
+  }
+
+  @Test
+  void shouldClassifyTlsFailuresAsRetryable() {
+    assertThat(HttpFunctionClient.classify(new javax.net.ssl.SSLHandshakeException("bad certificate")))
+        .isEqualTo(Kind.TLS);
+    assertThat(Kind.TLS.retryable()).isTrue();
+    assertThat(HttpFunctionClient.classify(new java.net.ConnectException("refused"))).isEqualTo(Kind.CONNECT);
+    assertThat(HttpFunctionClient.classify(new java.util.concurrent.TimeoutException())).isEqualTo(Kind.TIMEOUT);
+    assertThat(Duration.ofMillis(1)).isPositive();
+  }
+}
