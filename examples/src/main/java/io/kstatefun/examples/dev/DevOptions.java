@@ -27,7 +27,7 @@ public record DevOptions(Optional<Duration> duration, double rate, int maxEvents
           "                     [--examples greeter,billing,cart] [--kafka-port PORT]",
           "  Starts a local Kafka broker, the kstatefun runtime and the example functions in this",
           "  process, sends sample events and shows what comes out of the egress topics.",
-          "  --duration SECONDS  stop after this long (default: run until Ctrl-C)",
+          "  --duration SECONDS  stop this long after start-up (default: run until Ctrl-C)",
           "  --rate N            sample events per second (default 2)",
           "  --max-events N      stop sending after N events (default 1000)",
           "  --examples LIST     which examples to run (default greeter,billing,cart)",
