@@ -39,6 +39,8 @@ public enum DeadLetterReason {
   UNKNOWN_EGRESS,
   /** A Kafka egress message that is not a valid KafkaProducerRecord. */
   MALFORMED_EGRESS_RECORD,
+  /** A Kafka egress record for a topic that does not exist in the cluster. */
+  EGRESS_TOPIC_MISSING,
   /** A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate token). */
   INVALID_DELAYED_MESSAGE,
   /** The mailbox of an address is over its limit (kstatefun.max.mailbox.size). */

@@ -86,6 +86,11 @@ public final class Dispatcher {
     /** Whether a Kafka egress with id {@code namespace/name} is declared. */
     boolean hasEgress(String egressId);
 
+    /** Whether the Kafka topic an egress record names exists (may ask the cluster). */
+    default boolean egressTopicExists(String topic) {
+      return true;
+    }
+
     /** Most messages per request for {@code type} (its endpoint's {@code maxNumBatchRequests}). */
     default int maxBatchSize(FunctionType type) {
       return Integer.MAX_VALUE;
@@ -691,6 +696,11 @@ public final class Dispatcher {
                   + " with a topic, got typename '"
                   + message.getArgument().getTypename()
                   + "'";
+          break;
+        }
+        if (!directory.egressTopicExists(record.topic())) {
+          reason = DeadLetterReason.EGRESS_TOPIC_MISSING;
+          invalid = "egress " + egressId + " record for topic '" + record.topic() + "', which does not exist";
           break;
         }
         egress.add(record);

@@ -54,7 +54,8 @@ public final class RuntimeServices {
       ScheduledExecutorService alarms,
       int numPartitions,
       LongSupplier clock,
-      RuntimeListener listener) {
+      RuntimeListener listener,
+      java.util.function.Predicate<String> egressTopicExists) {
     this.config = config;
     this.module = module;
     this.ingressRouter = IngressRouter.of(module.ingresses());
@@ -73,6 +74,11 @@ public final class RuntimeServices {
           @Override
           public boolean hasEgress(String egressId) {
             return egressIds.contains(egressId);
+          }
+
+          @Override
+          public boolean egressTopicExists(String topic) {
+            return egressTopicExists.test(topic);
           }
 
           @Override

@@ -83,9 +83,11 @@ public final class RuntimeServicesFactory {
               return t;
             });
     alarms.setRemoveOnCancelPolicy(true);
+    EgressTopics egressTopics =
+        EgressTopics.withAdmin(Admin.create(filter(clientProps, AdminClientConfig.configNames())));
     RuntimeServices services =
         new RuntimeServices(
-            config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener);
+            config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
     Topology topology = TopologyFactory.build(services);
     List<String> ingressTopics = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -104,6 +106,7 @@ public final class RuntimeServicesFactory {
           }
           client.close();
           vertx.close();
+          egressTopics.close();
         };
     return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
   }

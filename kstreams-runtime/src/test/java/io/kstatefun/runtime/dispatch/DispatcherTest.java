@@ -57,6 +57,11 @@ class DispatcherTest {
           }
 
           @Override
+          public boolean egressTopicExists(String topic) {
+            return !topic.startsWith("missing");
+          }
+
+          @Override
           public int maxBatchSize(FunctionType type) {
             return type.equals(PRINTER) ? 2 : Integer.MAX_VALUE;
           }
@@ -432,6 +437,27 @@ class DispatcherTest {
             .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("nope")));
     assertThat(only(actions, Action.DeadLetter.class)).singleElement()
         .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_EGRESS));
+    assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
+  }
+
+  @Test
+  void shouldDeadLetterTheBatchWhenItsEgressRecordNamesAMissingTopic() {
+    specs.register(COUNTER, List.of(spec("count", INT)));
+    Address alice = addr(COUNTER, localId);
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    KafkaProducerRecord record =
+        KafkaProducerRecord.newBuilder().setTopic("missing-topic").setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addStateMutations(PersistedValueMutation.newBuilder().setStateName("count")
+                .setMutationType(PersistedValueMutation.MutationType.DELETE))
+            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
+                .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
+                    .setHasValue(true).setValue(record.toByteString()))));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.EGRESS_TOPIC_MISSING);
+      assertThat(d.detail()).contains("missing-topic");
+    });
     assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
   }
 

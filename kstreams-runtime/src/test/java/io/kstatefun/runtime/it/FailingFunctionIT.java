@@ -76,6 +76,7 @@ class FailingFunctionIT {
     FAILURES.put("undeclared", "UNDECLARED_STATE_MUTATION");
     FAILURES.put("mismatch", "STATE_TYPE_MISMATCH");
     FAILURES.put("egress", "UNKNOWN_EGRESS");
+    FAILURES.put("notopic", "EGRESS_TOPIC_MISSING"); // a declared egress, a topic that does not exist
     FAILURES.put("unknownfn", "UNKNOWN_FUNCTION_TYPE"); // its outgoing message, not its batch
     FAILURES.put("badaddr", "INVALID_ADDRESS");
     FAILURES.put("bigresp", "PAYLOAD_TOO_LARGE");
@@ -187,6 +188,14 @@ class FailingFunctionIT {
           case "egress" -> result(exchange, InvocationResponse.newBuilder()
               .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("nope").setEgressType("out")
                   .setArgument(text("x"))));
+          case "notopic" -> result(exchange, InvocationResponse.newBuilder()
+              .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("fail").setEgressType("out")
+                  .setArgument(TypedValue.newBuilder()
+                      .setTypename("type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord")
+                      .setHasValue(true)
+                      .setValue(io.kstatefun.protocol.egress.KafkaProducerRecord.newBuilder()
+                          .setTopic("kstatefun-no-such-topic").setKey(id)
+                          .setValueBytes(ByteString.copyFromUtf8("lost?")).build().toByteString()))));
           case "unknownfn" -> result(exchange, InvocationResponse.newBuilder()
               .addOutgoingMessages(FromFunction.Invocation.newBuilder()
                   .setTarget(io.kstatefun.protocol.Address.newBuilder().setNamespace("nowhere").setType("ghost").setId(id))
@@ -396,6 +405,7 @@ class FailingFunctionIT {
       assertThat(header(byAddress.get("fail/slow/cls-1"), DeadLetters.DETAIL)).contains("TIMEOUT");
       assertThat(header(byAddress.get("fail/e500/cls-1"), DeadLetters.DETAIL)).contains("HTTP_5XX");
       assertThat(header(byAddress.get("fail/e404/cls-1"), DeadLetters.DETAIL)).contains("HTTP_4XX", "404");
+      assertThat(header(byAddress.get("fail/notopic/cls-1"), DeadLetters.DETAIL)).contains("kstatefun-no-such-topic");
       assertThat(header(byAddress.get("fail/ctype/cls-1"), DeadLetters.DETAIL)).contains("WRONG_CONTENT_TYPE");
 
       // The echo function, also a target of these records, got both, and the app still runs.

@@ -114,7 +114,8 @@ class DispatchProcessorRestartTest {
         alarms,
         PARTITIONS,
         now::get,
-        RuntimeListener.NONE);
+        RuntimeListener.NONE,
+        topic -> true);
   }
 
   private static KeyValueStore<Bytes, byte[]> store(MockProcessorContext<byte[], Object> context, String name) {
