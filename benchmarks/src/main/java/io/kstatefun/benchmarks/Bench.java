@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The benchmark command line ({@code bin/kstatefun-bench}). See {@code benchmarks/README.md}.
+ * The benchmark command line ({@code bin/kstatefun-bench}). See the README's Performance section.
  *
  * <pre>
  * suite [--runs 3] [--quick] [--only l1,l2] [--set k=v]... [environment options]

@@ -31,6 +31,13 @@ class DevOptionsTest {
   }
 
   @Test
+  void shouldRunOneExampleAsTheExamplesReadmesShow() {
+    for (String example : List.of("greeter", "billing", "cart")) {
+      assertThat(DevOptions.parse("--examples", example).examples()).containsExactly(example);
+    }
+  }
+
+  @Test
   void shouldRejectBadOptionsNamingThem() {
     assertThatThrownBy(() -> DevOptions.parse("--speed", "3")).hasMessageContaining("'--speed'");
     assertThatThrownBy(() -> DevOptions.parse("--rate")).hasMessageContaining("--rate needs a value");

@@ -49,9 +49,8 @@ public final class RuntimeServicesFactory {
 
   public static Runtime create(
       KStatefunConfig config, ModuleSpec module, Properties streamsProps, RuntimeListener listener) {
-    Map<String, Object> clientProps = clientProperties(streamsProps);
     int partitions;
-    try (Admin admin = Admin.create(filter(clientProps, AdminClientConfig.configNames()))) {
+    try (Admin admin = Admin.create(adminProperties(streamsProps))) {
       partitions = TopicSetup.prepare(admin, config, module);
     }
     Vertx vertx = Vertx.vertx();
@@ -72,7 +71,7 @@ public final class RuntimeServicesFactory {
     }
     Doorbell doorbell =
         config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)
-            ? new Doorbell(config.doorbellTopic(), filter(clientProps, ProducerConfig.configNames()))
+            ? new Doorbell(config.doorbellTopic(), doorbellProducerProperties(streamsProps))
             : null;
     ScheduledThreadPoolExecutor alarms =
         new ScheduledThreadPoolExecutor(
@@ -109,6 +108,16 @@ public final class RuntimeServicesFactory {
           egressTopics.close();
         };
     return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
+  }
+
+  /** The admin client's settings (bootstrap, security...) among the Streams properties. */
+  static Map<String, Object> adminProperties(Properties streamsProps) {
+    return filter(clientProperties(streamsProps), AdminClientConfig.configNames());
+  }
+
+  /** The doorbell producer's settings (bootstrap, security...) among the Streams properties. */
+  static Map<String, Object> doorbellProducerProperties(Properties streamsProps) {
+    return filter(clientProperties(streamsProps), ProducerConfig.configNames());
   }
 
   /** The client settings (bootstrap, security...) of the Streams properties, without prefixes. */
