@@ -83,7 +83,7 @@ public final class RuntimeServicesFactory {
             });
     alarms.setRemoveOnCancelPolicy(true);
     EgressTopics egressTopics =
-        EgressTopics.withAdmin(Admin.create(filter(clientProps, AdminClientConfig.configNames())));
+        EgressTopics.withAdmin(Admin.create(adminProperties(streamsProps)));
     RuntimeServices services =
         new RuntimeServices(
             config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
