@@ -30,7 +30,7 @@ class RuntimeSettingsTest {
 
   private static RuntimeServices services(KStatefunConfig config) {
     return new RuntimeServices(
-        config, ModuleSpec.empty(), null, null, null, 8, System::currentTimeMillis, RuntimeListener.NONE);
+        config, ModuleSpec.empty(), null, null, null, 8, System::currentTimeMillis, RuntimeListener.NONE, topic -> true);
   }
 
   @Test
