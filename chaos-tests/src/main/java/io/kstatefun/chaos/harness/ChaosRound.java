@@ -47,6 +47,8 @@ public final class ChaosRound {
   private final ChaosKafka kafka;
   private final Path dir;
   private final Map<String, String> runtimeSettings;
+  /** The command that replays this round. */
+  private final String replay;
   private final String app;
   private final List<FnAddress> probes;
   private final List<String> probeNames;
@@ -59,7 +61,10 @@ public final class ChaosRound {
   private Driver driver;
   private long loadStartMs;
 
-  public ChaosRound(int index, long seed, RoundConfig config, ChaosKafka kafka, Path dir, Map<String, String> runtimeSettings) {
+  public ChaosRound(
+      int index, long seed, RoundConfig config, ChaosKafka kafka, Path dir, Map<String, String> runtimeSettings,
+      String replay) {
+    this.replay = replay;
     this.runtimeSettings = Map.copyOf(runtimeSettings);
     this.index = index;
     this.seed = seed;
@@ -184,8 +189,7 @@ public final class ChaosRound {
       log("  VIOLATION " + v);
     }
     if (!result.passed()) {
-      log("replay: mvn -Pchaos verify -pl chaos-tests -Dchaos.length=" + config.name() + " -Dchaos.seed=" + seed
-          + " -Dchaos.rounds=1" + (config.processingGuarantee().equals("exactly_once_v2") ? "" : " -Dchaos.guarantee=" + config.processingGuarantee()));
+      log("replay: " + replay);
     }
     return result;
   }

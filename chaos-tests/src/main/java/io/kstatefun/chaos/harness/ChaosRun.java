@@ -45,7 +45,8 @@ public final class ChaosRun implements AutoCloseable {
     RoundResult result;
     try {
       ensureKafka();
-      result = new ChaosRound(i, seed, settings.config(), kafka, dir, settings.runtimeSettings()).run();
+      result = new ChaosRound(i, seed, settings.config(), kafka, dir, settings.runtimeSettings(),
+          settings.replayCommand(seed)).run();
     } catch (RuntimeException e) {
       result = new RoundResult(i, seed, settings.config().name(), 0, List.of(), List.of(), 0, null,
           java.util.Map.of(), "Kafka cluster unavailable: " + e, dir.toString());

@@ -71,6 +71,35 @@ public record ChaosSettings(
         keyValues(prop("chaos.runtimeSettings", "")));
   }
 
+  /**
+   * The command that replays the round with {@code seed}: every setting that shapes the round
+   * (the profile's defaults are undone where they differ), so the same workload and fault plan
+   * run again.
+   */
+  public String replayCommand(long seed) {
+    RoundConfig shape = RoundConfig.named(config.name());
+    StringBuilder cmd = new StringBuilder("mvn -Pchaos verify -pl chaos-tests -Dchaos.length=")
+        .append(config.name()).append(" -Dchaos.seed=").append(seed).append(" -Dchaos.rounds=1");
+    if (config.brokers() != shape.brokers()) {
+      cmd.append(" -Dchaos.brokers=").append(config.brokers());
+    }
+    if (!config.faultKinds().equals(shape.faultKinds())) {
+      cmd.append(" -Dchaos.faults=").append(
+          config.faultKinds().stream().map(Enum::name).sorted().collect(java.util.stream.Collectors.joining(",")));
+    }
+    if (!config.processingGuarantee().equals("exactly_once_v2")) {
+      cmd.append(" -Dchaos.guarantee=").append(config.processingGuarantee());
+    }
+    // -Pchaos pins transaction.version 1; "0" asks for the broker's default.
+    cmd.append(" -Dchaos.transactionVersion=").append(transactionVersion);
+    if (!runtimeSettings.isEmpty()) {
+      cmd.append(" -Dchaos.runtimeSettings=").append(
+          runtimeSettings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+              .collect(java.util.stream.Collectors.joining(",")));
+    }
+    return cmd.toString();
+  }
+
   private static java.util.Map<String, String> keyValues(String list) {
     java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
     for (String kv : list.split(",")) {
