@@ -26,7 +26,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +41,11 @@ import org.slf4j.LoggerFactory;
  * 5xx, 408 and 429 are retryable and are retried with exponential backoff and full jitter in
  * [d/2, d] until the endpoint's {@code call} budget is spent (forever with {@code onFailure:
  * retry-forever}); other 4xx, a wrong content type, an undecodable body and an oversized payload
- * are terminal. Each attempt's timeout is what is left of the budget. Retries wait on Vert.x
+ * are terminal. Each attempt's timeout is what is left of the budget (the whole {@code call} with
+ * {@code retry-forever}), and it is absolute: besides the web client's own timeout, which stops
+ * counting once the response head has arrived, a timer of ours abandons an attempt that has not
+ * ended shortly after its timeout (logged as a warning) and counts it as a {@code TIMEOUT}, and a
+ * connection silent for longer than a {@code call} with a request on it is closed. Retries wait on Vert.x
  * timers, so no thread sleeps, and each call retries on its own: other addresses are unaffected.
  *
  * <p>Cancelling the returned future (the task that made the call closed) stops further attempts.
@@ -55,6 +61,12 @@ public final class HttpFunctionClient implements FunctionClient {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpFunctionClient.class);
   private static final String OCTET_STREAM = "application/octet-stream";
+
+  /**
+   * How long after its timeout an attempt that the HTTP client has not ended is abandoned: long
+   * enough for the client's own timeout to report first when it works.
+   */
+  static final long GUARD_GRACE_MS = 250;
 
   /** Observes every HTTP attempt, for metrics. */
   public interface Listener {
@@ -168,6 +180,11 @@ public final class HttpFunctionClient implements FunctionClient {
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, transport.connect().toMillis()))
             .setKeepAlive(true)
             .setKeepAliveTimeout((int) Math.max(1, transport.poolTtl().toSeconds()))
+            // A connection silent for longer than any attempt may last while a request is on it
+            // is dead: close it, so that an attempt abandoned by our guard does not keep it for
+            // ever (Vert.x ignores idle connections without requests; keep-alive handles those).
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, transport.call().toMillis() + 1_000))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setTcpNoDelay(true)
             .setUserAgentEnabled(false);
     TlsSupport.configure(options, transport);
@@ -206,7 +223,8 @@ public final class HttpFunctionClient implements FunctionClient {
     private final Buffer body;
     private final long deadlineNanos;
     private final CompletableFuture<Reply> result;
-    private int attempts;
+    /** Attempts made so far; written by whichever thread starts an attempt, one at a time. */
+    private volatile int attempts;
 
     Call(Address target, String url, HttpEndpointSpec spec, Endpoint endpoint, Buffer body,
         long deadlineNanos, CompletableFuture<Reply> result) {
@@ -227,10 +245,28 @@ public final class HttpFunctionClient implements FunctionClient {
       if (result.isDone()) {
         return; // cancelled: the task that made the call is gone
       }
-      attempts++;
+      int attempt = ++attempts;
       long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
       long timeoutMs = retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
       long start = System.nanoTime();
+      // Set by whichever ends the attempt first: the HTTP client's outcome or the guard below.
+      AtomicBoolean over = new AtomicBoolean();
+      // Vert.x's request timeout does not bound an attempt: it is an idle timeout that ends once
+      // the response head has arrived, so a response whose body never completes on a connection
+      // that stays open would never report. Our own timer makes the attempt's timeout absolute.
+      long guard =
+          vertx.setTimer(
+              timeoutMs + GUARD_GRACE_MS,
+              id -> {
+                if (!over.compareAndSet(false, true) || result.isDone()) {
+                  return;
+                }
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                LOG.warn("Abandoning attempt {} of the call to {} at {}: no outcome from the HTTP client after "
+                    + "{} ms (timeout {} ms), e.g. a response that never completed", attempt, target, url, ms, timeoutMs);
+                listener.attempt(target.type(), System.nanoTime() - start, false);
+                retryOrFail(Kind.TIMEOUT, "no complete response within " + timeoutMs + " ms", null);
+              });
       var request =
           endpoint.client()
               .postAbs(url)
@@ -243,6 +279,10 @@ public final class HttpFunctionClient implements FunctionClient {
           .onComplete(
               ar -> {
                 long nanos = System.nanoTime() - start;
+                if (!over.compareAndSet(false, true)) {
+                  return; // the guard already ended this attempt
+                }
+                vertx.cancelTimer(guard);
                 if (result.isDone()) {
                   return;
                 }

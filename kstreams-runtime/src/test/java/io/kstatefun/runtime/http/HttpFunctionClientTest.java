@@ -288,6 +288,153 @@ class HttpFunctionClientTest {
     assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining("KSTATEFUN_TEST_UNSET_VARIABLE");
   }
 
+  /**
+   * A raw TCP "function server" on 127.0.0.1: reads each request head, then does what {@code
+   * answer} says on the socket; sockets stay open until the test ends.
+   */
+  private static final class RawServer implements AutoCloseable {
+    interface Answer {
+      void answer(java.net.Socket socket) throws Exception;
+    }
+
+    private final ServerSocket socket;
+    private final List<java.net.Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicInteger accepted = new AtomicInteger();
+
+    RawServer(Answer answer) throws IOException {
+      socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+      Thread t = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            java.net.Socket s = socket.accept();
+            accepted.incrementAndGet();
+            open.add(s);
+            Thread h = new Thread(() -> {
+              try {
+                readHead(s);
+                answer.answer(s);
+              } catch (Exception e) {
+                // the client went away
+              }
+            });
+            h.setDaemon(true);
+            h.start();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private static void readHead(java.net.Socket s) throws IOException {
+      java.io.InputStream in = s.getInputStream();
+      int matched = 0;
+      byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      while (matched < end.length) {
+        int b = in.read();
+        if (b < 0) {
+          throw new IOException("closed");
+        }
+        matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
+      }
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + socket.getLocalPort() + "/{function.name}";
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (java.net.Socket s : open) {
+        s.close();
+      }
+    }
+  }
+
+  private static final byte[] HEAD_OF_A_LONGER_BODY =
+      ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
+
+  @Test
+  void shouldTimeOutAnAttemptWhoseResponseBodyNeverCompletes() throws Exception {
+    // Vert.x's request timeout ends when the response head arrives: a body that never completes
+    // on a connection that stays open must still end the attempt as a TIMEOUT.
+    try (RawServer raw = new RawServer(s -> {
+      s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
+      s.getOutputStream().write(new byte[] {0x0A});
+      s.getOutputStream().flush();
+      Thread.sleep(60_000);
+    })) {
+      long start = System.nanoTime();
+      CompletableFuture<FunctionClient.Reply> call =
+          client(raw.url(), "  transport:\n    call: 1s").call(TARGET, REQUEST);
+      FunctionCallException e = failure(call.orTimeout(20, TimeUnit.SECONDS));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+      assertThat(e.retryable()).isTrue();
+      assertThat(ms).isBetween(800L, 5_000L);
+    }
+  }
+
+  @Test
+  void shouldRetryForeverPastAttemptsWhoseResponseBodyNeverCompletes() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    try (RawServer raw = new RawServer(s -> {
+      if (connections.incrementAndGet() <= 2) {
+        s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
+        s.getOutputStream().flush();
+        Thread.sleep(60_000);
+      } else {
+        s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+            + OK_BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(OK_BODY);
+        s.getOutputStream().flush();
+        Thread.sleep(60_000);
+      }
+    })) {
+      CompletableFuture<FunctionClient.Reply> call =
+          client(raw.url(), "  onFailure: retry-forever\n  transport:\n    call: 500ms").call(TARGET, REQUEST);
+      FunctionClient.Reply reply = call.orTimeout(20, TimeUnit.SECONDS).join();
+      assertThat(reply.attempts()).isEqualTo(3);
+      assertThat(reply.response().hasInvocationResult()).isTrue();
+    }
+  }
+
+  @Test
+  void shouldTimeOutAnAttemptThatTricklesItsResponseHead() throws Exception {
+    // Vert.x's request timeout is an idle timeout: every byte restarts it. The attempt's timeout
+    // is absolute.
+    try (RawServer raw = new RawServer(s -> {
+      for (byte b : HEAD_OF_A_LONGER_BODY) {
+        s.getOutputStream().write(b);
+        s.getOutputStream().flush();
+        Thread.sleep(200);
+      }
+    })) {
+      long start = System.nanoTime();
+      FunctionCallException e =
+          failure(client(raw.url(), "  transport:\n    call: 1s").call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+      assertThat(ms).isBetween(800L, 5_000L);
+    }
+  }
+
+  @Test
+  void shouldTimeOutAConnectionThatIsAcceptedButNeverAnswered() throws Exception {
+    try (RawServer raw = new RawServer(s -> Thread.sleep(60_000))) {
+      long start = System.nanoTime();
+      FunctionCallException e =
+          failure(client(raw.url(), "  transport:\n    call: 1s").call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+      assertThat(ms).isBetween(800L, 5_000L);
+    }
+  }
+
   @Test
   void shouldClassifyTlsFailuresAsRetryable() {
     assertThat(HttpFunctionClient.classify(new javax.net.ssl.SSLHandshakeException("bad certificate")))
