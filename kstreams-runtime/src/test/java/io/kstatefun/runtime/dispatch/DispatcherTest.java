@@ -410,17 +410,21 @@ class DispatcherTest {
     assertThat(payloads(invoke(actions).request())).containsExactly("m2", "self");
   }
 
+  /** A message to the declared Kafka egress {@code example/out}: key "k", value "v" for {@code topic}. */
+  private static EgressMessage kafkaEgress(String topic) {
+    KafkaProducerRecord record =
+        KafkaProducerRecord.newBuilder().setTopic(topic).setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
+    return EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
+        .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
+            .setHasValue(true).setValue(record.toByteString()))
+        .build();
+  }
+
   @Test
   void shouldEmitKafkaEgressRecords() {
     Address alice = addr(COUNTER, localId);
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
-    KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic("out-topic").setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
-    List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
-                .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
-                    .setHasValue(true).setValue(record.toByteString()))));
+    List<Action> actions = ok(c1, InvocationResponse.newBuilder().addOutgoingEgresses(kafkaEgress("out-topic")));
     assertThat(only(actions, Action.EmitEgress.class)).singleElement().satisfies(e -> {
       assertThat(e.topic()).isEqualTo("out-topic");
       assertThat(new String(e.key())).isEqualTo("k");
@@ -445,15 +449,11 @@ class DispatcherTest {
     specs.register(COUNTER, List.of(spec("count", INT)));
     Address alice = addr(COUNTER, localId);
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
-    KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic("missing-topic").setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
     List<Action> actions =
         ok(c1, InvocationResponse.newBuilder()
             .addStateMutations(PersistedValueMutation.newBuilder().setStateName("count")
                 .setMutationType(PersistedValueMutation.MutationType.DELETE))
-            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
-                .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
-                    .setHasValue(true).setValue(record.toByteString()))));
+            .addOutgoingEgresses(kafkaEgress("missing-topic")));
     assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
       assertThat(d.reason()).isEqualTo(DeadLetterReason.EGRESS_TOPIC_MISSING);
       assertThat(d.detail()).contains("missing-topic");
