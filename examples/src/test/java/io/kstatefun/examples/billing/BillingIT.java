@@ -55,15 +55,7 @@ class BillingIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
-    }
+    ExampleRuntime.closeAll(producer, runtime, functions);
   }
 
   @Test

@@ -56,15 +56,7 @@ class ShoppingCartIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {producer, runtime, functions}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the rest
-      }
-    }
+    ExampleRuntime.closeAll(producer, runtime, functions);
   }
 
   @Test

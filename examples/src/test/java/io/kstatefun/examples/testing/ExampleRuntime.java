@@ -82,4 +82,17 @@ public final class ExampleRuntime {
       throw new IllegalStateException("cannot send to " + topic, e.getCause());
     }
   }
+
+  /** Closes each of {@code resources} that is set, in order, going on past failures. */
+  public static void closeAll(AutoCloseable... resources) {
+    for (AutoCloseable c : resources) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the rest
+      }
+    }
+  }
 }
