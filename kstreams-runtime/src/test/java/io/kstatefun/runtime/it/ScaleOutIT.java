@@ -24,10 +24,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureUpdate;
@@ -79,10 +79,11 @@ class ScaleOutIT {
 
   private static void setTransactionVersion(short version) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      FeatureUpdate.UpgradeType type =
+          version < 2 ? FeatureUpdate.UpgradeType.SAFE_DOWNGRADE : FeatureUpdate.UpgradeType.UPGRADE;
       admin
           .updateFeatures(
-              Map.of("transaction.version", new FeatureUpdate(version, version < 2 ? FeatureUpdate.UpgradeType.SAFE_DOWNGRADE : FeatureUpdate.UpgradeType.UPGRADE)),
-              new UpdateFeaturesOptions())
+              Map.of("transaction.version", new FeatureUpdate(version, type)), new UpdateFeaturesOptions())
           .all()
           .get(60, TimeUnit.SECONDS);
       System.out.println("broker transaction.version set to " + version);
