@@ -59,7 +59,8 @@ public final class KStatefunConfig extends AbstractConfig {
 
   public static final String MAX_PENDING_TIMERS_CONFIG = "kstatefun.max.pending.timers";
   private static final String MAX_PENDING_TIMERS_DOC =
-      "Most pending delayed messages per partition. A delayed message beyond it is dead-lettered.";
+      "Most pending timers per partition: delayed messages, plus one state expiry check per "
+          + "address that has values with a TTL. A delayed message beyond it is dead-lettered.";
 
   public static final String TIMER_CHECK_INTERVAL_MS_CONFIG = "kstatefun.timer.check.interval.ms";
   private static final String TIMER_CHECK_INTERVAL_MS_DOC =

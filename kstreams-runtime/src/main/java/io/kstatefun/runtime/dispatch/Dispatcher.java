@@ -68,7 +68,8 @@ import java.util.function.LongSupplier;
  * Limits#maxPendingTimers()} per task are dead-lettered the same way.
  *
  * <p>State TTL (per {@code PersistedValueSpec}): an expired value is never sent to the function,
- * and an expiry-check timer per address (one at a time) deletes expired values from the store.
+ * and exactly one expiry-check timer per address with TTL'd values deletes expired values from the
+ * store; rewriting a value never adds a second one (see {@code writeState}).
  *
  * <p>Threading: owned by the task's stream thread; not thread-safe, except {@link
  * #pendingTimers()} and {@link #waitingAddresses()}, which any thread may read (approximate).
@@ -348,7 +349,7 @@ public final class Dispatcher {
     for (PendingTimer timer : due) {
       stores.deleteTimer(timer);
       if (timer.hasExpiryCheck()) {
-        expire(Address.fromProto(timer.getExpiryCheck()), now);
+        expire(timer, now);
         continue;
       }
       Envelope envelope = timer.getEnvelope();
@@ -814,45 +815,78 @@ public final class Dispatcher {
         }
       }
     }
-    writeState(target, values, state == null ? 0 : state.getExpiryCheckMs(), now);
+    long pendingDue = state == null ? 0 : state.getExpiryCheckMs();
+    long pendingSeq = state == null ? 0 : state.getExpiryCheckSeq();
+    writeState(target, values, pendingDue, pendingSeq, now);
   }
 
-  private void writeState(Address target, Map<String, StoredValue> values, long scheduledCheck, long now) {
-    if (values.isEmpty()) {
-      stores.deleteState(target);
-      return; // a pending expiry check finds nothing and ends
-    }
+  /**
+   * Stores {@code values} as the state of {@code target} (deletes it when empty) and keeps exactly
+   * one expiry check for it while some value has a TTL: the pending check is kept when it is due
+   * now or later but no later than the earliest expiry (a check that finds the value renewed
+   * reschedules itself); otherwise it is deleted and one due at the earliest expiry takes its
+   * place. The state records the check's due time and sequence, which make its timer key.
+   *
+   * @param pendingDue due time of the pending check (0: none)
+   * @param pendingSeq its timer sequence number (0: not recorded, by states of older versions; such
+   *     a check cannot be deleted, and is ignored when it fires if it is no longer the recorded one)
+   */
+  private void writeState(
+      Address target, Map<String, StoredValue> values, long pendingDue, long pendingSeq, long now) {
     long earliest = Long.MAX_VALUE;
     for (StoredValue v : values.values()) {
       if (v.getExpiresAtMs() > 0) {
         earliest = Math.min(earliest, v.getExpiresAtMs());
       }
     }
-    long check = scheduledCheck;
-    if (earliest != Long.MAX_VALUE && (scheduledCheck == 0 || scheduledCheck > earliest || scheduledCheck < now)) {
-      // One check at a time per address: schedule one unless an earlier one is pending. A check
-      // that finds the value renewed reschedules itself.
-      check = earliest;
-      stores.putTimer(
-          PendingTimer.newBuilder()
-              .setDueMs(earliest)
-              .setSeq(stores.nextTimerSeq())
-              .setExpiryCheck(target.toProto())
-              .build());
+    long checkDue = pendingDue;
+    long checkSeq = pendingSeq;
+    boolean keep = pendingDue != 0 && earliest != Long.MAX_VALUE && pendingDue >= now && pendingDue <= earliest;
+    if (!keep) {
+      if (pendingDue != 0 && pendingSeq != 0) {
+        stores.deleteTimer(PendingTimer.newBuilder().setDueMs(pendingDue).setSeq(pendingSeq).build());
+      }
+      checkDue = 0;
+      checkSeq = 0;
+      if (earliest != Long.MAX_VALUE) {
+        checkDue = earliest;
+        checkSeq = stores.nextTimerSeq();
+        stores.putTimer(
+            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(target.toProto()).build());
+      }
+    }
+    if (values.isEmpty()) {
+      stores.deleteState(target);
+      return;
     }
     stores.putState(
-        target, StoredState.newBuilder().addAllValues(values.values()).setExpiryCheckMs(check).build());
+        target,
+        StoredState.newBuilder()
+            .addAllValues(values.values())
+            .setExpiryCheckMs(checkDue)
+            .setExpiryCheckSeq(checkSeq)
+            .build());
   }
 
-  /** An expiry check fired: drop expired values of {@code target}, reschedule if some remain. */
-  private void expire(Address target, long now) {
+  /**
+   * An expiry check fired (its timer is already deleted): drop the expired values of its address
+   * and schedule the next check if values with a TTL remain. A check that is not the one the state
+   * records is ignored: only states written by older versions can have left such checks behind.
+   */
+  private void expire(PendingTimer check, long now) {
+    Address target = Address.fromProto(check.getExpiryCheck());
     StoredState state = stores.state(target);
-    if (state == null) {
+    if (state == null || !isRecordedCheck(state, check)) {
       return;
     }
     Map<String, StoredValue> values = valuesByName(state);
     values.values().removeIf(v -> isExpired(v, now));
-    writeState(target, values, 0, now);
+    writeState(target, values, 0, 0, now);
+  }
+
+  private static boolean isRecordedCheck(StoredState state, PendingTimer check) {
+    return state.getExpiryCheckMs() == check.getDueMs()
+        && (state.getExpiryCheckSeq() == 0 || state.getExpiryCheckSeq() == check.getSeq());
   }
 
   private MailboxHeader completeBatch(Address target, InFlight flight) {

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** {@link DispatchStores} in plain maps, for tests. "Durable" across Dispatcher instances. */
-final class InMemoryDispatchStores implements DispatchStores {
+public final class InMemoryDispatchStores implements DispatchStores {
 
   /** Sorted by rendering, so paging through mailboxes is deterministic. */
   final TreeMap<Address, MailboxHeader> headers =
