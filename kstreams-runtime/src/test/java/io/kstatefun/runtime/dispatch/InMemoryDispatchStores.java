@@ -64,6 +64,21 @@ public final class InMemoryDispatchStores implements DispatchStores {
   }
 
   @Override
+  public MailboxHeader headerFromEntries(Address address) {
+    String prefix = address + "#";
+    long head = Long.MAX_VALUE;
+    long last = -1;
+    for (String key : entries.keySet()) {
+      if (key.startsWith(prefix)) {
+        long seq = Long.parseLong(key.substring(prefix.length()));
+        head = Math.min(head, seq);
+        last = Math.max(last, seq);
+      }
+    }
+    return last < 0 ? null : MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(last + 1).build();
+  }
+
+  @Override
   public void putEntry(Address address, long seq, Envelope envelope) {
     entries.put(entryKey(address, seq), envelope);
   }
