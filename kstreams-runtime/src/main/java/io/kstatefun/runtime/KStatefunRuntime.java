@@ -3,6 +3,7 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.admin.AdminServer;
+import io.kstatefun.runtime.topology.CrashLoopGuard;
 import io.kstatefun.runtime.topology.RuntimeListener;
 import io.kstatefun.runtime.metrics.RuntimeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,13 +81,19 @@ public final class KStatefunRuntime implements AutoCloseable {
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
     metrics.bind(streams, parts.services().tasks());
+    CrashLoopGuard crashLoops =
+        new CrashLoopGuard(
+            config.getInt(KStatefunConfig.CRASH_LOOP_MAX_FAILURES_CONFIG),
+            config.getLong(KStatefunConfig.CRASH_LOOP_WINDOW_MS_CONFIG),
+            System::currentTimeMillis);
+    metrics.bind(crashLoops);
     streams.setUncaughtExceptionHandler(
         e -> {
           if (io.kstatefun.runtime.topology.IngressFailureException.isCauseOf(e)) {
             LOG.error("Stopping the application: an ingress with onError 'fail' got a bad record", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_APPLICATION;
           }
-          LOG.error("Stream thread failed; replacing it (its tasks restart from the last commit)", e);
+          crashLoops.onFailure(e); // logs it, and once per crash loop an ERROR naming the task
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.setStateListener(
@@ -108,7 +115,8 @@ public final class KStatefunRuntime implements AutoCloseable {
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
-              parts.vertx(), adminPort, config.applicationId(), streams, registry, metrics, parts.services().tasks());
+              parts.vertx(), adminPort, config.applicationId(), streams, registry, metrics, parts.services().tasks(),
+              crashLoops);
       LOG.info("kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status", admin.port());
     }
     return new KStatefunRuntime(parts, streams, metrics, admin);

@@ -1,6 +1,7 @@
 package io.kstatefun.runtime.admin;
 
 import io.kstatefun.runtime.metrics.RuntimeMetrics;
+import io.kstatefun.runtime.topology.CrashLoopGuard;
 import io.kstatefun.runtime.topology.TaskRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -20,7 +21,7 @@ import org.apache.kafka.streams.TaskMetadata;
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus scrape of every kstatefun, Kafka Streams and JVM metric;
  *   <li>{@code GET /health/live}: 200 while the instance is alive (Kafka Streams not in ERROR or
- *       shut down), else 503;
+ *       shut down, and no task crash looping: see {@link CrashLoopGuard}), else 503 with the reason;
  *   <li>{@code GET /health/ready}: 200 when Kafka Streams is RUNNING and no state is being
  *       restored, else 503 with the reason;
  *   <li>{@code GET /status}: JSON with the state, the threads, their active and standby tasks and
@@ -44,10 +45,11 @@ public final class AdminServer implements AutoCloseable {
       KafkaStreams streams,
       PrometheusMeterRegistry registry,
       RuntimeMetrics metrics,
-      TaskRegistry tasks) {
+      TaskRegistry tasks,
+      CrashLoopGuard crashLoops) {
     HttpServer server =
         vertx.createHttpServer()
-            .requestHandler(request -> handle(request, applicationId, streams, registry, metrics, tasks));
+            .requestHandler(request -> handle(request, applicationId, streams, registry, metrics, tasks, crashLoops));
     try {
       server.listen(port, "0.0.0.0").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -66,17 +68,24 @@ public final class AdminServer implements AutoCloseable {
       KafkaStreams streams,
       PrometheusMeterRegistry registry,
       RuntimeMetrics metrics,
-      TaskRegistry tasks) {
+      TaskRegistry tasks,
+      CrashLoopGuard crashLoops) {
     KafkaStreams.State state = streams.state();
     switch (request.path()) {
       case "/metrics" -> request.response()
           .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
           .end(registry.scrape());
       case "/health/live" -> {
+        Map<String, String> looping = crashLoops.crashLoopingTasks();
         boolean alive = state != KafkaStreams.State.ERROR
             && state != KafkaStreams.State.NOT_RUNNING
-            && state != KafkaStreams.State.PENDING_ERROR;
-        json(request, alive ? 200 : 503, new JsonObject().put("status", alive ? "UP" : "DOWN").put("state", state.name()));
+            && state != KafkaStreams.State.PENDING_ERROR
+            && looping.isEmpty();
+        JsonObject body = new JsonObject().put("status", alive ? "UP" : "DOWN").put("state", state.name());
+        if (!looping.isEmpty()) {
+          body.put("crashLoopingTasks", new JsonObject(new java.util.LinkedHashMap<String, Object>(looping)));
+        }
+        json(request, alive ? 200 : 503, body);
       }
       case "/health/ready" -> {
         String reason = null;

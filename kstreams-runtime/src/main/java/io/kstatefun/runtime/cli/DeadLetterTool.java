@@ -306,6 +306,9 @@ final class DeadLetterTool {
       }
       return new ProducerRecord<>(topic, partition, null, r.key(), r.value(), headers);
     }
+    if (DeadLetters.FORMAT_STORE.equals(format)) {
+      throw new IllegalArgumentException("a store record that could not be read is kept for inspection only");
+    }
     throw new IllegalArgumentException("unknown " + DeadLetters.FORMAT + " '" + format + "'");
   }
 

@@ -59,7 +59,8 @@ public final class KStatefunConfig extends AbstractConfig {
 
   public static final String MAX_PENDING_TIMERS_CONFIG = "kstatefun.max.pending.timers";
   private static final String MAX_PENDING_TIMERS_DOC =
-      "Most pending delayed messages per partition. A delayed message beyond it is dead-lettered.";
+      "Most pending timers per partition: delayed messages, plus one state expiry check per "
+          + "address that has values with a TTL. A delayed message beyond it is dead-lettered.";
 
   public static final String TIMER_CHECK_INTERVAL_MS_CONFIG = "kstatefun.timer.check.interval.ms";
   private static final String TIMER_CHECK_INTERVAL_MS_DOC =
@@ -106,6 +107,18 @@ public final class KStatefunConfig extends AbstractConfig {
           + "MAILBOX_FULL) instead of queued. 0: unlimited (the mailbox lives on disk; only the "
           + "batch in flight is held in memory).";
 
+  public static final String CRASH_LOOP_MAX_FAILURES_CONFIG = "kstatefun.crash.loop.max.failures";
+  private static final String CRASH_LOOP_MAX_FAILURES_DOC =
+      "Stream thread failures of one task within kstatefun.crash.loop.window.ms after which the task "
+          + "counts as crash looping: one ERROR names the task and the cause, /health/live answers 503 "
+          + "and kstatefun_tasks_crash_looping counts it, until a whole window passes without a failure "
+          + "of that task. A failed stream thread is replaced either way.";
+
+  public static final String CRASH_LOOP_WINDOW_MS_CONFIG = "kstatefun.crash.loop.window.ms";
+  private static final String CRASH_LOOP_WINDOW_MS_DOC =
+      "The window of kstatefun.crash.loop.max.failures. Each failure makes the task restore its "
+          + "state before it can fail again, so keep it above that many restorations of the largest task.";
+
   /** Every kstatefun key, its type, default and documentation. */
   public static final ConfigDef DEFINITION =
       new ConfigDef()
@@ -125,7 +138,9 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
           // limits (robustness)
           .define(MAX_IN_FLIGHT_PER_TASK_CONFIG, Type.INT, 1024, Range.atLeast(1), Importance.LOW, MAX_IN_FLIGHT_PER_TASK_DOC)
-          .define(MAX_MAILBOX_SIZE_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_MAILBOX_SIZE_DOC);
+          .define(MAX_MAILBOX_SIZE_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_MAILBOX_SIZE_DOC)
+          .define(CRASH_LOOP_MAX_FAILURES_CONFIG, Type.INT, 5, Range.atLeast(1), Importance.LOW, CRASH_LOOP_MAX_FAILURES_DOC)
+          .define(CRASH_LOOP_WINDOW_MS_CONFIG, Type.LONG, 1_800_000L, Range.atLeast(1), Importance.LOW, CRASH_LOOP_WINDOW_MS_DOC);
 
   /** The Kafka Streams settings kstatefun chooses unless the user sets them. */
   public static Map<String, Object> streamsDefaults() {

@@ -45,4 +45,11 @@ public sealed interface Action {
       this(reason, detail, address, envelopes, attempts, null);
     }
   }
+
+  /**
+   * Write a record of the task's stores that cannot be read to the dead-letter topic, as its raw
+   * bytes (reason {@link DeadLetterReason#CORRUPT_STORE_RECORD}); the dispatcher has removed it
+   * from the store.
+   */
+  record DeadLetterStoreRecord(CorruptStoreRecordException error) implements Action {}
 }

@@ -44,5 +44,10 @@ public enum DeadLetterReason {
   /** A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate token). */
   INVALID_DELAYED_MESSAGE,
   /** The mailbox of an address is over its limit (kstatefun.max.mailbox.size). */
-  MAILBOX_FULL
+  MAILBOX_FULL,
+  /**
+   * A record of a task's stores cannot be read: the record itself (raw bytes) and, for a mailbox
+   * entry or state, the batch of messages that needed it.
+   */
+  CORRUPT_STORE_RECORD
 }

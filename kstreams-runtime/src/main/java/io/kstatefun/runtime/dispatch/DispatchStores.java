@@ -15,6 +15,9 @@ import java.util.List;
  * the same Kafka transaction as the task's outputs and input offsets. Tests use an in-memory
  * implementation.
  *
+ * <p>A record that cannot be parsed makes a read throw {@link CorruptStoreRecordException}, naming
+ * it so that the dispatcher can dead-letter and remove it.
+ *
  * <p>Threading: used only by the thread that owns the task (the stream thread).
  */
 public interface DispatchStores {
@@ -34,6 +37,13 @@ public interface DispatchStores {
   List<Address> mailboxes(Address after, int max);
 
   Envelope entry(Address address, long seq);
+
+  /**
+   * The header that the stored entries of {@code address} imply ({@code [lowest seq, highest seq +
+   * 1)}), or {@code null} when it has none; writes nothing. For replacing a header that cannot be
+   * read.
+   */
+  MailboxHeader headerFromEntries(Address address);
 
   void putEntry(Address address, long seq, Envelope envelope);
 

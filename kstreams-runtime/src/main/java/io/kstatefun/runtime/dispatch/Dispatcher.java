@@ -68,7 +68,14 @@ import java.util.function.LongSupplier;
  * Limits#maxPendingTimers()} per task are dead-lettered the same way.
  *
  * <p>State TTL (per {@code PersistedValueSpec}): an expired value is never sent to the function,
- * and an expiry-check timer per address (one at a time) deletes expired values from the store.
+ * and exactly one expiry-check timer per address with TTL'd values deletes expired values from the
+ * store; rewriting a value never adds a second one (see {@code writeState}).
+ *
+ * <p>A store record that cannot be read ({@link CorruptStoreRecordException}) does not fail the
+ * task: it is dead-lettered as raw bytes and removed (reason {@link
+ * DeadLetterReason#CORRUPT_STORE_RECORD}). A mailbox header is rebuilt from the entries; a batch
+ * that needed an unreadable entry or state is dead-lettered and the address goes on with its next
+ * batch (with empty state, if the state was unreadable); an unreadable timer is dropped.
  *
  * <p>Threading: owned by the task's stream thread; not thread-safe, except {@link
  * #pendingTimers()} and {@link #waitingAddresses()}, which any thread may read (approximate).
@@ -326,7 +333,7 @@ public final class Dispatcher {
         if (size > 1) {
           // Split: send the first half again; the rest follows in later batches. The slot is kept.
           inFlight.remove(target);
-          dispatch(target, stores.header(target), 0, true, Math.max(1, size / 2), out);
+          dispatch(target, header(target, out), 0, true, Math.max(1, size / 2), out);
           return;
         }
         reason = DeadLetterReason.PAYLOAD_TOO_LARGE;
@@ -340,15 +347,20 @@ public final class Dispatcher {
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
   public List<Action> onTimers() {
     long now = clock.getAsLong();
-    List<PendingTimer> due = stores.dueTimers(now, limits.maxTimersPerRound());
-    if (due.isEmpty()) {
-      return finish(new ArrayList<>(0));
+    List<Action> out = new ArrayList<>();
+    List<PendingTimer> due;
+    while (true) {
+      try {
+        due = stores.dueTimers(now, limits.maxTimersPerRound());
+        break;
+      } catch (CorruptStoreRecordException e) {
+        dropCorrupt(e, out); // and read the due timers again, without it
+      }
     }
-    List<Action> out = new ArrayList<>(due.size());
     for (PendingTimer timer : due) {
       stores.deleteTimer(timer);
       if (timer.hasExpiryCheck()) {
-        expire(Address.fromProto(timer.getExpiryCheck()), now);
+        expire(timer, now, out);
         continue;
       }
       Envelope envelope = timer.getEnvelope();
@@ -399,7 +411,7 @@ public final class Dispatcher {
       return;
     }
     listener.messageRouted(target.type(), true);
-    MailboxHeader header = stores.header(target);
+    MailboxHeader header = header(target, out);
     long head = header == null ? 0 : header.getHeadSeq();
     long next = header == null ? 0 : header.getNextSeq();
     if (next - head >= limits.maxMailboxSize()) {
@@ -487,7 +499,7 @@ public final class Dispatcher {
           if (queue.isEmpty()) {
             waiting.remove(type);
           }
-          MailboxHeader header = stores.header(next);
+          MailboxHeader header = header(next, out);
           if (header != null && header.getNextSeq() > header.getHeadSeq() && !inFlight.containsKey(next)) {
             dispatch(next, header, 0, false, Integer.MAX_VALUE, out);
           } else {
@@ -517,7 +529,7 @@ public final class Dispatcher {
     List<Address> page = stores.mailboxes(scanCursor, MAILBOX_PAGE);
     for (Address address : page) {
       if (!inFlight.containsKey(address) && !isWaiting(address)) {
-        MailboxHeader header = stores.header(address);
+        MailboxHeader header = header(address, out);
         if (header != null && header.getNextSeq() > header.getHeadSeq()) {
           ready(address, header, true, out);
         }
@@ -567,19 +579,25 @@ public final class Dispatcher {
     long end = Math.min(header.getNextSeq(), head + Math.max(1, maxSize));
     ToFunction.InvocationBatchRequest.Builder batch =
         ToFunction.InvocationBatchRequest.newBuilder().setTarget(target.toProto());
-    for (long seq = head; seq < end; seq++) {
-      Envelope envelope = stores.entry(target, seq);
-      if (envelope == null) {
-        continue; // cannot happen with consistent stores; never send a hole
+    StoredState state;
+    try {
+      for (long seq = head; seq < end; seq++) {
+        Envelope envelope = stores.entry(target, seq);
+        if (envelope == null) {
+          continue; // cannot happen with consistent stores; never send a hole
+        }
+        ToFunction.Invocation.Builder invocation =
+            ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
+        if (envelope.hasCaller()) {
+          invocation.setCaller(envelope.getCaller());
+        }
+        batch.addInvocations(invocation);
       }
-      ToFunction.Invocation.Builder invocation =
-          ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
-      if (envelope.hasCaller()) {
-        invocation.setCaller(envelope.getCaller());
-      }
-      batch.addInvocations(invocation);
+      state = stores.state(target);
+    } catch (CorruptStoreRecordException e) {
+      failCorruptBatch(target, head, end, e, out);
+      return;
     }
-    StoredState state = stores.state(target);
     Map<String, StoredValue> values = valuesByName(state);
     long now = clock.getAsLong();
     java.util.Set<String> sent = new java.util.HashSet<>();
@@ -645,7 +663,7 @@ public final class Dispatcher {
       return;
     }
     inFlight.remove(target); // the slot is kept for the resend
-    dispatch(target, stores.header(target), flight.negotiations() + 1, true, flight.batchLimit(), out);
+    dispatch(target, header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -741,10 +759,10 @@ public final class Dispatcher {
 
     // 2. State.
     long now = clock.getAsLong();
-    applyState(target, response.getStateMutationsList(), now);
+    applyState(target, response.getStateMutationsList(), now, out);
 
     // 3. The batch is done: remove it from the mailbox.
-    completeBatch(target, flight);
+    completeBatch(target, flight, out);
 
     // 4. Messages, delayed messages and egress records.
     io.kstatefun.protocol.Address selfProto = target.toProto();
@@ -767,15 +785,15 @@ public final class Dispatcher {
 
     // 5. Next batch, unless a local message to self already sent it or queued the address.
     if (!inFlight.containsKey(target)) {
-      MailboxHeader current = stores.header(target);
+      MailboxHeader current = header(target, out);
       if (current != null && current.getNextSeq() > current.getHeadSeq()) {
         ready(target, current, false, out);
       }
     }
   }
 
-  private void applyState(Address target, List<PersistedValueMutation> mutations, long now) {
-    StoredState state = stores.state(target);
+  private void applyState(Address target, List<PersistedValueMutation> mutations, long now, List<Action> out) {
+    StoredState state = state(target, out);
     boolean hasAfterInvoke = false;
     for (PersistedValueSpec spec : specs.specsOf(target.type())) {
       if (spec.getExpirationSpec().getMode() == ExpireMode.AFTER_INVOKE) {
@@ -814,59 +832,97 @@ public final class Dispatcher {
         }
       }
     }
-    writeState(target, values, state == null ? 0 : state.getExpiryCheckMs(), now);
+    long pendingDue = state == null ? 0 : state.getExpiryCheckMs();
+    long pendingSeq = state == null ? 0 : state.getExpiryCheckSeq();
+    writeState(target, values, pendingDue, pendingSeq, now);
   }
 
-  private void writeState(Address target, Map<String, StoredValue> values, long scheduledCheck, long now) {
-    if (values.isEmpty()) {
-      stores.deleteState(target);
-      return; // a pending expiry check finds nothing and ends
-    }
+  /**
+   * Stores {@code values} as the state of {@code target} (deletes it when empty) and keeps exactly
+   * one expiry check for it while some value has a TTL: the pending check is kept when it is due
+   * now or later but no later than the earliest expiry (a check that finds the value renewed
+   * reschedules itself); otherwise it is deleted and one due at the earliest expiry takes its
+   * place. The state records the check's due time and sequence, which make its timer key.
+   *
+   * @param pendingDue due time of the pending check (0: none)
+   * @param pendingSeq its timer sequence number (0: not recorded, by states of older versions; such
+   *     a check cannot be deleted, and is ignored when it fires if it is no longer the recorded one)
+   */
+  private void writeState(
+      Address target, Map<String, StoredValue> values, long pendingDue, long pendingSeq, long now) {
     long earliest = Long.MAX_VALUE;
     for (StoredValue v : values.values()) {
       if (v.getExpiresAtMs() > 0) {
         earliest = Math.min(earliest, v.getExpiresAtMs());
       }
     }
-    long check = scheduledCheck;
-    if (earliest != Long.MAX_VALUE && (scheduledCheck == 0 || scheduledCheck > earliest || scheduledCheck < now)) {
-      // One check at a time per address: schedule one unless an earlier one is pending. A check
-      // that finds the value renewed reschedules itself.
-      check = earliest;
-      stores.putTimer(
-          PendingTimer.newBuilder()
-              .setDueMs(earliest)
-              .setSeq(stores.nextTimerSeq())
-              .setExpiryCheck(target.toProto())
-              .build());
+    long checkDue = pendingDue;
+    long checkSeq = pendingSeq;
+    boolean keep = pendingDue != 0 && earliest != Long.MAX_VALUE && pendingDue >= now && pendingDue <= earliest;
+    if (!keep) {
+      if (pendingDue != 0 && pendingSeq != 0) {
+        stores.deleteTimer(PendingTimer.newBuilder().setDueMs(pendingDue).setSeq(pendingSeq).build());
+      }
+      checkDue = 0;
+      checkSeq = 0;
+      if (earliest != Long.MAX_VALUE) {
+        checkDue = earliest;
+        checkSeq = stores.nextTimerSeq();
+        stores.putTimer(
+            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(target.toProto()).build());
+      }
+    }
+    if (values.isEmpty()) {
+      stores.deleteState(target);
+      return;
     }
     stores.putState(
-        target, StoredState.newBuilder().addAllValues(values.values()).setExpiryCheckMs(check).build());
+        target,
+        StoredState.newBuilder()
+            .addAllValues(values.values())
+            .setExpiryCheckMs(checkDue)
+            .setExpiryCheckSeq(checkSeq)
+            .build());
   }
 
-  /** An expiry check fired: drop expired values of {@code target}, reschedule if some remain. */
-  private void expire(Address target, long now) {
-    StoredState state = stores.state(target);
-    if (state == null) {
+  /**
+   * An expiry check fired (its timer is already deleted): drop the expired values of its address
+   * and schedule the next check if values with a TTL remain. A check that is not the one the state
+   * records is ignored: only states written by older versions can have left such checks behind.
+   */
+  private void expire(PendingTimer check, long now, List<Action> out) {
+    Address target = Address.fromProto(check.getExpiryCheck());
+    StoredState state = state(target, out);
+    if (state == null || !isRecordedCheck(state, check)) {
       return;
     }
     Map<String, StoredValue> values = valuesByName(state);
     values.values().removeIf(v -> isExpired(v, now));
-    writeState(target, values, 0, now);
+    writeState(target, values, 0, 0, now);
   }
 
-  private MailboxHeader completeBatch(Address target, InFlight flight) {
+  private static boolean isRecordedCheck(StoredState state, PendingTimer check) {
+    return state.getExpiryCheckMs() == check.getDueMs()
+        && (state.getExpiryCheckSeq() == 0 || state.getExpiryCheckSeq() == check.getSeq());
+  }
+
+  private MailboxHeader completeBatch(Address target, InFlight flight, List<Action> out) {
     endFlight(target);
-    for (long seq = flight.head(); seq < flight.end(); seq++) {
+    return removeBatch(target, flight.head(), flight.end(), out);
+  }
+
+  /** Removes the entries {@code [head, end)} from the mailbox; returns what is left, or null. */
+  private MailboxHeader removeBatch(Address target, long head, long end, List<Action> out) {
+    for (long seq = head; seq < end; seq++) {
       stores.deleteEntry(target, seq);
     }
-    MailboxHeader header = stores.header(target);
-    long next = header == null ? flight.end() : header.getNextSeq();
-    if (next <= flight.end()) {
+    MailboxHeader header = header(target, out);
+    long next = header == null ? end : header.getNextSeq();
+    if (next <= end) {
       stores.deleteHeader(target);
       return null;
     }
-    MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(flight.end()).setNextSeq(next).build();
+    MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(end).setNextSeq(next).build();
     stores.putHeader(target, updated);
     return updated;
   }
@@ -879,19 +935,109 @@ public final class Dispatcher {
       int attempts,
       String errorClass,
       List<Action> out) {
-    List<Envelope> batch = new ArrayList<>((int) (flight.end() - flight.head()));
-    for (long seq = flight.head(); seq < flight.end(); seq++) {
-      Envelope envelope = stores.entry(target, seq);
-      if (envelope != null) {
-        batch.add(envelope);
-      }
-    }
+    List<Envelope> batch = readBatch(target, flight.head(), flight.end(), out);
     out.add(new Action.DeadLetter(reason, detail, target, batch, attempts, errorClass));
     listener.deadLettered(target.type(), reason, batch.size());
-    MailboxHeader header = completeBatch(target, flight);
+    MailboxHeader header = completeBatch(target, flight, out);
     if (header != null) {
       ready(target, header, false, out);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Records that cannot be read
+
+  /**
+   * Sending {@code target}'s batch {@code [head, end)} needed a record that cannot be read (an
+   * entry of the batch, or the address's state): that record is dead-lettered as raw bytes and
+   * removed, the batch's messages are dead-lettered (those that cannot be read as raw bytes), and
+   * the address goes on with its next batch. Gives back the slot the caller held for the batch.
+   */
+  private void failCorruptBatch(
+      Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
+    limiter.release(target.type());
+    dropCorrupt(error, out);
+    List<Envelope> batch = readBatch(target, head, end, out);
+    if (!batch.isEmpty()) {
+      out.add(
+          new Action.DeadLetter(
+              DeadLetterReason.CORRUPT_STORE_RECORD,
+              "a record this batch needed cannot be read: " + error.getMessage(),
+              target,
+              batch,
+              0,
+              error.getCause() == null ? null : error.getCause().getClass().getName()));
+      listener.deadLettered(target.type(), DeadLetterReason.CORRUPT_STORE_RECORD, batch.size());
+    }
+    MailboxHeader header = removeBatch(target, head, end, out);
+    if (header != null) {
+      ready(target, header, false, out);
+    }
+  }
+
+  /** The messages {@code [head, end)} of {@code target}; entries that cannot be read are dropped. */
+  private List<Envelope> readBatch(Address target, long head, long end, List<Action> out) {
+    List<Envelope> batch = new ArrayList<>((int) Math.min(end - head, 1024));
+    for (long seq = head; seq < end; seq++) {
+      try {
+        Envelope envelope = stores.entry(target, seq);
+        if (envelope != null) {
+          batch.add(envelope);
+        }
+      } catch (CorruptStoreRecordException e) {
+        dropCorrupt(e, out);
+      }
+    }
+    return batch;
+  }
+
+  /**
+   * The mailbox header of {@code target}. A header that cannot be read is dead-lettered, removed
+   * and replaced by the one the address's entries imply, so no message is lost.
+   */
+  private MailboxHeader header(Address target, List<Action> out) {
+    try {
+      return stores.header(target);
+    } catch (CorruptStoreRecordException e) {
+      dropCorrupt(e, out);
+      MailboxHeader rebuilt = stores.headerFromEntries(target);
+      if (rebuilt != null) {
+        stores.putHeader(target, rebuilt);
+      }
+      return rebuilt;
+    }
+  }
+
+  /** The state of {@code target}; one that cannot be read is dead-lettered and removed (null). */
+  private StoredState state(Address target, List<Action> out) {
+    try {
+      return stores.state(target);
+    } catch (CorruptStoreRecordException e) {
+      dropCorrupt(e, out);
+      return null;
+    }
+  }
+
+  /** The pending timer with this token of {@code sender}; an index record that cannot be read is dropped (null). */
+  private PendingTimer timerByToken(Address sender, String token, List<Action> out) {
+    try {
+      return stores.timerByToken(sender, token);
+    } catch (CorruptStoreRecordException e) {
+      dropCorrupt(e, out);
+      return null;
+    }
+  }
+
+  /** Removes a record that cannot be read from the store and dead-letters its raw bytes. */
+  private void dropCorrupt(CorruptStoreRecordException e, List<Action> out) {
+    switch (e.kind()) {
+      case MAILBOX_HEADER -> stores.deleteHeader(e.address());
+      case MAILBOX_ENTRY -> stores.deleteEntry(e.address(), e.seq());
+      case STATE -> stores.deleteState(e.address());
+      case TIMER -> stores.deleteTimer(PendingTimer.newBuilder().setDueMs(e.dueMs()).setSeq(e.seq()).build());
+      case TIMER_TOKEN -> stores.deleteTimerToken(e.address(), e.token());
+    }
+    out.add(new Action.DeadLetterStoreRecord(e));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -912,7 +1058,7 @@ public final class Dispatcher {
       List<Action> out) {
     String token = delayed.getCancellationToken();
     if (delayed.getIsCancellationRequest()) {
-      PendingTimer pending = stores.timerByToken(sender, token);
+      PendingTimer pending = timerByToken(sender, token, out);
       if (pending != null) {
         stores.deleteTimer(pending);
         stores.deleteTimerToken(sender, token);
@@ -925,7 +1071,7 @@ public final class Dispatcher {
             .setCaller(senderProto)
             .setArgument(delayed.getArgument())
             .build();
-    if (!token.isEmpty() && stores.timerByToken(sender, token) != null) {
+    if (!token.isEmpty() && timerByToken(sender, token, out) != null) {
       rejectDelayed(sender, envelope, "a delayed message with cancellation token '" + token + "' is already pending for " + sender, out);
       return;
     }

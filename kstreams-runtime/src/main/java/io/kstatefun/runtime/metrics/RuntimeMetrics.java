@@ -4,10 +4,12 @@ import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.dispatch.DeadLetterReason;
 import io.kstatefun.runtime.http.FunctionCallException;
+import io.kstatefun.runtime.topology.CrashLoopGuard;
 import io.kstatefun.runtime.topology.RuntimeListener;
 import io.kstatefun.runtime.topology.TaskRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -72,6 +74,19 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
         .register(registry);
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
+  }
+
+  /** Binds the stream thread failure and crash-loop meters. */
+  public void bind(CrashLoopGuard crashLoops) {
+    FunctionCounter.builder("kstatefun.stream.thread.failures", crashLoops, CrashLoopGuard::failuresTotal)
+        .description("Stream threads that failed and were replaced")
+        .register(registry);
+    FunctionCounter.builder("kstatefun.crash.loops", crashLoops, CrashLoopGuard::crashLoopsTotal)
+        .description("Times a task was found crash looping (kstatefun.crash.loop.max.failures)")
+        .register(registry);
+    Gauge.builder("kstatefun.tasks.crash.looping", crashLoops, c -> c.crashLoopingTasks().size())
+        .description("Tasks crash looping now; /health/live answers 503 while it is above 0")
+        .register(registry);
   }
 
   /** Whether a restoration is in progress. */
@@ -204,7 +219,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   @Override
   public void deadLetteredRecord(String sourceTopic, String reason) {
     Counter.builder("kstatefun.dead.lettered.records")
-        .description("Raw ingress or loopback records written to a dead-letter topic")
+        .description("Raw records written to a dead-letter topic: ingress or loopback records, "
+            + "unreadable store records (topic = the store)")
         .tag("topic", sourceTopic)
         .tag("reason", reason)
         .register(registry)

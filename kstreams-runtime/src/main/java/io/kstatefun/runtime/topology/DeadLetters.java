@@ -22,7 +22,10 @@ public final class DeadLetters {
   public static final String DETAIL = "kstatefun.dlq.detail";
   /** The exception class behind the failure, when there is one. */
   public static final String ERROR_CLASS = "kstatefun.dlq.error.class";
-  /** {@code ingress} for raw ingress records, {@code envelope} for function messages. */
+  /**
+   * {@code ingress} for raw ingress records, {@code envelope} for function messages, {@code store}
+   * for records of the runtime's stores that could not be read (raw bytes; not re-injectable).
+   */
   public static final String FORMAT = "kstatefun.dlq.format";
   /** The address the message was for, as {@code namespace/type/id}. */
   public static final String ADDRESS = "kstatefun.dlq.address";
@@ -40,6 +43,9 @@ public final class DeadLetters {
 
   public static final String FORMAT_INGRESS = "ingress";
   public static final String FORMAT_ENVELOPE = "envelope";
+  public static final String FORMAT_STORE = "store";
+  /** For {@code store} records: the store and the task ({@code kstatefun-mailbox 0_3}). */
+  public static final String STORE = "kstatefun.dlq.store";
 
   private DeadLetters() {}
 
@@ -99,6 +105,27 @@ public final class DeadLetters {
       add(h, SOURCE_TIMESTAMP, Long.toString(o.getTimestampMs()));
     }
     add(h, ATTEMPTS, Integer.toString(attempts));
+    add(h, TIMESTAMP, Long.toString(now));
+    return h;
+  }
+
+  /**
+   * Headers of a dead-lettered store record that could not be read. {@code address} is the
+   * address it belongs to, or {@code null} (a timer record).
+   */
+  static Headers forStoreRecord(
+      String reason, String detail, String errorClass, Address address, String store, String task, long now) {
+    RecordHeaders h = new RecordHeaders();
+    add(h, REASON, reason);
+    add(h, DETAIL, detail);
+    if (errorClass != null) {
+      add(h, ERROR_CLASS, errorClass);
+    }
+    add(h, FORMAT, FORMAT_STORE);
+    if (address != null) {
+      add(h, ADDRESS, address.toString());
+    }
+    add(h, STORE, store + " " + task);
     add(h, TIMESTAMP, Long.toString(now));
     return h;
   }

@@ -7,6 +7,7 @@ import io.kstatefun.routing.RoutingException;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.dispatch.Action;
 import io.kstatefun.runtime.dispatch.CallOutcome;
+import io.kstatefun.runtime.dispatch.CorruptStoreRecordException;
 import io.kstatefun.runtime.dispatch.DeadLetterReason;
 import io.kstatefun.runtime.dispatch.Dispatcher;
 import io.kstatefun.runtime.http.FunctionCallException;
@@ -21,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -69,6 +71,15 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
 
   @Override
   public void init(ProcessorContext<byte[], Object> context) {
+    try {
+      start(context);
+    } catch (RuntimeException e) {
+      // Kafka Streams does not say which task failed in init(); the crash-loop guard needs it.
+      throw new StreamsException("task " + context.taskId() + " failed to start: " + e, e, context.taskId());
+    }
+  }
+
+  private void start(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.closed = false;
     // Kafka Streams may close and init the same processor instance again (task revival).
@@ -249,6 +260,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         requestCommit();
       } else if (action instanceof Action.DeadLetter dead) {
         deadLetter(dead);
+      } else if (action instanceof Action.DeadLetterStoreRecord corrupt) {
+        deadLetterStoreRecord(corrupt.error());
       }
     }
   }
@@ -312,6 +325,35 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
                   dead.attempts(), now)),
           TopologyFactory.DEAD_LETTER_SINK);
     }
+    requestCommit();
+  }
+
+  /** Writes a store record that cannot be read (already removed) to the dead-letter topic, raw. */
+  private void deadLetterStoreRecord(CorruptStoreRecordException error) {
+    String dlq = services.deadLetterTopic();
+    String store =
+        switch (error.kind()) {
+          case MAILBOX_HEADER, MAILBOX_ENTRY -> TopologyFactory.MAILBOX_STORE;
+          case STATE -> TopologyFactory.STATE_STORE;
+          case TIMER, TIMER_TOKEN -> TopologyFactory.TIMER_STORE;
+        };
+    String task = context.taskId().toString();
+    LOG.error(
+        "Task {}: {}; removed it from store {} and dead-lettered its {} raw bytes to {} (reason {})",
+        task, error.getMessage(), store, error.value().length, dlq, DeadLetterReason.CORRUPT_STORE_RECORD);
+    long now = services.clock().getAsLong();
+    Address address = error.address();
+    context.forward(
+        new Record<byte[], Object>(
+            address == null ? null : address.id().getBytes(StandardCharsets.UTF_8),
+            new TopicRecord(dlq, error.value()),
+            now,
+            DeadLetters.forStoreRecord(
+                DeadLetterReason.CORRUPT_STORE_RECORD.name(), error.getMessage(),
+                error.getCause() == null ? null : error.getCause().getClass().getName(),
+                address, store, task, now)),
+        TopologyFactory.DEAD_LETTER_SINK);
+    services.listener().deadLetteredRecord(store, DeadLetterReason.CORRUPT_STORE_RECORD.name());
     requestCommit();
   }
 

@@ -2,6 +2,7 @@ package io.kstatefun.runtime.topology;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.dispatch.CorruptStoreRecordException;
 import io.kstatefun.runtime.dispatch.DispatchStores;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
@@ -45,7 +46,14 @@ final class KafkaDispatchStores implements DispatchStores {
   @Override
   public MailboxHeader header(Address address) {
     byte[] v = mailbox.get(Bytes.wrap(StoreKeys.header(address)));
-    return v == null ? null : parse(MailboxHeader.parser(), v);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return MailboxHeader.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw CorruptStoreRecordException.header(address, v, e);
+    }
   }
 
   @Override
@@ -81,7 +89,37 @@ final class KafkaDispatchStores implements DispatchStores {
   @Override
   public Envelope entry(Address address, long seq) {
     byte[] v = mailbox.get(Bytes.wrap(StoreKeys.entry(address, seq)));
-    return v == null ? null : parse(Envelope.parser(), v);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Envelope.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw CorruptStoreRecordException.entry(address, seq, v, e);
+    }
+  }
+
+  @Override
+  public MailboxHeader headerFromEntries(Address address) {
+    Bytes first = Bytes.wrap(StoreKeys.entry(address, 0));
+    Bytes last = Bytes.wrap(StoreKeys.entry(address, Long.MAX_VALUE));
+    long head;
+    long next;
+    try (KeyValueIterator<Bytes, byte[]> it = mailbox.range(first, last)) {
+      if (!it.hasNext()) {
+        return null;
+      }
+      head = seqOf(it.peekNextKey());
+    }
+    try (KeyValueIterator<Bytes, byte[]> it = mailbox.reverseRange(first, last)) {
+      next = seqOf(it.peekNextKey()) + 1;
+    }
+    return MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next).build();
+  }
+
+  private static long seqOf(Bytes entryKey) {
+    byte[] k = entryKey.get();
+    return ByteBuffer.wrap(k, k.length - 8, 8).getLong();
   }
 
   @Override
@@ -97,7 +135,14 @@ final class KafkaDispatchStores implements DispatchStores {
   @Override
   public StoredState state(Address address) {
     byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
-    return v == null ? null : parse(StoredState.parser(), v);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return StoredState.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw CorruptStoreRecordException.state(address, v, e);
+    }
   }
 
   @Override
@@ -144,7 +189,11 @@ final class KafkaDispatchStores implements DispatchStores {
         if (dueMs > nowMs) {
           break;
         }
-        due.add(parse(PendingTimer.parser(), kv.value));
+        try {
+          due.add(PendingTimer.parseFrom(kv.value));
+        } catch (InvalidProtocolBufferException e) {
+          throw CorruptStoreRecordException.timer(dueMs, ByteBuffer.wrap(kv.key.get(), 9, 8).getLong(), kv.value, e);
+        }
       }
     }
     return due;
@@ -153,7 +202,14 @@ final class KafkaDispatchStores implements DispatchStores {
   @Override
   public PendingTimer timerByToken(Address sender, String token) {
     byte[] v = timers.get(Bytes.wrap(StoreKeys.token(sender, token)));
-    return v == null ? null : parse(PendingTimer.parser(), v);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return PendingTimer.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw CorruptStoreRecordException.token(sender, token, v, e);
+    }
   }
 
   @Override
@@ -203,16 +259,20 @@ final class KafkaDispatchStores implements DispatchStores {
     timers.put(Bytes.wrap(StoreKeys.TIMER_COUNT), ByteBuffer.allocate(8).putLong(timerCount).array());
   }
 
+  /**
+   * Reads a counter of the timer store. These belong to no address: a damaged one fails the task
+   * (and the crash-loop guard reports it when it keeps failing).
+   */
   private long readLong(byte[] key) {
     byte[] v = timers.get(Bytes.wrap(key));
-    return v == null ? 0 : ByteBuffer.wrap(v).getLong();
-  }
-
-  private static <T> T parse(com.google.protobuf.Parser<T> parser, byte[] bytes) {
-    try {
-      return parser.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("corrupt record in a kstatefun state store", e);
+    if (v == null) {
+      return 0;
     }
+    if (v.length != 8) {
+      throw new IllegalStateException(
+          "corrupt record in the timer store: the " + (key[1] == 'c' ? "pending timer count" : "timer sequence")
+              + " has " + v.length + " bytes instead of 8");
+    }
+    return ByteBuffer.wrap(v).getLong();
   }
 }

@@ -13,7 +13,11 @@ public interface RuntimeListener extends Dispatcher.Listener, HttpFunctionClient
   /** An ingress record could not be routed; {@code policy} says what was done with it. */
   default void ingressRejected(String topic, String reason, KafkaIngressSpec.OnError policy) {}
 
-  /** A raw record (ingress or loopback) was written to a dead-letter topic. */
+  /**
+   * A raw record was written to a dead-letter topic: an ingress or loopback record ({@code
+   * sourceTopic} is its topic), or a store record that could not be read ({@code sourceTopic} is
+   * the store's name).
+   */
   default void deadLetteredRecord(String sourceTopic, String reason) {}
 
   /** A listener that tells {@code this} and then {@code other} of every event. */

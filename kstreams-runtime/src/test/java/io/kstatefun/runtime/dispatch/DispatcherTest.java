@@ -19,6 +19,9 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.PendingTimer;
+import io.kstatefun.runtime.internals.proto.StoredState;
+import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -645,6 +648,50 @@ class DispatcherTest {
     now.addAndGet(1000);
     dispatcher.onTimers();
     assertThat(stores.state(alice)).isNull();
+  }
+
+  @Test
+  void shouldIgnoreAnExpiryCheckThatIsNotTheRecordedOne() {
+    // A state as older versions wrote it: the check is recorded by due time only, and an earlier
+    // check of the same address is still pending (older versions did not delete superseded ones).
+    Address alice = addr(COUNTER, localId);
+    registerTtl("seen", ExpirationSpec.ExpireMode.AFTER_WRITE, 1000);
+    long expiresAt = now.get() + 1000;
+    StoredState state =
+        StoredState.newBuilder()
+            .addValues(StoredValue.newBuilder().setName("seen").setTypename(INT)
+                .setValue(intValue(7).getValue()).setExpiresAtMs(expiresAt))
+            .setExpiryCheckMs(expiresAt)
+            .build();
+    stores.putState(alice, state);
+    stores.putTimer(PendingTimer.newBuilder().setDueMs(expiresAt - 500).setSeq(stores.nextTimerSeq())
+        .setExpiryCheck(alice.toProto()).build());
+    stores.putTimer(PendingTimer.newBuilder().setDueMs(expiresAt).setSeq(stores.nextTimerSeq())
+        .setExpiryCheck(alice.toProto()).build());
+
+    now.set(expiresAt - 500);
+    dispatcher.onTimers();
+    assertThat(stores.state(alice)).as("a superseded check writes nothing").isEqualTo(state);
+    assertThat(stores.timerCount()).as("and schedules nothing").isEqualTo(1);
+
+    now.set(expiresAt);
+    dispatcher.onTimers();
+    assertThat(stores.state(alice)).isNull();
+    assertThat(stores.timerCount()).isZero();
+  }
+
+  @Test
+  void shouldDeleteThePendingExpiryCheckWhenTheLastValueWithATtlIsDeleted() {
+    Address alice = addr(COUNTER, localId);
+    registerTtl("seen", ExpirationSpec.ExpireMode.AFTER_WRITE, 1000);
+    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+        InvocationResponse.newBuilder().addStateMutations(modify("seen", intValue(1))));
+    assertThat(stores.timerCount()).isEqualTo(1);
+    ok(invoke(dispatcher.onMessage(message(alice, "m2"))),
+        InvocationResponse.newBuilder().addStateMutations(
+            PersistedValueMutation.newBuilder().setMutationType(MutationType.DELETE).setStateName("seen")));
+    assertThat(stores.state(alice)).isNull();
+    assertThat(stores.timerCount()).isZero();
   }
 
   // --- limits ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** {@link DispatchStores} in plain maps, for tests. "Durable" across Dispatcher instances. */
-final class InMemoryDispatchStores implements DispatchStores {
+public final class InMemoryDispatchStores implements DispatchStores {
 
   /** Sorted by rendering, so paging through mailboxes is deterministic. */
   final TreeMap<Address, MailboxHeader> headers =
@@ -61,6 +61,21 @@ final class InMemoryDispatchStores implements DispatchStores {
   @Override
   public Envelope entry(Address address, long seq) {
     return entries.get(entryKey(address, seq));
+  }
+
+  @Override
+  public MailboxHeader headerFromEntries(Address address) {
+    String prefix = address + "#";
+    long head = Long.MAX_VALUE;
+    long last = -1;
+    for (String key : entries.keySet()) {
+      if (key.startsWith(prefix)) {
+        long seq = Long.parseLong(key.substring(prefix.length()));
+        head = Math.min(head, seq);
+        last = Math.max(last, seq);
+      }
+    }
+    return last < 0 ? null : MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(last + 1).build();
   }
 
   @Override
