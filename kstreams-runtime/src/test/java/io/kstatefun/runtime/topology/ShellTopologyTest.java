@@ -30,6 +30,7 @@ import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.StoredState;
+import io.kstatefun.runtime.testing.CommittedTimers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -450,6 +451,13 @@ class ShellTopologyTest {
   }
 
   // --- timers by wall-clock time -------------------------------------------------------------------
+
+  @Test
+  void shouldKeepTheTimerStoreLayoutThatIntegrationTestsReadFromTheChangelog() {
+    assertThat(CommittedTimers.TIMER_STORE).isEqualTo(TopologyFactory.TIMER_STORE);
+    assertThat(CommittedTimers.TIMER).isEqualTo(StoreKeys.TIMER);
+    assertThat(CommittedTimers.TOKEN).isEqualTo(StoreKeys.TOKEN);
+  }
 
   /** Alice answers her first message by sending "later" to bob after {@code delayMs}. */
   private static void scheduleDelayed(ShellDriver shell, Address alice, Address bob, long delayMs) {
