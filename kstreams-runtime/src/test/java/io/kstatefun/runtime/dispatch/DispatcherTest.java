@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The dispatcher's scenarios, run as a contract suite against every {@link DispatchStores}
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * KafkaDispatchStores}). A "restart" gives the new dispatcher the stores as a restarted task gets
  * them: the same durable data, nothing an earlier instance kept in memory.
  */
+@Timeout(30)
 abstract class DispatcherTest {
 
   /** The durable stores of the task under test. */
