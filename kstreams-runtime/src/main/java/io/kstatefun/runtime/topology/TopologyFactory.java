@@ -51,6 +51,17 @@ public final class TopologyFactory {
 
   /** The topology for {@code services}' module and settings. */
   public static Topology build(RuntimeServices services) {
+    return build(services, services.loopbackTopic());
+  }
+
+  /**
+   * The topology, with the loopback sink writing to {@code loopbackSinkTopic} instead of the
+   * loopback topic. A test seam: {@code TopologyTestDriver} runs a single task and feeds every record
+   * written to one of its source topics straight back into it, so a message for an address of
+   * another partition would circle through the loopback topic forever; writing it to a topic the
+   * topology does not read lets a test observe it.
+   */
+  static Topology build(RuntimeServices services, String loopbackSinkTopic) {
     Topology topology = new Topology();
     List<String> parents = new ArrayList<>();
 
@@ -96,7 +107,7 @@ public final class TopologyFactory {
 
     topology.addSink(
         LOOPBACK_SINK,
-        services.loopbackTopic(),
+        loopbackSinkTopic,
         new ByteArraySerializer(),
         new ByteArraySerializer(),
         byAddressId(),

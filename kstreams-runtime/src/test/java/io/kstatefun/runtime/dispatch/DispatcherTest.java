@@ -19,29 +19,82 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-class DispatcherTest {
+/**
+ * The dispatcher's scenarios, run as a contract suite against every {@link DispatchStores}
+ * implementation: {@link InMemoryStoresDispatcherTest} (plain maps) and {@link
+ * RocksDbStoresDispatcherTest} (the shell's changelogged, cached RocksDB stores behind {@code
+ * KafkaDispatchStores}). A "restart" gives the new dispatcher the stores as a restarted task gets
+ * them: the same durable data, nothing an earlier instance kept in memory.
+ */
+@Timeout(30)
+abstract class DispatcherTest {
+
+  /** The durable stores of the task under test. */
+  interface Stores extends AutoCloseable {
+
+    /** The stores as a (re)started task sees them: the same data, no caches of an earlier view. */
+    DispatchStores open();
+
+    /** Mailbox entries (queued messages) stored, over all addresses. */
+    long entries();
+
+    /** Timers (delayed messages and expiry checks) stored. */
+    long timers();
+
+    /** Cancellation tokens stored. */
+    long tokens();
+
+    @Override
+    default void close() throws Exception {}
+  }
+
+  /** Empty stores for one test. */
+  abstract Stores newStores();
 
   private static final int PARTITIONS = 4;
   private static final FunctionType COUNTER = new FunctionType("example", "counter");
   private static final FunctionType PRINTER = new FunctionType("example", "printer");
   private static final String INT = "io.statefun.types/int";
 
-  private final InMemoryDispatchStores stores = new InMemoryDispatchStores();
+  private Stores durable;
+  private DispatchStores stores;
   private final StateSpecRegistry specs = new StateSpecRegistry();
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final String localId = "alice";
   private final int partition = AddressPartitioner.partition(localId, PARTITIONS);
   private Dispatcher.Limits limits = new Dispatcher.Limits(3, 3, 100, 1000);
   private InFlightLimiter limiter = InFlightLimiter.UNLIMITED;
-  private Dispatcher dispatcher = newDispatcher();
+  private Dispatcher dispatcher;
+
+  @BeforeEach
+  void openStores() {
+    durable = newStores();
+    stores = durable.open();
+    dispatcher = newDispatcher();
+  }
+
+  @AfterEach
+  void closeStores() throws Exception {
+    durable.close();
+  }
+
+  /** A crash and restart: a new dispatcher, memory gone, the durable stores kept. */
+  private void restart() {
+    stores = durable.open();
+    dispatcher = newDispatcher();
+  }
 
   private Dispatcher newDispatcher() {
     return new Dispatcher(
@@ -76,11 +129,22 @@ class DispatcherTest {
         limiter);
   }
 
-  /** A fresh dispatcher (same stores) with these limits. */
+  /** A restart (same durable stores) with these limits. */
   private void restartWith(Dispatcher.Limits newLimits, InFlightLimiter newLimiter) {
     limits = newLimits;
     limiter = newLimiter;
-    dispatcher = newDispatcher();
+    restart();
+  }
+
+  private void assertNoMailboxes() {
+    assertThat(stores.mailboxes(null, 100)).isEmpty();
+  }
+
+  /** No timer is stored, and the store's own count and earliest due time agree. */
+  private void assertNoTimers() {
+    assertThat(durable.timers()).as("timers stored").isZero();
+    assertThat(stores.timerCount()).as("timer count").isZero();
+    assertThat(stores.earliestTimerDue()).as("earliest due time").isEqualTo(Long.MAX_VALUE);
   }
 
   private static Dispatcher.Limits limits(int maxBatch, int maxInFlight, int maxWaiting, long maxMailbox) {
@@ -212,6 +276,93 @@ class DispatcherTest {
     return dispatcher.onResponse(CallOutcome.success(call.target(), call.requestId(), result(response), 1));
   }
 
+  // --- the stores' own contract (what the scenarios rely on but rarely reach) ------------------
+
+  private static MailboxHeader header(long head, long next) {
+    return MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next).build();
+  }
+
+  private static PendingTimer timer(long due, long seq, String payload) {
+    return PendingTimer.newBuilder().setDueMs(due).setSeq(seq).setEnvelope(message(addr(PRINTER, "t"), payload)).build();
+  }
+
+  @Test
+  void shouldPageThroughEveryNonEmptyMailboxExactlyOnce() {
+    List<Address> addresses = new ArrayList<>();
+    for (String id : List.of("a", "ab", "b", "\u00fc", "x".repeat(200), "a/b")) {
+      addresses.add(addr(COUNTER, id));
+      addresses.add(addr(PRINTER, id));
+    }
+    addresses.add(addr(new FunctionType("other", "counter"), "a"));
+    for (Address a : addresses) {
+      stores.putHeader(a, header(0, 1));
+      stores.putEntry(a, 0, message(a, "m"));
+    }
+    stores.deleteHeader(addresses.get(3));
+    stores = durable.open();
+
+    List<Address> paged = new ArrayList<>();
+    Address cursor = null;
+    List<Address> page;
+    do {
+      page = stores.mailboxes(cursor, 4);
+      assertThat(page.size()).isLessThanOrEqualTo(4);
+      paged.addAll(page);
+      cursor = page.isEmpty() ? null : page.get(page.size() - 1);
+    } while (page.size() == 4);
+    List<Address> expected = new ArrayList<>(addresses);
+    expected.remove(3);
+    assertThat(paged).containsExactlyInAnyOrderElementsOf(expected).doesNotHaveDuplicates();
+    assertThat(stores.header(addresses.get(12))).isEqualTo(header(0, 1));
+    assertThat(stores.entry(addresses.get(3), 0)).as("entries are not headers").isNotNull();
+    assertThat(durable.entries()).isEqualTo(addresses.size());
+  }
+
+  @Test
+  void shouldKeepTimersInDueTimeThenSequenceOrderWithACountThatSurvivesAReopen() {
+    long t = now.get();
+    List<PendingTimer> timers = List.of(
+        timer(t + 300, stores.nextTimerSeq(), "c"),
+        timer(t + 100, stores.nextTimerSeq(), "a1"),
+        timer(t + 100, stores.nextTimerSeq(), "a2"),
+        timer(t + 200, stores.nextTimerSeq(), "b"),
+        timer(t + 50, stores.nextTimerSeq(), "gone"));
+    timers.forEach(stores::putTimer);
+    stores.deleteTimer(timers.get(4));
+    stores.deleteTimer(timers.get(4)); // deleting twice changes nothing
+    assertThat(stores.earliestTimerDue()).isEqualTo(t + 100);
+
+    stores = durable.open();
+    assertThat(stores.timerCount()).isEqualTo(4);
+    assertThat(durable.timers()).isEqualTo(4);
+    assertThat(stores.earliestTimerDue()).isEqualTo(t + 100);
+    assertThat(stores.dueTimers(t + 99, 10)).isEmpty();
+    assertThat(stores.dueTimers(t + 200, 10)).extracting(p -> p.getEnvelope().getArgument().getValue().toStringUtf8())
+        .containsExactly("a1", "a2", "b");
+    assertThat(stores.dueTimers(t + 1000, 2)).containsExactly(timers.get(1), timers.get(2));
+    assertThat(stores.nextTimerSeq()).as("sequence numbers keep increasing after a reopen").isGreaterThan(timers.get(4).getSeq());
+
+    stores.deleteTimer(timers.get(1));
+    stores.deleteTimer(timers.get(2));
+    assertThat(stores.earliestTimerDue()).isEqualTo(t + 200);
+    assertThat(stores.timerCount()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldScopeTimerTokensToTheirSender() {
+    Address alice = addr(COUNTER, "alice");
+    Address bob = addr(COUNTER, "bob");
+    PendingTimer timer = timer(now.get() + 10, stores.nextTimerSeq(), "p");
+    stores.putTimerToken(alice, "tok", timer);
+    stores = durable.open();
+    assertThat(stores.timerByToken(alice, "tok")).isEqualTo(timer);
+    assertThat(stores.timerByToken(bob, "tok")).isNull();
+    assertThat(stores.timerByToken(alice, "to")).isNull();
+    stores.deleteTimerToken(alice, "tok");
+    assertThat(stores.timerByToken(alice, "tok")).isNull();
+    assertThat(durable.tokens()).isZero();
+  }
+
   // --- batching --------------------------------------------------------------------------------
 
   @Test
@@ -226,8 +377,8 @@ class DispatcherTest {
     Action.Invoke second = invoke(ok(first, InvocationResponse.newBuilder()));
     assertThat(payloads(second.request())).containsExactly("m2", "m3");
     assertThat(ok(second, InvocationResponse.newBuilder())).isEmpty();
-    assertThat(stores.headers).isEmpty();
-    assertThat(stores.entries).isEmpty();
+    assertNoMailboxes();
+    assertThat(durable.entries()).isZero();
   }
 
   @Test
@@ -314,7 +465,7 @@ class DispatcherTest {
     assertThat(only(actions, Action.DeadLetter.class))
         .singleElement()
         .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_NEGOTIATION_FAILED));
-    assertThat(stores.headers).isEmpty();
+    assertNoMailboxes();
   }
 
   // --- applying responses -----------------------------------------------------------------------
@@ -398,7 +549,7 @@ class DispatcherTest {
     Address remote = addr(COUNTER, idOnOtherPartition());
     List<Action> actions = dispatcher.onMessage(message(remote, "m1"));
     assertThat(actions).singleElement().isInstanceOf(Action.SendToPartition.class);
-    assertThat(stores.headers).isEmpty();
+    assertNoMailboxes();
   }
 
   @Test
@@ -496,12 +647,12 @@ class DispatcherTest {
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     dispatcher.onMessage(message(alice, "m2"));
 
-    dispatcher = newDispatcher(); // crash: memory gone, stores kept
+    restart();
     Action.Invoke resent = invoke(dispatcher.onRecover());
     assertThat(payloads(resent.request())).containsExactly("m1", "m2");
     // The old request's answer is not applied by the new dispatcher.
     assertThat(ok(c1, InvocationResponse.newBuilder())).isEmpty();
-    assertThat(stores.entries).hasSize(2);
+    assertThat(durable.entries()).isEqualTo(2);
   }
 
   // --- timers ------------------------------------------------------------------------------------
@@ -529,7 +680,7 @@ class DispatcherTest {
     assertThat(fired.target()).isEqualTo(bob);
     assertThat(payloads(fired.request())).containsExactly("later");
     assertThat(fired.request().getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
-    assertThat(stores.timers).isEmpty();
+    assertNoTimers();
   }
 
   @Test
@@ -563,8 +714,8 @@ class DispatcherTest {
         DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("tok")));
     now.addAndGet(5000);
     assertThat(dispatcher.onTimers()).isEmpty();
-    assertThat(stores.timers).isEmpty();
-    assertThat(stores.tokens).isEmpty();
+    assertNoTimers();
+    assertThat(durable.tokens()).isZero();
   }
 
   @Test
@@ -601,7 +752,7 @@ class DispatcherTest {
     Address alice = addr(COUNTER, localId);
     Address bob = addr(PRINTER, otherIdOnSamePartition());
     sendDelayed(alice, bob, 500, null, "survives");
-    dispatcher = newDispatcher();
+    restart();
     dispatcher.onRecover();
     now.addAndGet(500);
     assertThat(payloads(invoke(dispatcher.onTimers()).request())).containsExactly("survives");
@@ -780,7 +931,7 @@ class DispatcherTest {
     served.add(current.target().id());
     assertThat(ok(current, InvocationResponse.newBuilder())).isEmpty();
     assertThat(served).containsExactlyInAnyOrderElementsOf(ids);
-    assertThat(stores.headers).isEmpty();
+    assertNoMailboxes();
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.kstatefun.runtime.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -243,7 +244,7 @@ class HttpFunctionClientTest {
   @Test
   void shouldTimeOutAStalledCallAtTheEndOfTheBudget() {
     behaviour = (n, ex) -> {
-      Thread.sleep(3_000);
+      Thread.sleep(3_000); // the scenario: a function that answers after the budget
       reply(ex, 200, "application/octet-stream", OK_BODY);
     };
     long start = System.nanoTime();
@@ -259,12 +260,12 @@ class HttpFunctionClientTest {
     behaviour = (n, ex) -> reply(ex, 503, null, new byte[0]);
     CompletableFuture<FunctionClient.Reply> call =
         client(url(), "  onFailure: retry-forever").call(TARGET, REQUEST);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (requests.get() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    await("three attempts").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+        .until(() -> requests.get() >= 3);
     call.cancel(false);
-    Thread.sleep(200); // an attempt already on the wire may still land
+    // Observation windows for a negative check (no attempt after the cancel), not waits for
+    // something: an attempt already on the wire may still land in the first; none may in the second.
+    Thread.sleep(200);
     int afterCancel = requests.get();
     Thread.sleep(500);
     assertThat(requests.get()).isEqualTo(afterCancel);
@@ -380,7 +381,7 @@ class HttpFunctionClientTest {
       s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
       s.getOutputStream().write(new byte[] {0x0A});
       s.getOutputStream().flush();
-      Thread.sleep(60_000);
+      Thread.sleep(60_000); // the scenario: the connection stays open, the body never completes
     })) {
       assertThat(timesOutAfterOneSecondCall(raw).retryable()).isTrue();
     }
@@ -393,13 +394,13 @@ class HttpFunctionClientTest {
       if (connections.incrementAndGet() <= 2) {
         s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
         s.getOutputStream().flush();
-        Thread.sleep(60_000);
+        Thread.sleep(60_000); // the scenario: the connection stays open, the body never completes
       } else {
         s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
             + OK_BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         s.getOutputStream().write(OK_BODY);
         s.getOutputStream().flush();
-        Thread.sleep(60_000);
+        Thread.sleep(60_000); // the scenario: a complete answer on a connection that stays open
       }
     })) {
       CompletableFuture<FunctionClient.Reply> call =
@@ -418,7 +419,7 @@ class HttpFunctionClientTest {
       for (byte b : HEAD_OF_A_LONGER_BODY) {
         s.getOutputStream().write(b);
         s.getOutputStream().flush();
-        Thread.sleep(200);
+        Thread.sleep(200); // the scenario: one byte every 200 ms
       }
     })) {
       timesOutAfterOneSecondCall(raw);
@@ -427,7 +428,7 @@ class HttpFunctionClientTest {
 
   @Test
   void shouldTimeOutAConnectionThatIsAcceptedButNeverAnswered() throws Exception {
-    try (RawServer raw = new RawServer(s -> Thread.sleep(60_000))) {
+    try (RawServer raw = new RawServer(s -> Thread.sleep(60_000))) { // accepted, never answered
       timesOutAfterOneSecondCall(raw);
     }
   }

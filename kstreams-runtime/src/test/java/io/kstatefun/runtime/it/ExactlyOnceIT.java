@@ -1,7 +1,10 @@
 package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
@@ -16,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,18 +62,19 @@ class ExactlyOnceIT {
     kafka.createTopics(Map.of(in, 3, out, 1));
     CounterWorkload workload = new CounterWorkload(20);
     try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
-        KStatefunRuntime runtime =
-            KStatefunRuntime.start(
-                ModuleParser.parse(CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in)),
-                KafkaIO.runtimeProps("app-" + suffix, kafka.bootstrapServers(), dir.resolve("state").toString()));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
         KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
-      assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      workload.send(producer, in, 25);
-
       List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
-      KafkaIO.readUntil(reader, egress, workload::complete, Duration.ofSeconds(90));
-      KafkaIO.drain(reader, egress, Duration.ofSeconds(2));
+      try (KStatefunRuntime runtime =
+          KStatefunRuntime.start(
+              ModuleParser.parse(CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in)),
+              KafkaIO.runtimeProps("app-" + suffix, kafka.bootstrapServers(), dir.resolve("state").toString()))) {
+        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        workload.send(producer, in, 25);
+        KafkaIO.readUntil(reader, egress, workload::complete, Duration.ofSeconds(90));
+      }
+      // The runtime closed cleanly: what is committed now is all there will ever be.
+      KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
       workload.verify(egress);
     }
   }
@@ -80,7 +87,14 @@ class ExactlyOnceIT {
     String out = "out-" + suffix;
     kafka.createTopics(Map.of(in, 3, out, 1));
     CounterWorkload workload = new CounterWorkload(20);
-    try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
+    // The highest payload sequence number (id#seq) the counter function was called with so far.
+    AtomicInteger highestCalled = new AtomicInteger();
+    Function<byte[], CompletableFuture<byte[]>> counter = OfficialSdkCounter.handler(out);
+    Function<byte[], CompletableFuture<byte[]>> spy = body -> {
+      highestCalled.accumulateAndGet(highestSequence(body), Math::max);
+      return counter.apply(body);
+    };
+    try (FunctionHttpServer functions = new FunctionHttpServer(spy);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
         KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
       Path module = CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
@@ -97,7 +111,9 @@ class ExactlyOnceIT {
       // Kill while the second wave is being processed: calls in flight, transactions open.
       KafkaIO.readUntil(reader, egress, e -> e.size() >= workload.expectedTotal() / 2, Duration.ofSeconds(60));
       workload.send(producer, in, 10);
-      Thread.sleep(150);
+      await("the second wave (payloads #11..#20) reached the function").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5))
+          .until(() -> highestCalled.get() > 10);
       first.kill();
       int beforeKill = egress.size();
 
@@ -106,11 +122,29 @@ class ExactlyOnceIT {
         assertThat(second.awaitRunning(Duration.ofSeconds(90))).as("second runtime running").isTrue();
         workload.send(producer, in, 5);
         KafkaIO.readUntil(reader, egress, workload::complete, Duration.ofSeconds(120));
-        KafkaIO.drain(reader, egress, Duration.ofSeconds(3));
         assertThat(second.stop()).as("exit code after SIGTERM (143 = terminated by SIGTERM after shutdown hooks)").isIn(0, 143);
       }
+      // Both instances are gone: what is committed now is all there will ever be.
+      KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
       assertThat(beforeKill).as("output was flowing before the kill").isPositive();
       workload.verify(egress);
     }
+  }
+
+  /** The highest {@code #seq} among the payloads of a request (0 if none carries one). */
+  private static int highestSequence(byte[] request) {
+    int highest = 0;
+    try {
+      for (ToFunction.Invocation i : ToFunction.parseFrom(request).getInvocation().getInvocationsList()) {
+        String payload = i.getArgument().getValue().toStringUtf8();
+        int hash = payload.lastIndexOf('#');
+        if (hash >= 0 && payload.substring(hash + 1).matches("\\d+")) {
+          highest = Math.max(highest, Integer.parseInt(payload.substring(hash + 1)));
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // not a request of the protocol: the handler will answer it with an error
+    }
+    return highest;
   }
 }

@@ -1,6 +1,7 @@
 package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpExchange;
@@ -107,6 +108,8 @@ class FailingFunctionIT {
     final RequestReplyHandler sdk;
     /** Ids whose calls to echo/patient answer 503. */
     final Set<String> failingIds = ConcurrentHashMap.newKeySet();
+    /** Id -> when (ms) its calls were answered 503, in order. */
+    final Map<String, List<Long>> failedAt = new ConcurrentHashMap<>();
     /** Requests to fail/limited being served now, and the most seen at once. */
     final java.util.concurrent.atomic.AtomicInteger limitedNow = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger limitedMax = new java.util.concurrent.atomic.AtomicInteger();
@@ -145,6 +148,7 @@ class FailingFunctionIT {
         switch (name) {
           case "echo", "patient" -> {
             if (failingIds.contains(id)) {
+              failedAt.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(System.currentTimeMillis());
               reply(exchange, 503, "text/plain", "unavailable".getBytes(StandardCharsets.UTF_8));
             } else {
               reply(exchange, 200, "application/octet-stream", sdk.handle(request).get().toByteArray());
@@ -153,14 +157,14 @@ class FailingFunctionIT {
           case "limited" -> {
             limitedMax.accumulateAndGet(limitedNow.incrementAndGet(), Math::max);
             try {
-              Thread.sleep(200);
+              Thread.sleep(200); // the scenario: a slow function holds its slot, so concurrency shows
               reply(exchange, 200, "application/octet-stream", sdk.handle(request).get().toByteArray());
             } finally {
               limitedNow.decrementAndGet();
             }
           }
           case "slow" -> {
-            Thread.sleep(5_000);
+            Thread.sleep(5_000); // the scenario: no answer within the 1.5 s call budget
             reply(exchange, 200, "application/octet-stream", new byte[0]);
           }
           case "e500" -> reply(exchange, 500, null, new byte[0]);
@@ -352,7 +356,11 @@ class FailingFunctionIT {
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
-  /** Dead letters addressed to an address with this id suffix, read until {@code n} are there. */
+  /**
+   * Dead letters addressed to an address with this id prefix, read until {@code n} are there, then
+   * for one more second (an observation window: the runtime is shared and keeps running, so a
+   * surplus dead letter can only be caught by looking a little longer).
+   */
   private static List<ConsumerRecord<byte[], byte[]>> deadLettersFor(String idPrefix, int n, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), app + "-dead-letters")) {
@@ -526,18 +534,22 @@ class FailingFunctionIT {
         KafkaIO.send(producer, patientTopic, "flaky", "m" + i);
         KafkaIO.send(producer, patientTopic, "steady", "m" + i);
         producer.flush();
-        Thread.sleep(100);
+        Thread.sleep(100); // pacing (the scenario): the messages arrive over 2 s, in several batches
       }
       List<ConsumerRecord<byte[], byte[]>> echoed = new ArrayList<>();
       // Other addresses of the same function keep flowing meanwhile.
       KafkaIO.readUntil(egress, echoed,
           rs -> rs.stream().filter(r -> "steady".equals(KafkaIO.utf8(r.key()))).count() >= 20, Duration.ofSeconds(30));
       assertThat(echoed.stream().filter(r -> "flaky".equals(KafkaIO.utf8(r.key())))).isEmpty();
-      Thread.sleep(2_000); // longer than the 1 s call budget: retry-forever keeps trying
+      // retry-forever keeps trying past the 1 s call budget: wait until it has been failing longer.
+      await("retries of flaky past the call budget").atMost(Duration.ofSeconds(60)).until(() -> {
+        List<Long> failures = functions.failedAt.getOrDefault("flaky", List.of());
+        return failures.size() > 1 && failures.get(failures.size() - 1) - failures.get(0) > 1_500;
+      });
       functions.failingIds.remove("flaky");
       KafkaIO.readUntil(egress, echoed,
           rs -> rs.stream().filter(r -> "flaky".equals(KafkaIO.utf8(r.key()))).count() >= 20, Duration.ofSeconds(60));
-      KafkaIO.drain(egress, echoed, Duration.ofSeconds(2));
+      KafkaIO.drain(egress, echoed, Duration.ofSeconds(2)); // observation window: no late duplicate
       List<String> expected = new ArrayList<>();
       for (int i = 1; i <= 20; i++) {
         expected.add("flaky|m" + i);

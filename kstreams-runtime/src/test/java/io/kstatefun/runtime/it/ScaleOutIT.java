@@ -1,6 +1,7 @@
 package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
@@ -205,7 +206,7 @@ class ScaleOutIT {
                 workload.send(producer, in, 1);
               }
               try {
-                Thread.sleep(intervalMs);
+                Thread.sleep(intervalMs); // pacing (the scenario): one message per key every intervalMs
               } catch (InterruptedException e) {
                 return;
               }
@@ -213,131 +214,157 @@ class ScaleOutIT {
           });
 
       RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
-      assertThat(a.awaitRunning(Duration.ofSeconds(90))).as("A running").isTrue();
-      assertThat(activePartitions(adminA)).hasSize(8);
-      readerThread.start();
-      producerThread.start();
-      Thread.sleep(phaseMs);
+      RuntimeProcess b = null;
+      try {
+        assertThat(a.awaitRunning(Duration.ofSeconds(90))).as("A running").isTrue();
+        assertThat(activePartitions(adminA)).hasSize(8);
+        readerThread.start();
+        producerThread.start();
+        loadPhase("A alone", phaseMs, arrivals, workload, keys, System.currentTimeMillis());
 
-      // Scale out: B joins; readiness must not report ready before B runs.
-      long bStart = System.currentTimeMillis();
-      RuntimeProcess b = RuntimeProcess.start("runtime-B", argsB);
-      boolean sawNotReady = false;
-      long readyAt = -1;
-      while (System.currentTimeMillis() - bStart < 90_000) {
-        int ready = httpStatus(adminB, "/health/ready");
-        if (ready == 503) {
-          sawNotReady = true;
+        // Scale out: B joins; readiness must not report ready before B runs.
+        long bStart = System.currentTimeMillis();
+        b = RuntimeProcess.start("runtime-B", argsB);
+        AtomicBoolean sawNotReady = new AtomicBoolean();
+        await("B ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+          int ready = httpStatus(adminB, "/health/ready");
+          if (ready == 503) {
+            sawNotReady.set(true);
+          }
+          return ready == 200;
+        });
+        long readyAt = System.currentTimeMillis();
+        assertThat(sawNotReady).as("B reported not ready while it was starting").isTrue();
+        assertThat(httpStatus(adminB, "/health/live")).isEqualTo(200);
+        await("the partitions split between A and B").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+              Set<Integer> onA = activePartitions(adminA);
+              Set<Integer> onB = activePartitions(adminB);
+              return !onA.isEmpty() && !onB.isEmpty() && onA.size() + onB.size() == 8;
+            });
+        Set<Integer> onA = activePartitions(adminA);
+        Set<Integer> onB = activePartitions(adminB);
+        System.out.println("after scale-out: A owns " + onA + ", B owns " + onB);
+        assertThat(onA).as("A keeps some partitions").isNotEmpty();
+        assertThat(onB).as("B took some partitions").isNotEmpty();
+        loadPhase("A and B", phaseMs, arrivals, workload, keys, System.currentTimeMillis());
+
+        // Kill A: B must take over A's partitions.
+        Set<Integer> movedOnKill = new TreeSet<>(onA);
+        long killAt = System.currentTimeMillis();
+        a.kill();
+        System.out.println("killed A at " + java.time.LocalTime.now());
+        await("B owns every partition after A was killed").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+            .until(() -> activePartitions(adminB).size() == 8);
+        System.out.println("B owns all partitions " + (System.currentTimeMillis() - killAt) + " ms after the kill");
+        loadPhase("B after the kill", 8_000, arrivals, workload, keys, killAt);
+        producing.set(false);
+        producerThread.join();
+
+        await("every expected output").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+            .until(() -> workload.complete(new ArrayList<>(egress)));
+
+        // Metrics: a scrape with non-zero values for the main kstatefun meters.
+        String metrics = httpGet(adminB, "/metrics");
+        for (String name :
+            List.of(
+                "kstatefun_invocations_total",
+                "kstatefun_batches_total",
+                "kstatefun_batch_size_count",
+                "kstatefun_messages_total",
+                "kstatefun_egress_records_total",
+                "kstatefun_remote_call_seconds_count",
+                "kstatefun_mailbox_backlog_max",
+                "kafka_stream_thread_commit_latency_avg")) {
+          assertThat(maxValue(metrics, name)).as("metric %s", name).isGreaterThan(0);
         }
-        if (ready == 200) {
-          readyAt = System.currentTimeMillis();
-          break;
-        }
-        Thread.sleep(100);
-      }
-      assertThat(sawNotReady).as("B reported not ready while it was starting").isTrue();
-      assertThat(readyAt).as("B became ready").isPositive();
-      assertThat(httpStatus(adminB, "/health/live")).isEqualTo(200);
-      Set<Integer> onA = Set.of();
-      Set<Integer> onB = Set.of();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline) {
-        onA = activePartitions(adminA);
-        onB = activePartitions(adminB);
-        if (!onA.isEmpty() && !onB.isEmpty() && onA.size() + onB.size() == 8) {
-          break;
-        }
-        Thread.sleep(200);
-      }
-      System.out.println("after scale-out: A owns " + onA + ", B owns " + onB);
-      assertThat(onA).as("A keeps some partitions").isNotEmpty();
-      assertThat(onB).as("B took some partitions").isNotEmpty();
-      Thread.sleep(phaseMs);
+        assertThat(metrics).contains("kstatefun_inflight_requests", "kstatefun_timers_pending", "kstatefun_restoration_remaining_records");
 
-      // Kill A: B must take over A's partitions.
-      Set<Integer> movedOnKill = new TreeSet<>(onA);
-      long killAt = System.currentTimeMillis();
-      a.kill();
-      System.out.println("killed A at " + java.time.LocalTime.now());
-      deadline = System.currentTimeMillis() + 90_000;
-      while (System.currentTimeMillis() < deadline && activePartitions(adminB).size() < 8) {
-        Thread.sleep(200);
-      }
-      System.out.println("B owns all partitions " + (System.currentTimeMillis() - killAt) + " ms after the kill");
-      assertThat(activePartitions(adminB)).as("B owns every partition after A was killed").hasSize(8);
-      Thread.sleep(8_000);
-      producing.set(false);
-      producerThread.join();
+        b.stop();
+        // A was killed (its open transaction aborted, or the output would not be complete) and B
+        // stopped cleanly: what is committed now is all there will ever be, late duplicates included.
+        reading.set(false);
+        readerThread.join();
+        KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
 
-      deadline = System.currentTimeMillis() + 90_000;
-      while (System.currentTimeMillis() < deadline && !workload.complete(new ArrayList<>(egress))) {
-        Thread.sleep(200);
-      }
-      Thread.sleep(3_000); // late duplicates would show up here
-      reading.set(false);
-      readerThread.join();
-
-      // Metrics: a scrape with non-zero values for the main kstatefun meters.
-      String metrics = httpGet(adminB, "/metrics");
-      for (String name :
-          List.of(
-              "kstatefun_invocations_total",
-              "kstatefun_batches_total",
-              "kstatefun_batch_size_count",
-              "kstatefun_messages_total",
-              "kstatefun_egress_records_total",
-              "kstatefun_remote_call_seconds_count",
-              "kstatefun_mailbox_backlog_max",
-              "kafka_stream_thread_commit_latency_avg")) {
-        assertThat(maxValue(metrics, name)).as("metric %s", name).isGreaterThan(0);
-      }
-      assertThat(metrics).contains("kstatefun_inflight_requests", "kstatefun_timers_pending", "kstatefun_restoration_remaining_records");
-
-      b.stop();
-
-      // Pauses: for each id, the longest gap between outputs around the kill.
-      long movedPause = 0;
-      long unmovedPause = 0;
-      synchronized (arrivals) {
-        for (Map.Entry<String, List<Long>> e : arrivals.entrySet()) {
-          // An id's output needs its counter's partition and its forwarder's partition.
-          int counter = AddressPartitioner.partition(e.getKey(), 8);
-          int forwarder = AddressPartitioner.partition(e.getKey() + "-fwd", 8);
-          long gap = longestGapAfter(e.getValue(), killAt - 1_000);
-          if (movedOnKill.contains(counter) || movedOnKill.contains(forwarder)) {
-            movedPause = Math.max(movedPause, gap);
-          } else {
-            unmovedPause = Math.max(unmovedPause, gap);
+        // Pauses: for each id, the longest gap between outputs around the kill.
+        long movedPause = 0;
+        long unmovedPause = 0;
+        synchronized (arrivals) {
+          for (Map.Entry<String, List<Long>> e : arrivals.entrySet()) {
+            // An id's output needs its counter's partition and its forwarder's partition.
+            int counter = AddressPartitioner.partition(e.getKey(), 8);
+            int forwarder = AddressPartitioner.partition(e.getKey() + "-fwd", 8);
+            long gap = longestGapAfter(e.getValue(), killAt - 1_000);
+            if (movedOnKill.contains(counter) || movedOnKill.contains(forwarder)) {
+              movedPause = Math.max(movedPause, gap);
+            } else {
+              unmovedPause = Math.max(unmovedPause, gap);
+            }
           }
         }
-      }
-      synchronized (arrivals) {
-        System.out.println(timeline(arrivals, killAt, movedOnKill));
-        int before = 0;
-        for (List<Long> times : arrivals.values()) {
-          before += (int) times.stream().filter(t -> t >= killAt - 5_000 && t < killAt).count();
+        synchronized (arrivals) {
+          System.out.println(timeline(arrivals, killAt, movedOnKill));
+          int before = 0;
+          for (List<Long> times : arrivals.values()) {
+            before += (int) times.stream().filter(t -> t >= killAt - 5_000 && t < killAt).count();
+          }
+          int expected = (int) (keys * 5_000 / intervalMs); // over the 5 s before the kill
+          if (before < expected * 8 / 10) {
+            System.out.printf(
+                "WARNING: %d outputs in the 5 s before the kill for %d inputs: the instances did not keep up"
+                    + " (a loaded machine?), so the pauses below measure a backlog, not recovery%n",
+                before, expected);
+          }
+          long firstAll = 0;
+          for (List<Long> times : arrivals.values()) {
+            long first = times.stream().filter(t -> t > killAt).findFirst().orElse(Long.MAX_VALUE);
+            firstAll = Math.max(firstAll, first - killAt);
+          }
+          System.out.println("every id had output again " + firstAll + " ms after the kill");
         }
-        int expected = (int) (keys * 5_000 / intervalMs); // over the 5 s before the kill
-        if (before < expected * 8 / 10) {
-          System.out.printf(
-              "WARNING: %d outputs in the 5 s before the kill for %d inputs: the instances did not keep up"
-                  + " (a loaded machine?), so the pauses below measure a backlog, not recovery%n",
-              before, expected);
-        }
-        long firstAll = 0;
-        for (List<Long> times : arrivals.values()) {
-          long first = times.stream().filter(t -> t > killAt).findFirst().orElse(Long.MAX_VALUE);
-          firstAll = Math.max(firstAll, first - killAt);
-        }
-        System.out.println("every id had output again " + firstAll + " ms after the kill");
-      }
-      System.out.printf(
-          "scale-out: B ready %d ms after start; kill -9 of A (standbys=%d, settings '"
-              + System.getProperty("kstatefun.it.set", "") + "'): moved partitions %s paused up to %d ms,"
-              + " unmoved partitions up to %d ms%n",
-          readyAt - bStart, standbys, movedOnKill, movedPause, unmovedPause);
+        System.out.printf(
+            "scale-out: B ready %d ms after start; kill -9 of A (standbys=%d, settings '"
+                + System.getProperty("kstatefun.it.set", "") + "'): moved partitions %s paused up to %d ms,"
+                + " unmoved partitions up to %d ms%n",
+            readyAt - bStart, standbys, movedOnKill, movedPause, unmovedPause);
 
-      workload.verify(new ArrayList<>(egress));
+        workload.verify(new ArrayList<>(egress));
+      } finally {
+        reading.set(false);
+        producing.set(false);
+        a.close();
+        if (b != null) {
+          b.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * One phase of the scenario: load flows for {@code phaseMs} (its length is the scenario, not a wait
+   * for something), and the phase ends no earlier than every key has had output since {@code since}
+   * (polled), so each phase is known to have processed load.
+   */
+  private static void loadPhase(
+      String name, long phaseMs, Map<String, List<Long>> arrivals, CounterWorkload workload, int keys, long since)
+      throws InterruptedException {
+    long start = System.currentTimeMillis();
+    await(name + ": output for every key").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          synchronized (arrivals) {
+            for (int k = 0; k < keys; k++) {
+              List<Long> times = arrivals.get(workload.id(k));
+              if (times == null || times.get(times.size() - 1) < since) {
+                return false;
+              }
+            }
+            return true;
+          }
+        });
+    long rest = phaseMs - (System.currentTimeMillis() - start);
+    if (rest > 0) {
+      Thread.sleep(rest); // the rest of the phase: load keeps flowing (the scenario)
     }
   }
 

@@ -1,10 +1,12 @@
 package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.runtime.testing.CommittedTimers;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.Percentiles;
 import io.kstatefun.runtime.testing.RuntimeProcess;
@@ -84,6 +86,11 @@ class TimersIT {
     return out;
   }
 
+  /** Scheduler commands the function ran that start with {@code prefix}. */
+  private static long executedCount(TimerFunctions functions, String prefix) {
+    return functions.executed.keySet().stream().filter(c -> c.substring(c.indexOf(": ") + 2).startsWith(prefix)).count();
+  }
+
   @Test
   @Timeout(120)
   void shouldDeliverEachDelayedMessageOnceAfterItsDelayAndNeverACancelledOne(@TempDir Path dir) throws Exception {
@@ -96,57 +103,57 @@ class TimersIT {
             fired.add(lateMs);
           }
         };
+    int n = 100;
+    Set<String> cancelled = new HashSet<>();
+    List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
     try (TimerFunctions functions = new TimerFunctions(t.out);
-        KStatefunRuntime runtime =
-            KStatefunRuntime.start(
-                ModuleParser.parse(TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder)),
-                KafkaIO.runtimeProps(t.app, kafka.bootstrapServers(), dir.resolve("state").toString()),
-                listener);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
         KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
-      assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
-      // Warm up the path (state negotiation, connections, JIT) with one delayed message.
-      KafkaIO.send(producer, t.scheduler, "warm", "schedule warm-up 100");
-      producer.flush();
-      List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
-      KafkaIO.readUntil(reader, egress, e -> !e.isEmpty(), Duration.ofSeconds(30));
-      assertThat(egress).as("warm-up delivered").hasSize(1);
-      egress.clear();
-      fired.clear();
+      try (KStatefunRuntime runtime =
+          KStatefunRuntime.start(
+              ModuleParser.parse(TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder)),
+              KafkaIO.runtimeProps(t.app, kafka.bootstrapServers(), dir.resolve("state").toString()),
+              listener)) {
+        assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        // Warm up the path (state negotiation, connections, JIT) with one delayed message.
+        KafkaIO.send(producer, t.scheduler, "warm", "schedule warm-up 100");
+        producer.flush();
+        KafkaIO.readUntil(reader, egress, e -> !e.isEmpty(), Duration.ofSeconds(30));
+        assertThat(egress).as("warm-up delivered").hasSize(1);
+        egress.clear();
+        fired.clear();
 
-      int n = 100;
-      Set<String> cancelled = new HashSet<>();
-      for (int i = 0; i < n; i++) {
-        // 20 senders; some also schedule a cancellable message and cancel it at once.
-        String sender = "s" + (i % 20);
-        KafkaIO.send(producer, t.scheduler, sender, "schedule k" + i + " " + DELAY_MS);
-        if (i < 20) {
-          KafkaIO.send(producer, t.scheduler, sender, "schedule c" + i + " " + DELAY_MS + " tok-" + i);
-          KafkaIO.send(producer, t.scheduler, sender, "cancel tok-" + i);
-          cancelled.add("c" + i);
-          // cancelled by a later message of the sender, long before it is due
-          KafkaIO.send(producer, t.scheduler, sender, "schedule d" + i + " 120000 late-" + i);
-          cancelled.add("d" + i);
+        for (int i = 0; i < n; i++) {
+          // 20 senders; some also schedule a cancellable message and cancel it at once.
+          String sender = "s" + (i % 20);
+          KafkaIO.send(producer, t.scheduler, sender, "schedule k" + i + " " + DELAY_MS);
+          if (i < 20) {
+            KafkaIO.send(producer, t.scheduler, sender, "schedule c" + i + " " + DELAY_MS + " tok-" + i);
+            KafkaIO.send(producer, t.scheduler, sender, "cancel tok-" + i);
+            cancelled.add("c" + i);
+            // cancelled by a later message of the sender, long before it is due
+            KafkaIO.send(producer, t.scheduler, sender, "schedule d" + i + " 120000 late-" + i);
+            cancelled.add("d" + i);
+          }
+          Thread.sleep(10); // pacing (the scenario): due times spread over about a second
         }
-        Thread.sleep(10);
-      }
-      producer.flush();
-      Thread.sleep(1_000);
-      for (int i = 0; i < 20; i++) {
-        KafkaIO.send(producer, t.scheduler, "s" + i, "cancel late-" + i);
-      }
-      producer.flush();
+        producer.flush();
+        // The late cancellations go out once the 2-minute messages were scheduled: a later batch.
+        await("the 2-minute messages scheduled").atMost(Duration.ofSeconds(60))
+            .until(() -> executedCount(functions, "schedule d") == 20);
+        for (int i = 0; i < 20; i++) {
+          KafkaIO.send(producer, t.scheduler, "s" + i, "cancel late-" + i);
+        }
+        producer.flush();
 
-      KafkaIO.readUntil(reader, egress, e -> e.size() >= n, Duration.ofSeconds(60));
-      KafkaIO.drain(reader, egress, Duration.ofSeconds(3)); // late duplicates
-      // Once the late cancellations ran, no timer may be left: they removed the 2-minute timers.
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (System.nanoTime() < deadline
-          && !(functions.executed.keySet().stream().filter(c -> c.contains("cancel late-")).count() == 20
-              && runtime.tasks().pendingTimersTotal() == 0)) {
-        Thread.sleep(50);
+        KafkaIO.readUntil(reader, egress, e -> e.size() >= n, Duration.ofSeconds(60));
+        // Once the late cancellations ran, no timer may be left: they removed the 2-minute timers.
+        await("every timer fired or cancelled").atMost(Duration.ofSeconds(60))
+            .until(() -> executedCount(functions, "cancel late-") == 20 && runtime.tasks().pendingTimersTotal() == 0);
+        assertThat(runtime.tasks().pendingTimersTotal()).as("timers left after all fired or were cancelled").isZero();
       }
-      assertThat(runtime.tasks().pendingTimersTotal()).as("timers left after all fired or were cancelled").isZero();
+      // The runtime closed cleanly: everything it will ever write is committed, duplicates included.
+      KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
       Map<String, String> delivered = byKeyOnce(egress);
       for (String key : delivered.keySet()) {
         if (cancelled.contains(key)) {
@@ -201,12 +208,21 @@ class TimersIT {
           KafkaIO.send(producer, t.scheduler, "s" + i, "schedule gone" + i + " " + DELAY_MS + " tok-" + i);
           KafkaIO.send(producer, t.scheduler, "s" + i, "cancel tok-" + i);
           cancelled.add("gone" + i);
-          // cancelled only after the restart: the token index must survive the kill
-          KafkaIO.send(producer, t.scheduler, "s" + i, "schedule later" + i + " 15000 late-" + i);
+          // cancelled only after the restart: the token index must survive the kill. Due long after
+          // the test, however slow the restart, so only the cancellation can remove them (checked
+          // in the committed timer store below).
+          KafkaIO.send(producer, t.scheduler, "s" + i, "schedule later" + i + " 120000 late-" + i);
           cancelled.add("later" + i);
         }
         producer.flush();
-        Thread.sleep(1_500); // scheduled and committed; the 3 s delays are still running
+        // Kill once every delayed message and token is committed (45 timers: short, long and
+        // later; 5 tokens: late-*), while the 3 s delays still run (a timer that fired already
+        // ends the wait, and the test fails below).
+        try (CommittedTimers committed = new CommittedTimers(kafka.bootstrapServers(), t.app)) {
+          await("timers committed").atMost(Duration.ofSeconds(60))
+              .until(() -> (committed.refresh().pending() == 45 && committed.tokens() == 5)
+                  || !functions.firstArrival.isEmpty());
+        }
         first.kill();
       }
       assertThat(functions.firstArrival).as("nothing fired before the kill").isEmpty();
@@ -218,7 +234,13 @@ class TimersIT {
         producer.flush();
         List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
         KafkaIO.readUntil(reader, egress, e -> e.size() >= expected.size(), Duration.ofSeconds(90));
-        KafkaIO.drain(reader, egress, Duration.ofSeconds(3));
+        try (CommittedTimers committed = new CommittedTimers(kafka.bootstrapServers(), t.app)) {
+          await("no timer or token left: every one fired or was cancelled").atMost(Duration.ofSeconds(60))
+              .until(() -> committed.refresh().pending() == 0 && committed.tokens() == 0);
+        }
+        assertThat(second.stop()).isIn(0, 143);
+        // Both instances are gone: everything they committed is all there will ever be.
+        KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
         Map<String, String> delivered = byKeyOnce(egress);
         assertThat(delivered.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         for (String value : delivered.values()) {
@@ -226,7 +248,6 @@ class TimersIT {
           assertThat(Long.parseLong(f[3]) - Long.parseLong(f[1])).as("never early: " + value)
               .isGreaterThanOrEqualTo(Long.parseLong(f[2]));
         }
-        assertThat(second.stop()).isIn(0, 143);
       }
       assertThat(functions.firstArrival.keySet()).doesNotContainAnyElementsOf(cancelled);
     }
@@ -256,7 +277,7 @@ class TimersIT {
       while (System.currentTimeMillis() - written < TimerFunctions.TTL.toMillis() + 1_000) {
         KafkaIO.send(producer, t.holder, "busy", "touch");
         producer.flush();
-        Thread.sleep(500);
+        Thread.sleep(500); // the scenario: "busy" is touched every 500 ms until the TTL has passed
       }
       for (String id : List.of("idle", "busy")) {
         KafkaIO.send(producer, t.holder, id, "get expired");

@@ -41,7 +41,7 @@ public final class FunctionHttpServer implements AutoCloseable {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       if (stallMs > 0) {
-        Thread.sleep(stallMs);
+        Thread.sleep(stallMs); // fault injection: a stalled function
       }
       if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         exchange.sendResponseHeaders(500, -1);

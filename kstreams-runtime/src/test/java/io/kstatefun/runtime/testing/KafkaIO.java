@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -67,7 +68,11 @@ public final class KafkaIO {
     return sink;
   }
 
-  /** Reads for {@code quiet} more after the last record, to catch late duplicates. */
+  /**
+   * Reads for {@code quiet} more: an observation window for a negative check (no late duplicate,
+   * nothing dead-lettered) while the writer keeps running. It never waits for something to happen;
+   * when the test can stop the writers first, {@link #readToEnd} is exact instead.
+   */
   public static void drain(
       KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, Duration quiet) {
     long deadline = System.nanoTime() + quiet.toNanos();
@@ -75,6 +80,34 @@ public final class KafkaIO {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         sink.add(r);
       }
+    }
+  }
+
+  /**
+   * Reads every committed record up to the current end of the consumer's partitions (for a
+   * {@code read_committed} consumer, the last stable offset). Once every writer has stopped (closed
+   * cleanly, or killed and its transaction aborted), that is all the topic will ever hold, so a
+   * check for duplicates needs no quiet period. Fails after {@code timeout}.
+   */
+  public static void readToEnd(
+      KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (consumer.assignment().isEmpty()) {
+      pollInto(consumer, sink, deadline, "an assignment");
+    }
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+    while (!end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+      pollInto(consumer, sink, deadline, "the end offsets " + end);
+    }
+  }
+
+  private static void pollInto(
+      KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, long deadline, String what) {
+    if (System.nanoTime() > deadline) {
+      throw new AssertionError("timed out reading to " + what);
+    }
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+      sink.add(r);
     }
   }
 
