@@ -365,7 +365,7 @@ public final class Dispatcher {
       }
       Envelope envelope = timer.getEnvelope();
       if (!timer.getCancellationToken().isEmpty()) {
-        stores.deleteTimerToken(Address.fromProto(envelope.getCaller()), timer.getCancellationToken());
+        stores.deleteTimerToken(Envelopes.caller(envelope), timer.getCancellationToken());
       }
       listener.timerFired(now - timer.getDueMs());
       deliver(envelope, out);
@@ -382,17 +382,15 @@ public final class Dispatcher {
   // Delivery and dispatch
 
   private void deliver(Envelope envelope, List<Action> out) {
-    String problem = invalidAddress(envelope.getTarget());
+    String problem = Envelopes.invalidAddress(envelope.getTarget());
     if (problem != null) {
       // Responses are validated before they are applied and the shell validates loopback records,
       // so this is defensive: never let one bad message stop the task.
-      Address blame = envelope.hasCaller() && invalidAddress(envelope.getCaller()) == null
-          ? Address.fromProto(envelope.getCaller())
-          : null;
+      Address blame = Envelopes.validCallerOrNull(envelope);
       out.add(new Action.DeadLetter(DeadLetterReason.INVALID_ADDRESS, problem, blame, List.of(envelope), 0));
       return;
     }
-    Address target = Address.fromProto(envelope.getTarget());
+    Address target = Envelopes.target(envelope);
     if (!directory.hasFunction(target.type())) {
       out.add(
           new Action.DeadLetter(
@@ -578,7 +576,7 @@ public final class Dispatcher {
     int maxSize = Math.min(Math.min(limits.maxBatchSize(), directory.maxBatchSize(target.type())), batchLimit);
     long end = Math.min(header.getNextSeq(), head + Math.max(1, maxSize));
     ToFunction.InvocationBatchRequest.Builder batch =
-        ToFunction.InvocationBatchRequest.newBuilder().setTarget(target.toProto());
+        ToFunction.InvocationBatchRequest.newBuilder().setTarget(Envelopes.toProto(target));
     StoredState state;
     try {
       for (long seq = head; seq < end; seq++) {
@@ -726,7 +724,7 @@ public final class Dispatcher {
     }
     if (invalid == null) {
       for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-        String problem = invalidAddress(message.getTarget());
+        String problem = Envelopes.invalidAddress(message.getTarget());
         if (problem != null) {
           reason = DeadLetterReason.INVALID_ADDRESS;
           invalid = "function sent a message to an invalid address: " + problem;
@@ -744,7 +742,7 @@ public final class Dispatcher {
           invalid = "negative delay " + delayed.getDelayInMs() + " ms";
           break;
         }
-        String problem = invalidAddress(delayed.getTarget());
+        String problem = Envelopes.invalidAddress(delayed.getTarget());
         if (problem != null) {
           reason = DeadLetterReason.INVALID_ADDRESS;
           invalid = "function sent a delayed message to an invalid address: " + problem;
@@ -765,18 +763,11 @@ public final class Dispatcher {
     completeBatch(target, flight, out);
 
     // 4. Messages, delayed messages and egress records.
-    io.kstatefun.protocol.Address selfProto = target.toProto();
     for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-      deliver(
-          Envelope.newBuilder()
-              .setTarget(message.getTarget())
-              .setCaller(selfProto)
-              .setArgument(message.getArgument())
-              .build(),
-          out);
+      deliver(Envelopes.outgoing(target, message.getTarget(), message.getArgument()), out);
     }
     for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
-      schedule(target, selfProto, delayed, now, out);
+      schedule(target, delayed, now, out);
     }
     for (Action.EmitEgress record : egress) {
       listener.egressEmitted(record.egressId());
@@ -869,7 +860,7 @@ public final class Dispatcher {
         checkDue = earliest;
         checkSeq = stores.nextTimerSeq();
         stores.putTimer(
-            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(target.toProto()).build());
+            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(Envelopes.toProto(target)).build());
       }
     }
     if (values.isEmpty()) {
@@ -891,7 +882,7 @@ public final class Dispatcher {
    * records is ignored: only states written by older versions can have left such checks behind.
    */
   private void expire(PendingTimer check, long now, List<Action> out) {
-    Address target = Address.fromProto(check.getExpiryCheck());
+    Address target = Envelopes.fromProto(check.getExpiryCheck());
     StoredState state = state(target, out);
     if (state == null || !isRecordedCheck(state, check)) {
       return;
@@ -1050,12 +1041,7 @@ public final class Dispatcher {
    * dead-letters the new message (reason {@link DeadLetterReason#INVALID_DELAYED_MESSAGE}); the
    * pending one is kept.
    */
-  private void schedule(
-      Address sender,
-      io.kstatefun.protocol.Address senderProto,
-      DelayedInvocation delayed,
-      long now,
-      List<Action> out) {
+  private void schedule(Address sender, DelayedInvocation delayed, long now, List<Action> out) {
     String token = delayed.getCancellationToken();
     if (delayed.getIsCancellationRequest()) {
       PendingTimer pending = timerByToken(sender, token, out);
@@ -1065,12 +1051,7 @@ public final class Dispatcher {
       }
       return; // unknown or already fired tokens are a no-op
     }
-    Envelope envelope =
-        Envelope.newBuilder()
-            .setTarget(delayed.getTarget())
-            .setCaller(senderProto)
-            .setArgument(delayed.getArgument())
-            .build();
+    Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument());
     if (!token.isEmpty() && timerByToken(sender, token, out) != null) {
       rejectDelayed(sender, envelope, "a delayed message with cancellation token '" + token + "' is already pending for " + sender, out);
       return;
@@ -1151,13 +1132,7 @@ public final class Dispatcher {
    * {@code /}), or {@code null} when it is valid.
    */
   public static String invalidAddress(io.kstatefun.protocol.Address address) {
-    try {
-      Address.fromProto(address);
-      return null;
-    } catch (IllegalArgumentException e) {
-      return "'" + address.getNamespace() + "/" + address.getType() + "/" + address.getId() + "': "
-          + e.getMessage();
-    }
+    return Envelopes.invalidAddress(address);
   }
 
   private static boolean isTypename(String typename) {
