@@ -179,6 +179,8 @@ public final class Dispatcher {
   private final Limits limits;
   private final Listener listener;
   private final InFlightLimiter limiter;
+  private final UnreadableRecords unreadable;
+  private final Mailbox mailbox;
   private final Map<Address, InFlight> inFlight = new HashMap<>();
   /** Addresses with queued messages waiting for a slot, FIFO per function type. */
   private final LinkedHashMap<FunctionType, LinkedHashSet<Address>> waiting = new LinkedHashMap<>();
@@ -229,6 +231,8 @@ public final class Dispatcher {
     this.limits = limits;
     this.listener = listener;
     this.limiter = limiter;
+    this.unreadable = new UnreadableRecords(stores);
+    this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -333,7 +337,7 @@ public final class Dispatcher {
         if (size > 1) {
           // Split: send the first half again; the rest follows in later batches. The slot is kept.
           inFlight.remove(target);
-          dispatch(target, header(target, out), 0, true, Math.max(1, size / 2), out);
+          dispatch(target, mailbox.header(target, out), 0, true, Math.max(1, size / 2), out);
           return;
         }
         reason = DeadLetterReason.PAYLOAD_TOO_LARGE;
@@ -354,7 +358,7 @@ public final class Dispatcher {
         due = stores.dueTimers(now, limits.maxTimersPerRound());
         break;
       } catch (CorruptStoreRecordException e) {
-        dropCorrupt(e, out); // and read the due timers again, without it
+        unreadable.drop(e, out); // and read the due timers again, without it
       }
     }
     for (PendingTimer timer : due) {
@@ -409,25 +413,8 @@ public final class Dispatcher {
       return;
     }
     listener.messageRouted(target.type(), true);
-    MailboxHeader header = header(target, out);
-    long head = header == null ? 0 : header.getHeadSeq();
-    long next = header == null ? 0 : header.getNextSeq();
-    if (next - head >= limits.maxMailboxSize()) {
-      out.add(
-          new Action.DeadLetter(
-              DeadLetterReason.MAILBOX_FULL,
-              "the mailbox of " + target + " already holds " + (next - head)
-                  + " messages (kstatefun.max.mailbox.size " + limits.maxMailboxSize() + ")",
-              target,
-              List.of(envelope),
-              0));
-      listener.deadLettered(target.type(), DeadLetterReason.MAILBOX_FULL, 1);
-      return;
-    }
-    stores.putEntry(target, next, envelope);
-    MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next + 1).build();
-    stores.putHeader(target, updated);
-    if (!inFlight.containsKey(target)) {
+    MailboxHeader updated = mailbox.append(target, envelope, out);
+    if (updated != null && !inFlight.containsKey(target)) {
       ready(target, updated, false, out);
     }
   }
@@ -497,8 +484,8 @@ public final class Dispatcher {
           if (queue.isEmpty()) {
             waiting.remove(type);
           }
-          MailboxHeader header = header(next, out);
-          if (header != null && header.getNextSeq() > header.getHeadSeq() && !inFlight.containsKey(next)) {
+          MailboxHeader header = mailbox.header(next, out);
+          if (Mailbox.hasMessages(header) && !inFlight.containsKey(next)) {
             dispatch(next, header, 0, false, Integer.MAX_VALUE, out);
           } else {
             limiter.release(type);
@@ -524,11 +511,11 @@ public final class Dispatcher {
     if (scanCursor == null) {
       droppedThisPass = 0;
     }
-    List<Address> page = stores.mailboxes(scanCursor, MAILBOX_PAGE);
+    List<Address> page = mailbox.mailboxes(scanCursor, MAILBOX_PAGE);
     for (Address address : page) {
       if (!inFlight.containsKey(address) && !isWaiting(address)) {
-        MailboxHeader header = header(address, out);
-        if (header != null && header.getNextSeq() > header.getHeadSeq()) {
+        MailboxHeader header = mailbox.header(address, out);
+        if (Mailbox.hasMessages(header)) {
           ready(address, header, true, out);
         }
       }
@@ -661,7 +648,7 @@ public final class Dispatcher {
       return;
     }
     inFlight.remove(target); // the slot is kept for the resend
-    dispatch(target, header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
+    dispatch(target, mailbox.header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -776,8 +763,8 @@ public final class Dispatcher {
 
     // 5. Next batch, unless a local message to self already sent it or queued the address.
     if (!inFlight.containsKey(target)) {
-      MailboxHeader current = header(target, out);
-      if (current != null && current.getNextSeq() > current.getHeadSeq()) {
+      MailboxHeader current = mailbox.header(target, out);
+      if (Mailbox.hasMessages(current)) {
         ready(target, current, false, out);
       }
     }
@@ -899,23 +886,7 @@ public final class Dispatcher {
 
   private MailboxHeader completeBatch(Address target, InFlight flight, List<Action> out) {
     endFlight(target);
-    return removeBatch(target, flight.head(), flight.end(), out);
-  }
-
-  /** Removes the entries {@code [head, end)} from the mailbox; returns what is left, or null. */
-  private MailboxHeader removeBatch(Address target, long head, long end, List<Action> out) {
-    for (long seq = head; seq < end; seq++) {
-      stores.deleteEntry(target, seq);
-    }
-    MailboxHeader header = header(target, out);
-    long next = header == null ? end : header.getNextSeq();
-    if (next <= end) {
-      stores.deleteHeader(target);
-      return null;
-    }
-    MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(end).setNextSeq(next).build();
-    stores.putHeader(target, updated);
-    return updated;
+    return mailbox.removeBatch(target, flight.head(), flight.end(), out);
   }
 
   private void failBatch(
@@ -926,7 +897,7 @@ public final class Dispatcher {
       int attempts,
       String errorClass,
       List<Action> out) {
-    List<Envelope> batch = readBatch(target, flight.head(), flight.end(), out);
+    List<Envelope> batch = mailbox.readBatch(target, flight.head(), flight.end(), out);
     out.add(new Action.DeadLetter(reason, detail, target, batch, attempts, errorClass));
     listener.deadLettered(target.type(), reason, batch.size());
     MailboxHeader header = completeBatch(target, flight, out);
@@ -947,8 +918,8 @@ public final class Dispatcher {
   private void failCorruptBatch(
       Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
     limiter.release(target.type());
-    dropCorrupt(error, out);
-    List<Envelope> batch = readBatch(target, head, end, out);
+    unreadable.drop(error, out);
+    List<Envelope> batch = mailbox.readBatch(target, head, end, out);
     if (!batch.isEmpty()) {
       out.add(
           new Action.DeadLetter(
@@ -960,42 +931,9 @@ public final class Dispatcher {
               error.getCause() == null ? null : error.getCause().getClass().getName()));
       listener.deadLettered(target.type(), DeadLetterReason.CORRUPT_STORE_RECORD, batch.size());
     }
-    MailboxHeader header = removeBatch(target, head, end, out);
+    MailboxHeader header = mailbox.removeBatch(target, head, end, out);
     if (header != null) {
       ready(target, header, false, out);
-    }
-  }
-
-  /** The messages {@code [head, end)} of {@code target}; entries that cannot be read are dropped. */
-  private List<Envelope> readBatch(Address target, long head, long end, List<Action> out) {
-    List<Envelope> batch = new ArrayList<>((int) Math.min(end - head, 1024));
-    for (long seq = head; seq < end; seq++) {
-      try {
-        Envelope envelope = stores.entry(target, seq);
-        if (envelope != null) {
-          batch.add(envelope);
-        }
-      } catch (CorruptStoreRecordException e) {
-        dropCorrupt(e, out);
-      }
-    }
-    return batch;
-  }
-
-  /**
-   * The mailbox header of {@code target}. A header that cannot be read is dead-lettered, removed
-   * and replaced by the one the address's entries imply, so no message is lost.
-   */
-  private MailboxHeader header(Address target, List<Action> out) {
-    try {
-      return stores.header(target);
-    } catch (CorruptStoreRecordException e) {
-      dropCorrupt(e, out);
-      MailboxHeader rebuilt = stores.headerFromEntries(target);
-      if (rebuilt != null) {
-        stores.putHeader(target, rebuilt);
-      }
-      return rebuilt;
     }
   }
 
@@ -1004,7 +942,7 @@ public final class Dispatcher {
     try {
       return stores.state(target);
     } catch (CorruptStoreRecordException e) {
-      dropCorrupt(e, out);
+      unreadable.drop(e, out);
       return null;
     }
   }
@@ -1014,21 +952,9 @@ public final class Dispatcher {
     try {
       return stores.timerByToken(sender, token);
     } catch (CorruptStoreRecordException e) {
-      dropCorrupt(e, out);
+      unreadable.drop(e, out);
       return null;
     }
-  }
-
-  /** Removes a record that cannot be read from the store and dead-letters its raw bytes. */
-  private void dropCorrupt(CorruptStoreRecordException e, List<Action> out) {
-    switch (e.kind()) {
-      case MAILBOX_HEADER -> stores.deleteHeader(e.address());
-      case MAILBOX_ENTRY -> stores.deleteEntry(e.address(), e.seq());
-      case STATE -> stores.deleteState(e.address());
-      case TIMER -> stores.deleteTimer(PendingTimer.newBuilder().setDueMs(e.dueMs()).setSeq(e.seq()).build());
-      case TIMER_TOKEN -> stores.deleteTimerToken(e.address(), e.token());
-    }
-    out.add(new Action.DeadLetterStoreRecord(e));
   }
 
   // ---------------------------------------------------------------------------------------------
