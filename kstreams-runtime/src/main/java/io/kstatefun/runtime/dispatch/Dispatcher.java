@@ -22,9 +22,7 @@ import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -159,17 +157,6 @@ public final class Dispatcher {
     default void timerFired(long lateMs) {}
   }
 
-  /**
-   * The batch in flight of one address; {@code sentStates} are the state names the request
-   * carried, {@code batchLimit} the most messages a request for it may carry (lowered when a
-   * payload was too large).
-   */
-  private record InFlight(
-      long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates, int batchLimit) {}
-
-  /** How many mailbox headers one paging step reads. */
-  private static final int MAILBOX_PAGE = 1000;
-
   private final int partition;
   private final int numPartitions;
   private final DispatchStores stores;
@@ -178,19 +165,9 @@ public final class Dispatcher {
   private final LongSupplier clock;
   private final Limits limits;
   private final Listener listener;
-  private final InFlightLimiter limiter;
   private final UnreadableRecords unreadable;
   private final Mailbox mailbox;
-  private final Map<Address, InFlight> inFlight = new HashMap<>();
-  /** Addresses with queued messages waiting for a slot, FIFO per function type. */
-  private final LinkedHashMap<FunctionType, LinkedHashSet<Address>> waiting = new LinkedHashMap<>();
-  private int waitingCount;
-  /** Whether some addresses with queued messages may be neither in flight nor in {@link #waiting}. */
-  private boolean rescanNeeded;
-  /** Where the current paging pass through the mailboxes stands; null: at the start. */
-  private Address scanCursor;
-  /** Addresses not remembered (waiting queue full) since the current pass started. */
-  private long droppedThisPass;
+  private final Admission admission;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
   /**
@@ -230,9 +207,9 @@ public final class Dispatcher {
     this.clock = clock;
     this.limits = limits;
     this.listener = listener;
-    this.limiter = limiter;
     this.unreadable = new UnreadableRecords(stores);
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
+    this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -283,9 +260,7 @@ public final class Dispatcher {
    * in-flight limits allow; the rest follows as slots free up.
    */
   public List<Action> onRecover() {
-    releaseAll();
-    rescanNeeded = true;
-    scanCursor = null;
+    admission.recover();
     List<Action> out = new ArrayList<>();
     return finish(out);
   }
@@ -301,14 +276,14 @@ public final class Dispatcher {
    * mailbox.
    */
   public void close() {
-    releaseAll();
+    admission.releaseAll();
     publish();
   }
 
   /** A remote call ended. Answers to requests that are no longer in flight are ignored. */
   public List<Action> onResponse(CallOutcome outcome) {
     Address target = outcome.target();
-    InFlight flight = inFlight.get(target);
+    InFlightBatch flight = admission.flight(target);
     if (flight == null || flight.requestId() != outcome.requestId()) {
       return List.of();
     }
@@ -326,17 +301,17 @@ public final class Dispatcher {
     return finish(out);
   }
 
-  private void onFailure(Address target, InFlight flight, CallOutcome outcome, List<Action> out) {
+  private void onFailure(Address target, InFlightBatch flight, CallOutcome outcome, List<Action> out) {
     CallOutcome.FailureKind kind =
         outcome.failureKind() == null ? CallOutcome.FailureKind.TERMINAL : outcome.failureKind();
-    int size = (int) (flight.end() - flight.head());
+    int size = flight.size();
     String errorClass = outcome.failure().getClass().getName();
     DeadLetterReason reason;
     switch (kind) {
       case PAYLOAD_TOO_LARGE -> {
         if (size > 1) {
           // Split: send the first half again; the rest follows in later batches. The slot is kept.
-          inFlight.remove(target);
+          admission.forgetKeepingSlot(target);
           dispatch(target, mailbox.header(target, out), 0, true, Math.max(1, size / 2), out);
           return;
         }
@@ -414,142 +389,27 @@ public final class Dispatcher {
     }
     listener.messageRouted(target.type(), true);
     MailboxHeader updated = mailbox.append(target, envelope, out);
-    if (updated != null && !inFlight.containsKey(target)) {
-      ready(target, updated, false, out);
+    if (updated != null && !admission.isInFlight(target)) {
+      admission.ready(target, updated, false, out);
     }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Slots and waiting addresses
-
-  /**
-   * {@code target} has queued messages and no request in flight: send its next batch if a slot is
-   * free and nobody of its type waits before it, otherwise queue it.
-   */
-  private void ready(Address target, MailboxHeader header, boolean retry, List<Action> out) {
-    if (isWaiting(target)) {
-      return;
-    }
-    if (!waiting.containsKey(target.type()) && acquire(target.type())) {
-      dispatch(target, header, 0, retry, Integer.MAX_VALUE, out);
-    } else {
-      enqueueWaiting(target);
-    }
-  }
-
-  private boolean acquire(FunctionType type) {
-    return inFlight.size() < limits.maxInFlight() && limiter.tryAcquire(type, partition);
-  }
-
-  private boolean isWaiting(Address address) {
-    LinkedHashSet<Address> queue = waiting.get(address.type());
-    return queue != null && queue.contains(address);
-  }
-
-  private void enqueueWaiting(Address address) {
-    if (waitingCount >= limits.maxWaiting()) {
-      // Not remembered: its messages are safe in the mailbox, and paging finds it again.
-      rescanNeeded = true;
-      droppedThisPass++;
-      return;
-    }
-    waiting.computeIfAbsent(address.type(), t -> new LinkedHashSet<>()).add(address);
-    waitingCount++;
   }
 
   /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
   private List<Action> finish(List<Action> out) {
-    pump(out);
+    admission.pump(out);
     publish();
     return out;
   }
 
-  /** Serves waiting addresses, one per function type per round (round robin), while slots allow. */
-  private void pump(List<Action> out) {
-    while (true) {
-      boolean progress = false;
-      if (waitingCount > 0) {
-        for (FunctionType type : new ArrayList<>(waiting.keySet())) {
-          if (inFlight.size() >= limits.maxInFlight()) {
-            break;
-          }
-          if (!limiter.tryAcquire(type, partition)) {
-            continue;
-          }
-          LinkedHashSet<Address> queue = waiting.get(type);
-          java.util.Iterator<Address> it = queue.iterator();
-          Address next = it.next();
-          it.remove();
-          waitingCount--;
-          if (queue.isEmpty()) {
-            waiting.remove(type);
-          }
-          MailboxHeader header = mailbox.header(next, out);
-          if (Mailbox.hasMessages(header) && !inFlight.containsKey(next)) {
-            dispatch(next, header, 0, false, Integer.MAX_VALUE, out);
-          } else {
-            limiter.release(type);
-          }
-          progress = true;
-        }
-      }
-      if (!progress) {
-        if (rescanNeeded && waitingCount < Math.max(1, limits.maxWaiting() / 2)
-            && inFlight.size() < limits.maxInFlight()) {
-          rescanPage(out);
-          if (rescanNeeded && scanCursor != null) {
-            continue;
-          }
-        }
-        return;
-      }
-    }
-  }
-
-  /** Reads one page of mailbox headers and makes their addresses ready. */
-  private void rescanPage(List<Action> out) {
-    if (scanCursor == null) {
-      droppedThisPass = 0;
-    }
-    List<Address> page = mailbox.mailboxes(scanCursor, MAILBOX_PAGE);
-    for (Address address : page) {
-      if (!inFlight.containsKey(address) && !isWaiting(address)) {
-        MailboxHeader header = mailbox.header(address, out);
-        if (Mailbox.hasMessages(header)) {
-          ready(address, header, true, out);
-        }
-      }
-    }
-    if (page.size() < MAILBOX_PAGE) {
-      scanCursor = null;
-      if (droppedThisPass == 0) {
-        rescanNeeded = false;
-      }
-    } else {
-      scanCursor = page.get(page.size() - 1);
-    }
-  }
-
-  /** The request of {@code target} is over: forget it and give its slot back. */
-  private void endFlight(Address target) {
-    if (inFlight.remove(target) != null) {
-      limiter.release(target.type());
-    }
-  }
-
-  private void releaseAll() {
-    for (Address address : inFlight.keySet()) {
-      limiter.release(address.type());
-    }
-    inFlight.clear();
-    waiting.clear();
-    waitingCount = 0;
-  }
-
   private void publish() {
-    inFlightSnapshot = inFlight.size();
+    inFlightSnapshot = admission.inFlightCount();
     pendingTimersSnapshot = stores.timerCount();
-    waitingSnapshot = waitingCount;
+    waitingSnapshot = admission.waitingCount();
+  }
+
+  /** The {@link Admission.Sender}: sends {@code target}'s next batch, with the slot just taken. */
+  private void send(Address target, MailboxHeader header, boolean retry, List<Action> out) {
+    dispatch(target, header, 0, retry, Integer.MAX_VALUE, out);
   }
 
   /**
@@ -601,7 +461,7 @@ public final class Dispatcher {
       batch.addState(value);
     }
     long requestId = REQUEST_IDS.incrementAndGet();
-    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent, batchLimit));
+    admission.started(target, new InFlightBatch(requestId, head, end, negotiations, sent, batchLimit));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(
@@ -610,7 +470,7 @@ public final class Dispatcher {
   }
 
   private void negotiate(
-      Address target, InFlight flight, FromFunction response, int attempts, List<Action> out) {
+      Address target, InFlightBatch flight, FromFunction response, int attempts, List<Action> out) {
     List<PersistedValueSpec> missing = response.getIncompleteInvocationContext().getMissingValuesList();
     for (PersistedValueSpec spec : missing) {
       if (spec.getStateName().isEmpty() || !isTypename(spec.getTypeTypename())) {
@@ -647,7 +507,7 @@ public final class Dispatcher {
           out);
       return;
     }
-    inFlight.remove(target); // the slot is kept for the resend
+    admission.forgetKeepingSlot(target); // the slot is kept for the resend
     dispatch(target, mailbox.header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
   }
 
@@ -655,7 +515,7 @@ public final class Dispatcher {
   // Applying a response
 
   private void apply(
-      Address target, InFlight flight, InvocationResponse response, int attempts, List<Action> out) {
+      Address target, InFlightBatch flight, InvocationResponse response, int attempts, List<Action> out) {
     // 1. Validate everything first: a response is applied whole or not at all.
     String invalid = null;
     DeadLetterReason reason = null;
@@ -762,10 +622,10 @@ public final class Dispatcher {
     }
 
     // 5. Next batch, unless a local message to self already sent it or queued the address.
-    if (!inFlight.containsKey(target)) {
+    if (!admission.isInFlight(target)) {
       MailboxHeader current = mailbox.header(target, out);
       if (Mailbox.hasMessages(current)) {
-        ready(target, current, false, out);
+        admission.ready(target, current, false, out);
       }
     }
   }
@@ -884,14 +744,14 @@ public final class Dispatcher {
         && (state.getExpiryCheckSeq() == 0 || state.getExpiryCheckSeq() == check.getSeq());
   }
 
-  private MailboxHeader completeBatch(Address target, InFlight flight, List<Action> out) {
-    endFlight(target);
+  private MailboxHeader completeBatch(Address target, InFlightBatch flight, List<Action> out) {
+    admission.end(target);
     return mailbox.removeBatch(target, flight.head(), flight.end(), out);
   }
 
   private void failBatch(
       Address target,
-      InFlight flight,
+      InFlightBatch flight,
       DeadLetterReason reason,
       String detail,
       int attempts,
@@ -902,7 +762,7 @@ public final class Dispatcher {
     listener.deadLettered(target.type(), reason, batch.size());
     MailboxHeader header = completeBatch(target, flight, out);
     if (header != null) {
-      ready(target, header, false, out);
+      admission.ready(target, header, false, out);
     }
   }
 
@@ -917,7 +777,7 @@ public final class Dispatcher {
    */
   private void failCorruptBatch(
       Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
-    limiter.release(target.type());
+    admission.release(target.type());
     unreadable.drop(error, out);
     List<Envelope> batch = mailbox.readBatch(target, head, end, out);
     if (!batch.isEmpty()) {
@@ -933,7 +793,7 @@ public final class Dispatcher {
     }
     MailboxHeader header = mailbox.removeBatch(target, head, end, out);
     if (header != null) {
-      ready(target, header, false, out);
+      admission.ready(target, header, false, out);
     }
   }
 
