@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.EgressMessage;
-import io.kstatefun.protocol.FromFunction.ExpirationSpec.ExpireMode;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
 import io.kstatefun.protocol.FromFunction.PersistedValueMutation;
 import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
@@ -22,7 +21,6 @@ import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -168,6 +166,8 @@ public final class Dispatcher {
   private final UnreadableRecords unreadable;
   private final Mailbox mailbox;
   private final Admission admission;
+  private final StateWriter stateWriter;
+  private final DelayedMessages delayedMessages;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
   /**
@@ -210,6 +210,8 @@ public final class Dispatcher {
     this.unreadable = new UnreadableRecords(stores);
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
     this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
+    this.stateWriter = new StateWriter(stores, specs, unreadable);
+    this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -327,34 +329,20 @@ public final class Dispatcher {
   public List<Action> onTimers() {
     long now = clock.getAsLong();
     List<Action> out = new ArrayList<>();
-    List<PendingTimer> due;
-    while (true) {
-      try {
-        due = stores.dueTimers(now, limits.maxTimersPerRound());
-        break;
-      } catch (CorruptStoreRecordException e) {
-        unreadable.drop(e, out); // and read the due timers again, without it
-      }
-    }
-    for (PendingTimer timer : due) {
-      stores.deleteTimer(timer);
+    for (PendingTimer timer : delayedMessages.due(now, out)) {
+      delayedMessages.delete(timer);
       if (timer.hasExpiryCheck()) {
-        expire(timer, now, out);
-        continue;
+        stateWriter.expire(timer, now, out);
+      } else {
+        deliver(delayedMessages.fire(timer, now), out);
       }
-      Envelope envelope = timer.getEnvelope();
-      if (!timer.getCancellationToken().isEmpty()) {
-        stores.deleteTimerToken(Envelopes.caller(envelope), timer.getCancellationToken());
-      }
-      listener.timerFired(now - timer.getDueMs());
-      deliver(envelope, out);
     }
     return finish(out);
   }
 
   /** The due time of the earliest pending timer, or {@code Long.MAX_VALUE}. */
   public long nextTimerDue() {
-    return stores.earliestTimerDue();
+    return delayedMessages.earliestDue();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -403,7 +391,7 @@ public final class Dispatcher {
 
   private void publish() {
     inFlightSnapshot = admission.inFlightCount();
-    pendingTimersSnapshot = stores.timerCount();
+    pendingTimersSnapshot = delayedMessages.count();
     waitingSnapshot = admission.waitingCount();
   }
 
@@ -443,7 +431,7 @@ public final class Dispatcher {
       failCorruptBatch(target, head, end, e, out);
       return;
     }
-    Map<String, StoredValue> values = valuesByName(state);
+    Map<String, StoredValue> values = StateWriter.valuesByName(state);
     long now = clock.getAsLong();
     java.util.Set<String> sent = new java.util.HashSet<>();
     for (PersistedValueSpec spec : specs.specsOf(target.type())) {
@@ -451,7 +439,7 @@ public final class Dispatcher {
       ToFunction.PersistedValue.Builder value =
           ToFunction.PersistedValue.newBuilder().setStateName(spec.getStateName());
       StoredValue stored = values.get(spec.getStateName());
-      if (stored != null && !isExpired(stored, now)) {
+      if (stored != null && !StateWriter.isExpired(stored, now)) {
         value.setStateValue(
             TypedValue.newBuilder()
                 .setTypename(stored.getTypename())
@@ -604,18 +592,13 @@ public final class Dispatcher {
 
     // 2. State.
     long now = clock.getAsLong();
-    applyState(target, response.getStateMutationsList(), now, out);
+    stateWriter.apply(target, response.getStateMutationsList(), now, out);
 
     // 3. The batch is done: remove it from the mailbox.
     completeBatch(target, flight, out);
 
     // 4. Messages, delayed messages and egress records.
-    for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-      deliver(Envelopes.outgoing(target, message.getTarget(), message.getArgument()), out);
-    }
-    for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
-      schedule(target, delayed, now, out);
-    }
+    sendMessages(target, response, now, out);
     for (Action.EmitEgress record : egress) {
       listener.egressEmitted(record.egressId());
       out.add(record);
@@ -630,118 +613,23 @@ public final class Dispatcher {
     }
   }
 
-  private void applyState(Address target, List<PersistedValueMutation> mutations, long now, List<Action> out) {
-    StoredState state = state(target, out);
-    boolean hasAfterInvoke = false;
-    for (PersistedValueSpec spec : specs.specsOf(target.type())) {
-      if (spec.getExpirationSpec().getMode() == ExpireMode.AFTER_INVOKE) {
-        hasAfterInvoke = true;
-        break;
-      }
+  /**
+   * Delivers the messages of {@code sender}'s response and schedules (or cancels) its delayed
+   * messages. Their envelopes are built here, by {@link Envelopes#outgoing}.
+   */
+  private void sendMessages(Address sender, InvocationResponse response, long now, List<Action> out) {
+    for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
+      deliver(Envelopes.outgoing(sender, message.getTarget(), message.getArgument()), out);
     }
-    if (mutations.isEmpty() && !hasAfterInvoke && (state == null || !anyExpired(state, now))) {
-      return;
-    }
-    Map<String, StoredValue> values = valuesByName(state);
-    values.values().removeIf(v -> isExpired(v, now));
-    for (PersistedValueMutation mutation : mutations) {
-      if (mutation.getMutationType() == MutationType.MODIFY) {
-        PersistedValueSpec spec = specs.spec(target.type(), mutation.getStateName());
-        values.put(
-            mutation.getStateName(),
-            StoredValue.newBuilder()
-                .setName(mutation.getStateName())
-                .setTypename(mutation.getStateValue().getTypename())
-                .setValue(mutation.getStateValue().getValue())
-                .setExpiresAtMs(expiryAfterWrite(spec, now))
-                .build());
+    for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
+      String token = delayed.getCancellationToken();
+      if (delayed.getIsCancellationRequest()) {
+        delayedMessages.cancel(sender, token, out); // unknown or already fired tokens are a no-op
       } else {
-        values.remove(mutation.getStateName());
+        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument());
+        delayedMessages.schedule(sender, envelope, token, now + delayed.getDelayInMs(), out);
       }
     }
-    if (hasAfterInvoke) {
-      for (Map.Entry<String, StoredValue> e : values.entrySet()) {
-        PersistedValueSpec spec = specs.spec(target.type(), e.getKey());
-        if (spec != null && spec.getExpirationSpec().getMode() == ExpireMode.AFTER_INVOKE) {
-          e.setValue(
-              e.getValue().toBuilder()
-                  .setExpiresAtMs(now + spec.getExpirationSpec().getExpireAfterMillis())
-                  .build());
-        }
-      }
-    }
-    long pendingDue = state == null ? 0 : state.getExpiryCheckMs();
-    long pendingSeq = state == null ? 0 : state.getExpiryCheckSeq();
-    writeState(target, values, pendingDue, pendingSeq, now);
-  }
-
-  /**
-   * Stores {@code values} as the state of {@code target} (deletes it when empty) and keeps exactly
-   * one expiry check for it while some value has a TTL: the pending check is kept when it is due
-   * now or later but no later than the earliest expiry (a check that finds the value renewed
-   * reschedules itself); otherwise it is deleted and one due at the earliest expiry takes its
-   * place. The state records the check's due time and sequence, which make its timer key.
-   *
-   * @param pendingDue due time of the pending check (0: none)
-   * @param pendingSeq its timer sequence number (0: not recorded, by states of older versions; such
-   *     a check cannot be deleted, and is ignored when it fires if it is no longer the recorded one)
-   */
-  private void writeState(
-      Address target, Map<String, StoredValue> values, long pendingDue, long pendingSeq, long now) {
-    long earliest = Long.MAX_VALUE;
-    for (StoredValue v : values.values()) {
-      if (v.getExpiresAtMs() > 0) {
-        earliest = Math.min(earliest, v.getExpiresAtMs());
-      }
-    }
-    long checkDue = pendingDue;
-    long checkSeq = pendingSeq;
-    boolean keep = pendingDue != 0 && earliest != Long.MAX_VALUE && pendingDue >= now && pendingDue <= earliest;
-    if (!keep) {
-      if (pendingDue != 0 && pendingSeq != 0) {
-        stores.deleteTimer(PendingTimer.newBuilder().setDueMs(pendingDue).setSeq(pendingSeq).build());
-      }
-      checkDue = 0;
-      checkSeq = 0;
-      if (earliest != Long.MAX_VALUE) {
-        checkDue = earliest;
-        checkSeq = stores.nextTimerSeq();
-        stores.putTimer(
-            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(Envelopes.toProto(target)).build());
-      }
-    }
-    if (values.isEmpty()) {
-      stores.deleteState(target);
-      return;
-    }
-    stores.putState(
-        target,
-        StoredState.newBuilder()
-            .addAllValues(values.values())
-            .setExpiryCheckMs(checkDue)
-            .setExpiryCheckSeq(checkSeq)
-            .build());
-  }
-
-  /**
-   * An expiry check fired (its timer is already deleted): drop the expired values of its address
-   * and schedule the next check if values with a TTL remain. A check that is not the one the state
-   * records is ignored: only states written by older versions can have left such checks behind.
-   */
-  private void expire(PendingTimer check, long now, List<Action> out) {
-    Address target = Envelopes.fromProto(check.getExpiryCheck());
-    StoredState state = state(target, out);
-    if (state == null || !isRecordedCheck(state, check)) {
-      return;
-    }
-    Map<String, StoredValue> values = valuesByName(state);
-    values.values().removeIf(v -> isExpired(v, now));
-    writeState(target, values, 0, 0, now);
-  }
-
-  private static boolean isRecordedCheck(StoredState state, PendingTimer check) {
-    return state.getExpiryCheckMs() == check.getDueMs()
-        && (state.getExpiryCheckSeq() == 0 || state.getExpiryCheckSeq() == check.getSeq());
   }
 
   private MailboxHeader completeBatch(Address target, InFlightBatch flight, List<Action> out) {
@@ -797,73 +685,6 @@ public final class Dispatcher {
     }
   }
 
-  /** The state of {@code target}; one that cannot be read is dead-lettered and removed (null). */
-  private StoredState state(Address target, List<Action> out) {
-    try {
-      return stores.state(target);
-    } catch (CorruptStoreRecordException e) {
-      unreadable.drop(e, out);
-      return null;
-    }
-  }
-
-  /** The pending timer with this token of {@code sender}; an index record that cannot be read is dropped (null). */
-  private PendingTimer timerByToken(Address sender, String token, List<Action> out) {
-    try {
-      return stores.timerByToken(sender, token);
-    } catch (CorruptStoreRecordException e) {
-      unreadable.drop(e, out);
-      return null;
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Delayed messages
-
-  /**
-   * Applies one {@code DelayedInvocation} of {@code sender}'s response: a cancellation removes the
-   * pending message with that token of this sender (no-op if none); a message is stored as a timer
-   * due at {@code now + delay}. A token still pending for this sender, or a full timer store,
-   * dead-letters the new message (reason {@link DeadLetterReason#INVALID_DELAYED_MESSAGE}); the
-   * pending one is kept.
-   */
-  private void schedule(Address sender, DelayedInvocation delayed, long now, List<Action> out) {
-    String token = delayed.getCancellationToken();
-    if (delayed.getIsCancellationRequest()) {
-      PendingTimer pending = timerByToken(sender, token, out);
-      if (pending != null) {
-        stores.deleteTimer(pending);
-        stores.deleteTimerToken(sender, token);
-      }
-      return; // unknown or already fired tokens are a no-op
-    }
-    Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument());
-    if (!token.isEmpty() && timerByToken(sender, token, out) != null) {
-      rejectDelayed(sender, envelope, "a delayed message with cancellation token '" + token + "' is already pending for " + sender, out);
-      return;
-    }
-    if (stores.timerCount() >= limits.maxPendingTimers()) {
-      rejectDelayed(sender, envelope, "the task already has " + stores.timerCount() + " pending delayed messages (limit " + limits.maxPendingTimers() + ")", out);
-      return;
-    }
-    PendingTimer timer =
-        PendingTimer.newBuilder()
-            .setEnvelope(envelope)
-            .setDueMs(now + delayed.getDelayInMs())
-            .setCancellationToken(token)
-            .setSeq(stores.nextTimerSeq())
-            .build();
-    stores.putTimer(timer);
-    if (!token.isEmpty()) {
-      stores.putTimerToken(sender, token, timer);
-    }
-  }
-
-  private void rejectDelayed(Address sender, Envelope envelope, String detail, List<Action> out) {
-    out.add(new Action.DeadLetter(DeadLetterReason.INVALID_DELAYED_MESSAGE, detail, sender, List.of(envelope), 0));
-    listener.deadLettered(sender.type(), DeadLetterReason.INVALID_DELAYED_MESSAGE, 1);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
@@ -881,36 +702,6 @@ public final class Dispatcher {
     } catch (InvalidProtocolBufferException e) {
       return null;
     }
-  }
-
-  private static Map<String, StoredValue> valuesByName(StoredState state) {
-    Map<String, StoredValue> values = new LinkedHashMap<>();
-    if (state != null) {
-      for (StoredValue v : state.getValuesList()) {
-        values.put(v.getName(), v);
-      }
-    }
-    return values;
-  }
-
-  private static boolean isExpired(StoredValue value, long now) {
-    return value.getExpiresAtMs() > 0 && value.getExpiresAtMs() <= now;
-  }
-
-  private static boolean anyExpired(StoredState state, long now) {
-    for (StoredValue v : state.getValuesList()) {
-      if (isExpired(v, now)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static long expiryAfterWrite(PersistedValueSpec spec, long now) {
-    if (spec == null || spec.getExpirationSpec().getMode() == ExpireMode.NONE) {
-      return 0;
-    }
-    return now + spec.getExpirationSpec().getExpireAfterMillis();
   }
 
   /**
