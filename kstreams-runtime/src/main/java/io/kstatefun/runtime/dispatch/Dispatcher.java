@@ -1,15 +1,9 @@
 package io.kstatefun.runtime.dispatch;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
-import io.kstatefun.protocol.FromFunction.EgressMessage;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
-import io.kstatefun.protocol.FromFunction.PersistedValueMutation;
-import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
 import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
-import io.kstatefun.protocol.ToFunction;
-import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
@@ -17,12 +11,8 @@ import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
-import io.kstatefun.runtime.internals.proto.StoredState;
-import io.kstatefun.runtime.internals.proto.StoredValue;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -168,6 +158,9 @@ public final class Dispatcher {
   private final Admission admission;
   private final StateWriter stateWriter;
   private final DelayedMessages delayedMessages;
+  private final RequestBuilder requests;
+  private final StateNegotiation negotiation;
+  private final ResponseValidator validator;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
   /**
@@ -212,6 +205,9 @@ public final class Dispatcher {
     this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
     this.stateWriter = new StateWriter(stores, specs, unreadable);
     this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
+    this.requests = new RequestBuilder(stores, specs, clock);
+    this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
+    this.validator = new ResponseValidator(specs, directory);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -410,89 +406,27 @@ public final class Dispatcher {
     long head = header.getHeadSeq();
     int maxSize = Math.min(Math.min(limits.maxBatchSize(), directory.maxBatchSize(target.type())), batchLimit);
     long end = Math.min(header.getNextSeq(), head + Math.max(1, maxSize));
-    ToFunction.InvocationBatchRequest.Builder batch =
-        ToFunction.InvocationBatchRequest.newBuilder().setTarget(Envelopes.toProto(target));
-    StoredState state;
+    RequestBuilder.Request request;
     try {
-      for (long seq = head; seq < end; seq++) {
-        Envelope envelope = stores.entry(target, seq);
-        if (envelope == null) {
-          continue; // cannot happen with consistent stores; never send a hole
-        }
-        ToFunction.Invocation.Builder invocation =
-            ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
-        if (envelope.hasCaller()) {
-          invocation.setCaller(envelope.getCaller());
-        }
-        batch.addInvocations(invocation);
-      }
-      state = stores.state(target);
+      request = requests.build(target, head, end);
     } catch (CorruptStoreRecordException e) {
       failCorruptBatch(target, head, end, e, out);
       return;
     }
-    Map<String, StoredValue> values = StateWriter.valuesByName(state);
-    long now = clock.getAsLong();
-    java.util.Set<String> sent = new java.util.HashSet<>();
-    for (PersistedValueSpec spec : specs.specsOf(target.type())) {
-      sent.add(spec.getStateName());
-      ToFunction.PersistedValue.Builder value =
-          ToFunction.PersistedValue.newBuilder().setStateName(spec.getStateName());
-      StoredValue stored = values.get(spec.getStateName());
-      if (stored != null && !StateWriter.isExpired(stored, now)) {
-        value.setStateValue(
-            TypedValue.newBuilder()
-                .setTypename(stored.getTypename())
-                .setHasValue(true)
-                .setValue(stored.getValue()));
-      }
-      batch.addState(value);
-    }
     long requestId = REQUEST_IDS.incrementAndGet();
-    admission.started(target, new InFlightBatch(requestId, head, end, negotiations, sent, batchLimit));
+    admission.started(target, new InFlightBatch(requestId, head, end, negotiations, request.sentStates(), batchLimit));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
-    out.add(
-        new Action.Invoke(
-            target, requestId, ToFunction.newBuilder().setInvocation(batch).build(), (int) (end - head)));
+    out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));
   }
 
+  /** The function asked for states it misses: send the batch again with them, or fail it. */
   private void negotiate(
       Address target, InFlightBatch flight, FromFunction response, int attempts, List<Action> out) {
-    List<PersistedValueSpec> missing = response.getIncompleteInvocationContext().getMissingValuesList();
-    for (PersistedValueSpec spec : missing) {
-      if (spec.getStateName().isEmpty() || !isTypename(spec.getTypeTypename())) {
-        failBatch(
-            target,
-            flight,
-            DeadLetterReason.STATE_NEGOTIATION_FAILED,
-            "function declared an invalid state spec: name '"
-                + spec.getStateName()
-                + "', type '"
-                + spec.getTypeTypename()
-                + "'",
-            attempts,
-            null,
-            out);
-        return;
-      }
-    }
-    specs.register(target.type(), missing);
-    // Another address of the same type may have registered these specs meanwhile: that is fine.
-    // What is not fine is a function asking for states the request already carried.
-    boolean askedForSentState = false;
-    for (PersistedValueSpec spec : missing) {
-      askedForSentState |= flight.sentStates().contains(spec.getStateName());
-    }
-    if (askedForSentState || flight.negotiations() + 1 >= limits.maxNegotiationRounds()) {
-      failBatch(
-          target,
-          flight,
-          DeadLetterReason.STATE_NEGOTIATION_FAILED,
-          "function keeps asking for states it was given: " + names(missing),
-          attempts,
-          null,
-          out);
+    String failure = negotiation.negotiate(
+        target.type(), flight, response.getIncompleteInvocationContext().getMissingValuesList());
+    if (failure != null) {
+      failBatch(target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
       return;
     }
     admission.forgetKeepingSlot(target); // the slot is kept for the resend
@@ -505,88 +439,9 @@ public final class Dispatcher {
   private void apply(
       Address target, InFlightBatch flight, InvocationResponse response, int attempts, List<Action> out) {
     // 1. Validate everything first: a response is applied whole or not at all.
-    String invalid = null;
-    DeadLetterReason reason = null;
-    List<Action.EmitEgress> egress = new ArrayList<>(response.getOutgoingEgressesCount());
-    for (PersistedValueMutation mutation : response.getStateMutationsList()) {
-      PersistedValueSpec spec = specs.spec(target.type(), mutation.getStateName());
-      if (spec == null) {
-        reason = DeadLetterReason.UNDECLARED_STATE_MUTATION;
-        invalid = "function changed state '" + mutation.getStateName() + "' that it never declared";
-        break;
-      }
-      if (mutation.getMutationType() == MutationType.MODIFY
-          && !mutation.getStateValue().getTypename().equals(spec.getTypeTypename())) {
-        reason = DeadLetterReason.STATE_TYPE_MISMATCH;
-        invalid =
-            "state '"
-                + mutation.getStateName()
-                + "' is declared as "
-                + spec.getTypeTypename()
-                + " but was written as "
-                + mutation.getStateValue().getTypename();
-        break;
-      }
-    }
-    if (invalid == null) {
-      for (EgressMessage message : response.getOutgoingEgressesList()) {
-        String egressId = message.getEgressNamespace() + "/" + message.getEgressType();
-        if (!directory.hasEgress(egressId)) {
-          reason = DeadLetterReason.UNKNOWN_EGRESS;
-          invalid = "function sent to egress " + egressId + ", which the module does not declare";
-          break;
-        }
-        Action.EmitEgress record = toKafkaRecord(egressId, message.getArgument());
-        if (record == null) {
-          reason = DeadLetterReason.MALFORMED_EGRESS_RECORD;
-          invalid =
-              "egress "
-                  + egressId
-                  + " expects a "
-                  + KAFKA_PRODUCER_RECORD_TYPENAME
-                  + " with a topic, got typename '"
-                  + message.getArgument().getTypename()
-                  + "'";
-          break;
-        }
-        if (!directory.egressTopicExists(record.topic())) {
-          reason = DeadLetterReason.EGRESS_TOPIC_MISSING;
-          invalid = "egress " + egressId + " record for topic '" + record.topic() + "', which does not exist";
-          break;
-        }
-        egress.add(record);
-      }
-    }
-    if (invalid == null) {
-      for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-        String problem = Envelopes.invalidAddress(message.getTarget());
-        if (problem != null) {
-          reason = DeadLetterReason.INVALID_ADDRESS;
-          invalid = "function sent a message to an invalid address: " + problem;
-          break;
-        }
-      }
-    }
-    if (invalid == null) {
-      for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
-        if (delayed.getIsCancellationRequest()) {
-          continue;
-        }
-        if (delayed.getDelayInMs() < 0) {
-          reason = DeadLetterReason.INVALID_DELAYED_MESSAGE;
-          invalid = "negative delay " + delayed.getDelayInMs() + " ms";
-          break;
-        }
-        String problem = Envelopes.invalidAddress(delayed.getTarget());
-        if (problem != null) {
-          reason = DeadLetterReason.INVALID_ADDRESS;
-          invalid = "function sent a delayed message to an invalid address: " + problem;
-          break;
-        }
-      }
-    }
-    if (invalid != null) {
-      failBatch(target, flight, reason, invalid, attempts, null, out);
+    ResponseValidator.Verdict verdict = validator.validate(target.type(), response);
+    if (!verdict.valid()) {
+      failBatch(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
       return;
     }
 
@@ -599,7 +454,7 @@ public final class Dispatcher {
 
     // 4. Messages, delayed messages and egress records.
     sendMessages(target, response, now, out);
-    for (Action.EmitEgress record : egress) {
+    for (Action.EmitEgress record : verdict.egress()) {
       listener.egressEmitted(record.egressId());
       out.add(record);
     }
@@ -688,41 +543,12 @@ public final class Dispatcher {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
-  private static Action.EmitEgress toKafkaRecord(String egressId, TypedValue argument) {
-    if (!KAFKA_PRODUCER_RECORD_TYPENAME.equals(argument.getTypename())) {
-      return null;
-    }
-    try {
-      KafkaProducerRecord record = KafkaProducerRecord.parseFrom(argument.getValue());
-      if (record.getTopic().isEmpty()) {
-        return null;
-      }
-      byte[] key = record.getKey().isEmpty() ? null : record.getKey().getBytes(StandardCharsets.UTF_8);
-      return new Action.EmitEgress(egressId, record.getTopic(), key, record.getValueBytes().toByteArray());
-    } catch (InvalidProtocolBufferException e) {
-      return null;
-    }
-  }
-
   /**
    * Why {@code address} is not a valid function address (namespace and type non-empty and free of
    * {@code /}), or {@code null} when it is valid.
    */
   public static String invalidAddress(io.kstatefun.protocol.Address address) {
     return Envelopes.invalidAddress(address);
-  }
-
-  private static boolean isTypename(String typename) {
-    int slash = typename.indexOf('/');
-    return slash > 0 && slash < typename.length() - 1;
-  }
-
-  private static String names(List<PersistedValueSpec> specs) {
-    List<String> names = new ArrayList<>(specs.size());
-    for (PersistedValueSpec s : specs) {
-      names.add(s.getStateName());
-    }
-    return names.toString();
   }
 
   private static String describe(Throwable failure) {
