@@ -3,8 +3,6 @@ package io.kstatefun.runtime.dispatch;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
-import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
-import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
@@ -13,6 +11,7 @@ import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,9 +20,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Events in: {@link #onMessage} (from an ingress, the loopback topic, or a local sender), {@link
  * #onResponse} (a remote call ended), {@link #onTimers} (wall-clock time passed), {@link
- * #onRecover} (the task was (re)started). Each returns the {@link Action}s the shell must carry
- * out. Mailbox, state and timer writes go straight to {@link DispatchStores}, which commit in the
- * same Kafka transaction as the actions' records.
+ * #onRecover} (the task was (re)started), {@link #onWake} (endpoint slots may have freed up). Each
+ * returns the {@link Action}s the shell must carry out. Mailbox, state and timer writes go straight
+ * to {@link DispatchStores}, which commit in the same Kafka transaction as the actions' records.
  *
  * <p>Semantics (StateFun's): one request in flight per address; messages that arrive meanwhile
  * queue in the durable mailbox and go out as the next batch, in arrival order; every request
@@ -32,39 +31,29 @@ import java.util.function.LongSupplier;
  * mailbox. The batch in flight is always a prefix of the mailbox, so after a crash {@link
  * #onRecover} sends it again: invocation is at-least-once, effects exactly-once.
  *
- * <p>Limits: a request carries at most {@code min(maxBatchSize, endpoint maxNumBatchRequests)}
- * messages. A batch goes out only when a slot is free, both in this task ({@link
- * Limits#maxInFlight()}) and at the function's endpoint ({@link InFlightLimiter}, the endpoint's
- * {@code maxInFlight}); otherwise the address waits in a FIFO queue per function type and its
- * messages stay in the durable mailbox. The queue holds addresses, never messages, and at most
- * {@link Limits#maxWaiting()} of them; beyond that, addresses are found again by paging through
- * the mailboxes on disk. So memory is bounded by the limits, not by the backlog.
+ * <p>This class handles the events; each job is done by one of its parts, which it creates and
+ * which say more about their rules:
  *
- * <p>Delayed messages (StateFun's {@code sendAfter}) are durable timers of the <em>sender's</em>
- * task, ordered by due time then scheduling order. On firing, the message is delivered with the
- * sender as its caller, in the same transaction as everything the firing causes.
+ * <ul>
+ *   <li>{@link Admission}: when a batch may go out (one request per address, in-flight slots per
+ *       task and endpoint, bounded waiting queues, paging through the mailboxes on disk);
+ *   <li>{@link Mailbox}: the durable mailboxes (append, read and remove batches); {@link Batches}:
+ *       how a batch ends (completed, or dead-lettered);
+ *   <li>{@link RequestBuilder}: a batch's request, with its states; {@link StateNegotiation}: a
+ *       function that asks for missing states;
+ *   <li>{@link ResponseValidator} and {@link EgressRecords}: an answer is checked whole before any
+ *       of it is applied;
+ *   <li>{@link StateWriter}: state mutations and TTL (exactly one expiry check per address);
+ *   <li>{@link DelayedMessages}: the timer store, delayed messages and their cancellation tokens;
+ *   <li>{@link UnreadableRecords}: a store record that cannot be read is dead-lettered and removed,
+ *       it does not fail the task;
+ *   <li>{@link Envelopes}: the one place where the protocol's addresses are converted to and from
+ *       the {@link Address} used everywhere inside.
+ * </ul>
  *
- * <p>Cancellation tokens are scoped to the sender address: {@code (sender, token)} names at most
- * one pending delayed message. A cancellation removes it; cancelling an unknown, already fired or
- * already cancelled token is a no-op. A token may be reused once its message has fired or been
- * cancelled. Scheduling a message with a token that is still pending for the same sender does not
- * replace the pending one (StateFun failed the whole job in that case): the pending message is
- * kept and the new one is dead-lettered with reason {@link
- * DeadLetterReason#INVALID_DELAYED_MESSAGE}, naming the token. Delayed messages beyond {@link
- * Limits#maxPendingTimers()} per task are dead-lettered the same way.
- *
- * <p>State TTL (per {@code PersistedValueSpec}): an expired value is never sent to the function,
- * and exactly one expiry-check timer per address with TTL'd values deletes expired values from the
- * store; rewriting a value never adds a second one (see {@code writeState}).
- *
- * <p>A store record that cannot be read ({@link CorruptStoreRecordException}) does not fail the
- * task: it is dead-lettered as raw bytes and removed (reason {@link
- * DeadLetterReason#CORRUPT_STORE_RECORD}). A mailbox header is rebuilt from the entries; a batch
- * that needed an unreadable entry or state is dead-lettered and the address goes on with its next
- * batch (with empty state, if the state was unreadable); an unreadable timer is dropped.
- *
- * <p>Threading: owned by the task's stream thread; not thread-safe, except {@link
- * #pendingTimers()} and {@link #waitingAddresses()}, which any thread may read (approximate).
+ * <p>Threading: owned by the task's stream thread, and so are its parts; not thread-safe, except
+ * {@link #inFlightCount()}, {@link #pendingTimers()} and {@link #waitingAddresses()}, which any
+ * thread may read (approximate).
  */
 public final class Dispatcher {
 
@@ -145,30 +134,29 @@ public final class Dispatcher {
     default void timerFired(long lateMs) {}
   }
 
-  private final int partition;
-  private final int numPartitions;
-  private final DispatchStores stores;
-  private final Directory directory;
-  private final StateSpecRegistry specs;
-  private final LongSupplier clock;
-  private final Limits limits;
-  private final Listener listener;
-  private final UnreadableRecords unreadable;
-  private final Mailbox mailbox;
-  private final Admission admission;
-  private final StateWriter stateWriter;
-  private final DelayedMessages delayedMessages;
-  private final RequestBuilder requests;
-  private final StateNegotiation negotiation;
-  private final ResponseValidator validator;
-  private volatile long pendingTimersSnapshot;
-  private volatile int waitingSnapshot;
   /**
    * Request ids are unique across all dispatchers of the JVM, so an answer to a request made by an
    * earlier incarnation of a task can never be mistaken for an answer to a current one.
    */
-  private static final java.util.concurrent.atomic.AtomicLong REQUEST_IDS =
-      new java.util.concurrent.atomic.AtomicLong();
+  private static final AtomicLong REQUEST_IDS = new AtomicLong();
+
+  private final int partition;
+  private final int numPartitions;
+  private final Directory directory;
+  private final LongSupplier clock;
+  private final Limits limits;
+  private final Listener listener;
+  private final Mailbox mailbox;
+  private final Admission admission;
+  private final Batches batches;
+  private final RequestBuilder requests;
+  private final StateNegotiation negotiation;
+  private final ResponseValidator validator;
+  private final StateWriter stateWriter;
+  private final DelayedMessages delayedMessages;
+  private volatile int inFlightSnapshot;
+  private volatile long pendingTimersSnapshot;
+  private volatile int waitingSnapshot;
 
   public Dispatcher(
       int partition,
@@ -194,20 +182,19 @@ public final class Dispatcher {
       InFlightLimiter limiter) {
     this.partition = partition;
     this.numPartitions = numPartitions;
-    this.stores = stores;
     this.directory = directory;
-    this.specs = specs;
     this.clock = clock;
     this.limits = limits;
     this.listener = listener;
-    this.unreadable = new UnreadableRecords(stores);
+    UnreadableRecords unreadable = new UnreadableRecords(stores);
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
     this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
-    this.stateWriter = new StateWriter(stores, specs, unreadable);
-    this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
+    this.batches = new Batches(mailbox, admission, unreadable, listener);
     this.requests = new RequestBuilder(stores, specs, clock);
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
     this.validator = new ResponseValidator(specs, directory);
+    this.stateWriter = new StateWriter(stores, specs, unreadable);
+    this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -224,8 +211,6 @@ public final class Dispatcher {
   public int inFlightCount() {
     return inFlightSnapshot;
   }
-
-  private volatile int inFlightSnapshot;
 
   /**
    * Number of pending timers (delayed messages and state expiry checks) of this task, as of the
@@ -253,31 +238,6 @@ public final class Dispatcher {
     return finish(out);
   }
 
-  /**
-   * The task (re)started: send every non-empty mailbox's head batch (again), as far as the
-   * in-flight limits allow; the rest follows as slots free up.
-   */
-  public List<Action> onRecover() {
-    admission.recover();
-    List<Action> out = new ArrayList<>();
-    return finish(out);
-  }
-
-  /** In-flight slots may have freed up (another task finished a call): send waiting batches. */
-  public List<Action> onWake() {
-    return finish(new ArrayList<>(0));
-  }
-
-  /**
-   * The task is closing: gives back its in-flight slots and forgets what is in memory. Answers
-   * that arrive later are ignored; the task's next owner re-sends in-flight batches from the
-   * mailbox.
-   */
-  public void close() {
-    admission.releaseAll();
-    publish();
-  }
-
   /** A remote call ended. Answers to requests that are no longer in flight are ignored. */
   public List<Action> onResponse(CallOutcome outcome) {
     Address target = outcome.target();
@@ -303,7 +263,6 @@ public final class Dispatcher {
     CallOutcome.FailureKind kind =
         outcome.failureKind() == null ? CallOutcome.FailureKind.TERMINAL : outcome.failureKind();
     int size = flight.size();
-    String errorClass = outcome.failure().getClass().getName();
     DeadLetterReason reason;
     switch (kind) {
       case PAYLOAD_TOO_LARGE -> {
@@ -318,7 +277,7 @@ public final class Dispatcher {
       case MALFORMED_RESPONSE -> reason = DeadLetterReason.MALFORMED_RESPONSE;
       default -> reason = DeadLetterReason.FUNCTION_CALL_FAILED;
     }
-    failBatch(target, flight, reason, describe(outcome.failure()), outcome.attempts(), errorClass, out);
+    batches.failCall(target, flight, reason, outcome, out);
   }
 
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
@@ -341,9 +300,37 @@ public final class Dispatcher {
     return delayedMessages.earliestDue();
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Delivery and dispatch
+  /**
+   * The task (re)started: send every non-empty mailbox's head batch (again), as far as the
+   * in-flight limits allow; the rest follows as slots free up.
+   */
+  public List<Action> onRecover() {
+    admission.recover();
+    return finish(new ArrayList<>());
+  }
 
+  /** In-flight slots may have freed up (another task finished a call): send waiting batches. */
+  public List<Action> onWake() {
+    return finish(new ArrayList<>(0));
+  }
+
+  /**
+   * The task is closing: gives back its in-flight slots and forgets what is in memory. Answers
+   * that arrive later are ignored; the task's next owner re-sends in-flight batches from the
+   * mailbox.
+   */
+  public void close() {
+    admission.releaseAll();
+    publish();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Delivering and sending
+
+  /**
+   * Validates and routes a message: to the loopback topic when another partition owns its target,
+   * otherwise into its target's mailbox, sending a batch when the address may.
+   */
   private void deliver(Envelope envelope, List<Action> out) {
     String problem = Envelopes.invalidAddress(envelope.getTarget());
     if (problem != null) {
@@ -378,19 +365,6 @@ public final class Dispatcher {
     }
   }
 
-  /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
-  private List<Action> finish(List<Action> out) {
-    admission.pump(out);
-    publish();
-    return out;
-  }
-
-  private void publish() {
-    inFlightSnapshot = admission.inFlightCount();
-    pendingTimersSnapshot = delayedMessages.count();
-    waitingSnapshot = admission.waitingCount();
-  }
-
   /** The {@link Admission.Sender}: sends {@code target}'s next batch, with the slot just taken. */
   private void send(Address target, MailboxHeader header, boolean retry, List<Action> out) {
     dispatch(target, header, 0, retry, Integer.MAX_VALUE, out);
@@ -410,7 +384,7 @@ public final class Dispatcher {
     try {
       request = requests.build(target, head, end);
     } catch (CorruptStoreRecordException e) {
-      failCorruptBatch(target, head, end, e, out);
+      batches.failUnreadable(target, head, end, e, out);
       return;
     }
     long requestId = REQUEST_IDS.incrementAndGet();
@@ -426,22 +400,36 @@ public final class Dispatcher {
     String failure = negotiation.negotiate(
         target.type(), flight, response.getIncompleteInvocationContext().getMissingValuesList());
     if (failure != null) {
-      failBatch(target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
+      batches.fail(target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
       return;
     }
     admission.forgetKeepingSlot(target); // the slot is kept for the resend
     dispatch(target, mailbox.header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Applying a response
+  /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
+  private List<Action> finish(List<Action> out) {
+    admission.pump(out);
+    publish();
+    return out;
+  }
 
+  private void publish() {
+    inFlightSnapshot = admission.inFlightCount();
+    pendingTimersSnapshot = delayedMessages.count();
+    waitingSnapshot = admission.waitingCount();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Applying an answer
+
+  /** The function answered: validate the answer, then apply it whole, then go on. */
   private void apply(
       Address target, InFlightBatch flight, InvocationResponse response, int attempts, List<Action> out) {
     // 1. Validate everything first: a response is applied whole or not at all.
     ResponseValidator.Verdict verdict = validator.validate(target.type(), response);
     if (!verdict.valid()) {
-      failBatch(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
+      batches.fail(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
       return;
     }
 
@@ -450,7 +438,7 @@ public final class Dispatcher {
     stateWriter.apply(target, response.getStateMutationsList(), now, out);
 
     // 3. The batch is done: remove it from the mailbox.
-    completeBatch(target, flight, out);
+    batches.complete(target, flight, out);
 
     // 4. Messages, delayed messages and egress records.
     sendMessages(target, response, now, out);
@@ -487,80 +475,14 @@ public final class Dispatcher {
     }
   }
 
-  private MailboxHeader completeBatch(Address target, InFlightBatch flight, List<Action> out) {
-    admission.end(target);
-    return mailbox.removeBatch(target, flight.head(), flight.end(), out);
-  }
-
-  private void failBatch(
-      Address target,
-      InFlightBatch flight,
-      DeadLetterReason reason,
-      String detail,
-      int attempts,
-      String errorClass,
-      List<Action> out) {
-    List<Envelope> batch = mailbox.readBatch(target, flight.head(), flight.end(), out);
-    out.add(new Action.DeadLetter(reason, detail, target, batch, attempts, errorClass));
-    listener.deadLettered(target.type(), reason, batch.size());
-    MailboxHeader header = completeBatch(target, flight, out);
-    if (header != null) {
-      admission.ready(target, header, false, out);
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Records that cannot be read
-
-  /**
-   * Sending {@code target}'s batch {@code [head, end)} needed a record that cannot be read (an
-   * entry of the batch, or the address's state): that record is dead-lettered as raw bytes and
-   * removed, the batch's messages are dead-lettered (those that cannot be read as raw bytes), and
-   * the address goes on with its next batch. Gives back the slot the caller held for the batch.
-   */
-  private void failCorruptBatch(
-      Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
-    admission.release(target.type());
-    unreadable.drop(error, out);
-    List<Envelope> batch = mailbox.readBatch(target, head, end, out);
-    if (!batch.isEmpty()) {
-      out.add(
-          new Action.DeadLetter(
-              DeadLetterReason.CORRUPT_STORE_RECORD,
-              "a record this batch needed cannot be read: " + error.getMessage(),
-              target,
-              batch,
-              0,
-              error.getCause() == null ? null : error.getCause().getClass().getName()));
-      listener.deadLettered(target.type(), DeadLetterReason.CORRUPT_STORE_RECORD, batch.size());
-    }
-    MailboxHeader header = mailbox.removeBatch(target, head, end, out);
-    if (header != null) {
-      admission.ready(target, header, false, out);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Helpers
+  // For the shell
 
   /**
    * Why {@code address} is not a valid function address (namespace and type non-empty and free of
-   * {@code /}), or {@code null} when it is valid.
+   * {@code /}), or {@code null} when it is valid. The shell checks loopback records with it.
    */
   public static String invalidAddress(io.kstatefun.protocol.Address address) {
     return Envelopes.invalidAddress(address);
-  }
-
-  private static String describe(Throwable failure) {
-    StringBuilder sb = new StringBuilder();
-    Throwable t = failure;
-    while (t != null && sb.length() < 1000) {
-      if (sb.length() > 0) {
-        sb.append("; caused by ");
-      }
-      sb.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
-      t = t.getCause() == t ? null : t.getCause();
-    }
-    return sb.toString();
   }
 }
