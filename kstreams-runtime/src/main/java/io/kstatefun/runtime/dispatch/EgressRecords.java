@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * Converts the payload of a Kafka egress message (StateFun's {@code KafkaProducerRecord}, typename
  * {@link Dispatcher#KAFKA_PRODUCER_RECORD_TYPENAME}) into the record the shell writes.
  *
- * <p>Threading: stateless.
+ * <p>Threading: stateless; the dispatcher calls it on the task's stream thread.
  */
 final class EgressRecords {
 

@@ -11,7 +11,7 @@ import io.kstatefun.runtime.internals.proto.Envelope;
  * io.kstatefun.protocol.Address}. Every conversion between the two goes through here, and so does
  * the construction of the envelopes a function sends.
  *
- * <p>Threading: stateless.
+ * <p>Threading: stateless; the dispatcher calls it on the task's stream thread.
  */
 final class Envelopes {
 
