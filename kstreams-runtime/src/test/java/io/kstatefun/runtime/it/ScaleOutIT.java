@@ -3,7 +3,7 @@ package io.kstatefun.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.routing.AddressPartitioner;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
