@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -51,6 +57,23 @@ class BenchTest {
     assertThat(suite.quick).isTrue();
     assertThat(suite.only).containsExactly("latency-1hop", "ladder-64");
     assertThat(suite.quietCores).isEqualTo(0.5);
+  }
+
+  @Test
+  void shouldParseEveryBenchCommandLineOfTheReadme() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+    Matcher m = Pattern.compile("(?m)(?:`|^)bin/kstatefun-bench (suite|run|jfr-top)([^`\\n]*)").matcher(readme);
+    int parsed = 0;
+    while (m.find()) {
+      List<String> args = new ArrayList<>(List.of(m.group(1)));
+      String rest = m.group(2).replaceAll("[\\[\\]]", " ").trim();
+      if (!rest.isEmpty()) {
+        args.addAll(List.of(rest.split("\\s+")));
+      }
+      new CommandLine(Bench.class).parseArgs(args.toArray(String[]::new));
+      parsed++;
+    }
+    assertThat(parsed).as("bin/kstatefun-bench lines in README.md").isGreaterThanOrEqualTo(3);
   }
 
   @Test

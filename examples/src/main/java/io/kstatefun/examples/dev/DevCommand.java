@@ -41,7 +41,7 @@ public final class DevCommand implements Callable<Integer> {
       description = "Stop sending sample events after N (results keep being shown). Default: ${DEFAULT-VALUE}.")
   int maxEvents;
 
-  @Option(names = "--examples", paramLabel = "LIST", split = "\\s*,\\s*", defaultValue = "greeter,billing,cart",
+  @Option(names = "--examples", paramLabel = "LIST", split = ",", defaultValue = "greeter,billing,cart",
       description = "Which examples to run, comma-separated. Default: ${DEFAULT-VALUE}.")
   List<String> examples = new ArrayList<>();
 
@@ -61,7 +61,7 @@ public final class DevCommand implements Callable<Integer> {
     try {
       Optional<Duration> duration =
           Optional.ofNullable(durationSeconds).map(s -> Duration.ofMillis(Math.round(s * 1000)));
-      return new DevOptions(duration, rate, maxEvents, new ArrayList<>(new LinkedHashSet<>(examples)), kafkaPort);
+      return new DevOptions(duration, rate, maxEvents, new ArrayList<>(new LinkedHashSet<>(examples.stream().map(String::trim).toList())), kafkaPort);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
