@@ -1,4 +1,4 @@
-package io.kstatefun.runtime.kafka;
+package io.kstatefun.localkafka;
 
 import java.time.Duration;
 import java.util.ArrayList;

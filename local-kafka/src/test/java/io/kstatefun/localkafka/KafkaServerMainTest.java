@@ -1,4 +1,4 @@
-package io.kstatefun.runtime.kafka;
+package io.kstatefun.localkafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,31 +16,33 @@ class KafkaServerMainTest {
 
   @Test
   void parsesAllOptions() {
-    KafkaServerMain.Options o = KafkaServerMain.Options.parse(new String[] {
+    KafkaServerMain o = KafkaServerMain.parse(
         "--port", "19092", "--dir", "data/kafka", "--controller-port=19093", "--node-id", "2",
         "--voters", "1@127.0.0.1:1,2@127.0.0.1:19093", "--cluster-id", "abc",
         "--set", "num.partitions=3", "--set=log.retention.ms = 1000", "--startup-timeout", "30",
-        "--parent-pid", "4242", "--verbose"});
+        "--parent-pid", "4242", "--verbose");
     assertThat(o.port).isEqualTo(19092);
     assertThat(o.controllerPort).isEqualTo(19093);
     assertThat(o.nodeId).isEqualTo(2);
     assertThat(o.dir).isEqualTo(Paths.get("data/kafka"));
     assertThat(o.voters).isEqualTo("1@127.0.0.1:1,2@127.0.0.1:19093");
     assertThat(o.clusterId).isEqualTo("abc");
-    assertThat(o.properties).isEqualTo(Map.of("num.partitions", "3", "log.retention.ms", "1000"));
-    assertThat(o.startupTimeout).isEqualTo(Duration.ofSeconds(30));
-    assertThat(o.parentPid).contains(4242L);
+    assertThat(o.properties).containsEntry("num.partitions", "3").hasSize(2);
+    assertThat(o.startupTimeoutSeconds).isEqualTo(30);
+    assertThat(o.parentPid).isEqualTo(4242L);
     assertThat(o.verbose).isTrue();
-    assertThat(o.toBuilder().build().nodeId()).isEqualTo(2);
+    LocalKafkaBroker broker = o.toBuilder().build();
+    assertThat(broker.nodeId()).isEqualTo(2);
   }
 
   @Test
   void defaultsToPort9092() {
-    KafkaServerMain.Options o = KafkaServerMain.Options.parse(new String[] {"--dir", "d"});
+    KafkaServerMain o = KafkaServerMain.parse("--dir", "d");
     assertThat(o.port).isEqualTo(9092);
     assertThat(o.controllerPort).isZero();
     assertThat(o.nodeId).isEqualTo(1);
-    assertThat(o.parentPid).isEmpty();
+    assertThat(o.parentPid).isNull();
+    assertThat(o.startupTimeoutSeconds).isEqualTo(120);
   }
 
   @Test
@@ -53,6 +54,7 @@ class KafkaServerMainTest {
     assertThat(run("--dir", "d", "--set", "novalue")).isEqualTo(2);
     assertThat(run("--dir", "d", "--port")).isEqualTo(2);
     assertThat(run("--dir", "d", "--node-id", "3", "--voters", "1@127.0.0.1:1")).isEqualTo(2);
+    assertThat(run("--dir", "d", "--startup-timeout", "0")).isEqualTo(2);
   }
 
   @Test
@@ -61,7 +63,7 @@ class KafkaServerMainTest {
     int code = KafkaServerMain.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertThat(code).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: kafka --dir DIR");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: kafka", "--dir=DIR", "--port=N");
   }
 
   @Test

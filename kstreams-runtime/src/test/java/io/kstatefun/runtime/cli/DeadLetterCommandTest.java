@@ -17,7 +17,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
-class DeadLetterToolTest {
+class DeadLetterCommandTest {
 
   private static RecordHeaders headers(String... kv) {
     RecordHeaders h = new RecordHeaders();
@@ -41,14 +41,14 @@ class DeadLetterToolTest {
     ConsumerRecord<byte[], byte[]> r =
         dead("alice".getBytes(StandardCharsets.UTF_8), envelope.toByteArray(),
             headers(DeadLetters.FORMAT, "envelope", DeadLetters.REASON, "FUNCTION_CALL_FAILED", "trace", "t-1"));
-    ProducerRecord<byte[], byte[]> out = DeadLetterTool.reinjection(r, "app-loopback", 8);
+    ProducerRecord<byte[], byte[]> out = DeadLetterCommand.reinjection(r, "app-loopback", 8);
     assertThat(out.topic()).isEqualTo("app-loopback");
     assertThat(out.partition()).isEqualTo(AddressPartitioner.partition("alice", 8));
     assertThat(out.key()).isEqualTo("alice".getBytes(StandardCharsets.UTF_8));
     assertThat(out.value()).isEqualTo(envelope.toByteArray());
-    assertThat(DeadLetterTool.header(out.headers(), "trace")).isEqualTo("t-1");
+    assertThat(DeadLetterCommand.header(out.headers(), "trace")).isEqualTo("t-1");
     assertThat(out.headers().lastHeader(DeadLetters.REASON)).isNull();
-    assertThat(DeadLetterTool.header(out.headers(), DeadLetterTool.REINJECTED_FROM)).isEqualTo("app-dead-letters-0@42");
+    assertThat(DeadLetterCommand.header(out.headers(), DeadLetterCommand.REINJECTED_FROM)).isEqualTo("app-dead-letters-0@42");
   }
 
   @Test
@@ -57,7 +57,7 @@ class DeadLetterToolTest {
         dead(null, "v".getBytes(StandardCharsets.UTF_8),
             headers(DeadLetters.FORMAT, "ingress", DeadLetters.REASON, "NULL_KEY",
                 DeadLetters.SOURCE_TOPIC, "orders", DeadLetters.SOURCE_PARTITION, "2"));
-    ProducerRecord<byte[], byte[]> out = DeadLetterTool.reinjection(r, null, null);
+    ProducerRecord<byte[], byte[]> out = DeadLetterCommand.reinjection(r, null, null);
     assertThat(out.topic()).isEqualTo("orders");
     assertThat(out.partition()).isEqualTo(2);
     assertThat(out.key()).isNull();
@@ -66,7 +66,7 @@ class DeadLetterToolTest {
 
   @Test
   void shouldRefuseToReinjectARecordWithoutAKnownFormat() {
-    assertThatThrownBy(() -> DeadLetterTool.reinjection(dead(null, new byte[0], headers()), "l", 8))
+    assertThatThrownBy(() -> DeadLetterCommand.reinjection(dead(null, new byte[0], headers()), "l", 8))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("kstatefun.dlq.format");
   }
@@ -80,7 +80,7 @@ class DeadLetterToolTest {
                 DeadLetters.SOURCE_PARTITION, "1", DeadLetters.SOURCE_OFFSET, "7", DeadLetters.ATTEMPTS, "5",
                 DeadLetters.ERROR_CLASS, "io.kstatefun.runtime.http.FunctionCallException",
                 DeadLetters.DETAIL, "HTTP_5XX calling\nexample/counter/alice"));
-    assertThat(DeadLetterTool.describe(r))
+    assertThat(DeadLetterCommand.describe(r))
         .isEqualTo("app-dead-letters-0@42 reason=FUNCTION_CALL_FAILED format=envelope address=example/counter/alice"
             + " source=in-1@7 attempts=5 error=FunctionCallException detail=HTTP_5XX calling example/counter/alice");
   }
@@ -91,10 +91,11 @@ class DeadLetterToolTest {
     int code = KStatefunCli.run(new String[] {"dlq", "--topic", "t"}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--bootstrap-servers and --topic are required", "kstatefun dlq");
-    assertThatThrownBy(() -> DeadLetterTool.parse(new String[] {"--bootstrap-servers", "b", "--topic", "t", "--limit", "-1"}))
-        .hasMessageContaining("--limit expects a non-negative number");
-    assertThatThrownBy(() -> DeadLetterTool.parse(new String[] {"--bootstrap-servers", "b", "--topic", "t", "--loopback-topic", "l"}))
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Missing required option: '--bootstrap-servers=HOST:PORT'", "Usage: kstatefun dlq");
+    assertThatThrownBy(() -> DeadLetterCommand.parse("--bootstrap-servers", "b", "--topic", "t", "--limit", "-1"))
+        .hasMessageContaining("--limit must not be negative");
+    assertThatThrownBy(() -> DeadLetterCommand.parse("--bootstrap-servers", "b", "--topic", "t", "--loopback-topic", "l"))
         .hasMessageContaining("only makes sense with --reinject");
   }
 }

@@ -1,4 +1,4 @@
-package io.kstatefun.runtime.kafka;
+package io.kstatefun.localkafka;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

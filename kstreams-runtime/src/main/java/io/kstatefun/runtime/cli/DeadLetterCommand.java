@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.topology.DeadLetters;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +28,12 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code kstatefun dlq}: lists the records of a dead-letter topic, one line each, and optionally
@@ -43,104 +50,99 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * offsets: select records with {@code --from-offset}, {@code --limit} and {@code --reason}, and
  * note the last offset it prints, so that the same records are not re-injected twice.
  */
-final class DeadLetterTool {
+@Command(
+    name = "dlq",
+    sortOptions = false,
+    sortSynopsis = false,
+    description =
+        "Lists dead-letter records, one line each: position, reason, format, address, source, attempts, detail. "
+            + "With --reinject, writes function messages back to the loopback topic and ingress records back to "
+            + "their source topic.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:listed (and re-injected) every selected record",
+      "1:Kafka not reachable, or a record could not be re-injected",
+      "2:bad command line"
+    })
+public final class DeadLetterCommand implements Callable<Integer> {
 
   /** Header on re-injected records: {@code <dlq topic>-<partition>@<offset>}. */
   static final String REINJECTED_FROM = "kstatefun.reinjected.from";
 
-  static final String USAGE =
-      String.join(
-          "\n",
-          "  kstatefun dlq --bootstrap-servers HOST:PORT --topic DLQ [--from-offset N] [--limit N]",
-          "                [--reason REASON] [--reinject [--loopback-topic TOPIC]] [--set KEY=VALUE ...]",
-          "      Lists dead-letter records (one line each: position, reason, format, address, source,",
-          "      attempts, detail). --reinject writes function messages back to the loopback topic",
-          "      (required for them: --loopback-topic, e.g. <application.id>-loopback) and ingress",
-          "      records back to their source topic. --set passes Kafka client properties (SSL, SASL).");
+  @Spec CommandSpec spec;
 
-  record Options(
-      String bootstrap,
-      String topic,
-      long fromOffset,
-      long limit,
-      String reason,
-      boolean reinject,
-      String loopbackTopic,
-      Map<String, String> settings) {}
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
-  private DeadLetterTool() {}
+  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", required = true, description = "Kafka.")
+  String bootstrap;
 
-  static Options parse(String[] args) {
-    String bootstrap = null;
-    String topic = null;
-    long from = 0;
-    long limit = Long.MAX_VALUE;
-    String reason = null;
-    boolean reinject = false;
-    String loopback = null;
-    Map<String, String> settings = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      switch (arg) {
-        case "--bootstrap-servers" -> bootstrap = value(args, ++i, arg);
-        case "--topic" -> topic = value(args, ++i, arg);
-        case "--from-offset" -> from = number(value(args, ++i, arg), arg);
-        case "--limit" -> limit = number(value(args, ++i, arg), arg);
-        case "--reason" -> reason = value(args, ++i, arg);
-        case "--reinject" -> reinject = true;
-        case "--loopback-topic" -> loopback = value(args, ++i, arg);
-        case "--set" -> {
-          String kv = value(args, ++i, arg);
-          int eq = kv.indexOf('=');
-          if (eq <= 0) {
-            throw new KStatefunCli.UsageException("--set expects KEY=VALUE, got '" + kv + "'");
-          }
-          settings.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        default -> throw new KStatefunCli.UsageException("unknown option '" + arg + "'");
-      }
+  @Option(names = "--topic", paramLabel = "DLQ", required = true,
+      description = "The dead-letter topic, e.g. <application id>-dead-letters.")
+  String topic;
+
+  @Option(names = "--from-offset", paramLabel = "N", defaultValue = "0",
+      description = "Start at this offset in every partition. Default: ${DEFAULT-VALUE}.")
+  long fromOffset;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Select at most N records. Default: all.")
+  Long limit;
+
+  @Option(names = "--reason", paramLabel = "REASON",
+      description = "Select only records with this kstatefun.dlq.reason, e.g. FUNCTION_CALL_FAILED.")
+  String reason;
+
+  @Option(names = "--reinject", description = "Re-inject the selected records.")
+  boolean reinject;
+
+  @Option(names = "--loopback-topic", paramLabel = "TOPIC",
+      description = "Where function messages are re-injected (required for them), e.g. <application id>-loopback.")
+  String loopbackTopic;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "A Kafka client property, e.g. for SSL or SASL (repeatable).")
+  Map<String, String> settings = new LinkedHashMap<>();
+
+  /** Checks what picocli cannot: ranges and combinations. */
+  void validate() {
+    if (fromOffset < 0) {
+      throw new ParameterException(spec.commandLine(), "--from-offset must not be negative, got " + fromOffset);
     }
-    if (bootstrap == null || topic == null) {
-      throw new KStatefunCli.UsageException("--bootstrap-servers and --topic are required");
+    if (limit != null && limit < 0) {
+      throw new ParameterException(spec.commandLine(), "--limit must not be negative, got " + limit);
     }
-    if (loopback != null && !reinject) {
-      throw new KStatefunCli.UsageException("--loopback-topic only makes sense with --reinject");
+    if (loopbackTopic != null && !reinject) {
+      throw new ParameterException(spec.commandLine(), "--loopback-topic only makes sense with --reinject");
     }
-    return new Options(bootstrap, topic, from, limit, reason, reinject, loopback, settings);
   }
 
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new KStatefunCli.UsageException(option + " needs a value");
-    }
-    return args[i];
+  /** Parses and validates {@code args} as {@code dlq} would, without running it. */
+  static DeadLetterCommand parse(String... args) {
+    DeadLetterCommand command = new DeadLetterCommand();
+    new CommandLine(command).parseArgs(args);
+    command.validate();
+    return command;
   }
 
-  private static long number(String text, String option) {
+  long limit() {
+    return limit == null ? Long.MAX_VALUE : limit;
+  }
+
+  @Override
+  public Integer call() {
+    validate();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     try {
-      long n = Long.parseLong(text);
-      if (n < 0) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new KStatefunCli.UsageException(option + " expects a non-negative number, got '" + text + "'");
-    }
-  }
-
-  /** Runs the tool; returns the exit code (0, or 1 when a record could not be re-injected). */
-  static int run(String[] args, PrintStream out, PrintStream err) {
-    Options options = parse(args);
-    try {
-      return run(options, out, err);
+      return run(out, err);
     } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
       err.println("kstatefun dlq: " + e.getMessage());
       return 1;
     }
   }
 
-  private static int run(Options options, PrintStream out, PrintStream err) {
-    List<ConsumerRecord<byte[], byte[]>> selected = read(options);
+  private int run(PrintWriter out, PrintWriter err) {
+    List<ConsumerRecord<byte[], byte[]>> selected = read();
     int envelopes = 0;
     int ingress = 0;
     for (ConsumerRecord<byte[], byte[]> r : selected) {
@@ -153,34 +155,34 @@ final class DeadLetterTool {
     }
     out.println(selected.size() + " record(s)" + (selected.isEmpty() ? ""
         : ", last " + position(selected.get(selected.size() - 1))));
-    if (!options.reinject() || selected.isEmpty()) {
+    if (!reinject || selected.isEmpty()) {
       return 0;
     }
-    if (envelopes > 0 && options.loopbackTopic() == null) {
+    if (envelopes > 0 && loopbackTopic == null) {
       err.println("kstatefun dlq: " + envelopes + " function message(s) need --loopback-topic to be re-injected");
       return 1;
     }
-    return reinject(options, selected, out, err);
+    return reinject(selected, out, err);
   }
 
-  private static Map<String, Object> clientProps(Options options) {
-    Map<String, Object> p = new HashMap<>(options.settings());
-    p.put("bootstrap.servers", options.bootstrap());
+  private Map<String, Object> clientProps() {
+    Map<String, Object> p = new HashMap<>(settings);
+    p.put("bootstrap.servers", bootstrap);
     return p;
   }
 
-  private static List<ConsumerRecord<byte[], byte[]>> read(Options options) {
+  private List<ConsumerRecord<byte[], byte[]>> read() {
     Properties p = new Properties();
-    p.putAll(clientProps(options));
+    p.putAll(clientProps());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "kstatefun-dlq");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(options.topic(), Duration.ofSeconds(30));
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException("topic " + options.topic() + " does not exist");
+        throw new IllegalStateException("topic " + topic + " does not exist");
       }
       List<TopicPartition> partitions = new ArrayList<>();
       for (PartitionInfo info : infos) {
@@ -189,19 +191,19 @@ final class DeadLetterTool {
       consumer.assign(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
       for (TopicPartition tp : partitions) {
-        consumer.seek(tp, Math.min(options.fromOffset(), end.get(tp)));
+        consumer.seek(tp, Math.min(fromOffset, end.get(tp)));
       }
       long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (out.size() < options.limit() && !reachedEnd(consumer, partitions, end)) {
+      while (out.size() < limit() && !reachedEnd(consumer, partitions, end)) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("timed out reading " + options.topic());
+          throw new IllegalStateException("timed out reading " + topic);
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
             continue;
           }
-          if (options.reason() == null || options.reason().equals(header(r.headers(), DeadLetters.REASON))) {
-            if (out.size() < options.limit()) {
+          if (reason == null || reason.equals(header(r.headers(), DeadLetters.REASON))) {
+            if (out.size() < limit()) {
               out.add(r);
             }
           }
@@ -221,9 +223,8 @@ final class DeadLetterTool {
     return true;
   }
 
-  private static int reinject(
-      Options options, List<ConsumerRecord<byte[], byte[]>> records, PrintStream out, PrintStream err) {
-    Map<String, Object> p = clientProps(options);
+  private int reinject(List<ConsumerRecord<byte[], byte[]>> records, PrintWriter out, PrintWriter err) {
+    Map<String, Object> p = clientProps();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "kstatefun-dlq-reinject");
@@ -232,13 +233,13 @@ final class DeadLetterTool {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       Integer loopbackPartitions =
-          options.loopbackTopic() == null
+          loopbackTopic == null
               ? null
-              : producer.partitionsFor(options.loopbackTopic()).size();
+              : producer.partitionsFor(loopbackTopic).size();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         ProducerRecord<byte[], byte[]> record;
         try {
-          record = reinjection(r, options.loopbackTopic(), loopbackPartitions);
+          record = reinjection(r, loopbackTopic, loopbackPartitions);
         } catch (IllegalArgumentException e) {
           err.println("kstatefun dlq: not re-injecting " + position(r) + ": " + e.getMessage());
           failed++;

@@ -1,4 +1,4 @@
-package io.kstatefun.runtime.kafka;
+package io.kstatefun.localkafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
