@@ -41,6 +41,8 @@ public final class ConfigDocs {
         .append("| key | kstatefun default |\n|---|---|\n");
     Map<String, Object> defaults = new TreeMap<>(KStatefunConfig.streamsDefaults());
     defaults.forEach((k, v) -> md.append("| `").append(k).append("` | `").append(v).append("` |\n"));
+    md.append("\nA `processing.guarantee` other than `exactly_once_v2` is refused at start-up unless `")
+        .append(KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG).append("=true`.\n");
     return md.toString();
   }
 

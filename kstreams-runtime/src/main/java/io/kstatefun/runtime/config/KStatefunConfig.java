@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -18,7 +19,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * is the source of the configuration reference in the docs.
  *
  * <p>{@link #streamsProperties} also holds the Kafka Streams defaults kstatefun chooses (exactly
- * once v2, a short commit interval, no task idling); a user's own value for any of them wins.
+ * once v2, a short commit interval, no task idling); a user's own value for any of them wins,
+ * except that a guarantee other than exactly once v2 needs {@value #ALLOW_AT_LEAST_ONCE_CONFIG}
+ * ({@link #requireProcessingGuarantee}).
  */
 public final class KStatefunConfig extends AbstractConfig {
 
@@ -51,6 +54,13 @@ public final class KStatefunConfig extends AbstractConfig {
   private static final String DEAD_LETTER_TOPIC_DOC =
       "Default dead-letter topic, for ingresses without their own deadLetterTopic and for "
           + "function failures. Empty: '<application.id>-dead-letters'.";
+
+  public static final String ALLOW_AT_LEAST_ONCE_CONFIG = "kstatefun.allow.at.least.once";
+  private static final String ALLOW_AT_LEAST_ONCE_DOC =
+      "Allow a processing.guarantee other than exactly_once_v2. Without it the runtime refuses to "
+          + "start with any other guarantee. Under at_least_once a crash can apply function effects "
+          + "(state, messages, egress records) twice; it exists for the chaos tests' negative control, "
+          + "not for production.";
 
   public static final String MAX_BATCH_SIZE_CONFIG = "kstatefun.max.batch.size";
   private static final String MAX_BATCH_SIZE_DOC =
@@ -115,6 +125,7 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(DOORBELL_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW, DOORBELL_ENABLED_DOC)
           .define(DOORBELL_TOPIC_CONFIG, Type.STRING, "", Importance.LOW, DOORBELL_TOPIC_DOC)
           .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.MEDIUM, DEAD_LETTER_TOPIC_DOC)
+          .define(ALLOW_AT_LEAST_ONCE_CONFIG, Type.BOOLEAN, false, Importance.LOW, ALLOW_AT_LEAST_ONCE_DOC)
           .define(MAX_BATCH_SIZE_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM, MAX_BATCH_SIZE_DOC)
           .define(MAX_PENDING_TIMERS_CONFIG, Type.LONG, 1_000_000L, Range.atLeast(1), Importance.LOW, MAX_PENDING_TIMERS_DOC)
           .define(TIMER_CHECK_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, TIMER_CHECK_INTERVAL_MS_DOC)
@@ -154,7 +165,7 @@ public final class KStatefunConfig extends AbstractConfig {
     super(DEFINITION, originals, false);
     Object app = originals.get(StreamsConfig.APPLICATION_ID_CONFIG);
     if (app == null || app.toString().isBlank()) {
-      throw new org.apache.kafka.common.config.ConfigException(
+      throw new ConfigException(
           StreamsConfig.APPLICATION_ID_CONFIG, app, "an application id is required");
     }
     this.applicationId = app.toString();
@@ -174,6 +185,29 @@ public final class KStatefunConfig extends AbstractConfig {
 
   public String deadLetterTopic() {
     return orDefault(DEAD_LETTER_TOPIC_CONFIG, "-dead-letters");
+  }
+
+  /**
+   * Refuses a {@code processing.guarantee} other than {@code exactly_once_v2} unless {@value
+   * #ALLOW_AT_LEAST_ONCE_CONFIG} is true: the runtime's exactly-once effects rest on Kafka
+   * transactions, so another guarantee must never be chosen by accident.
+   *
+   * @param streamsProps the properties Kafka Streams will get ({@link #streamsProperties})
+   * @return the guarantee
+   * @throws ConfigException naming the setting, its value and the switch
+   */
+  public String requireProcessingGuarantee(Properties streamsProps) {
+    Object value = streamsProps.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    String guarantee = value == null ? StreamsConfig.AT_LEAST_ONCE : value.toString().trim();
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !getBoolean(ALLOW_AT_LEAST_ONCE_CONFIG)) {
+      throw new ConfigException(
+          StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+          value,
+          "kstatefun runs with exactly_once_v2 only: under another guarantee a crash can apply function "
+              + "effects (state, messages, egress records) twice. Remove the setting, or, for tests only, "
+              + "set " + ALLOW_AT_LEAST_ONCE_CONFIG + "=true");
+    }
+    return guarantee;
   }
 
   private String orDefault(String key, String suffix) {

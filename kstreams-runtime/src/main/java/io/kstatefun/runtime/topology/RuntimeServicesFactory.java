@@ -17,13 +17,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires one runtime instance: prepares topics, creates the HTTP client, doorbell and timer alarms,
  * and builds the topology. {@link Runtime#close()} releases what it created.
  */
 public final class RuntimeServicesFactory {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuntimeServicesFactory.class);
 
   private RuntimeServicesFactory() {}
 
@@ -47,8 +52,19 @@ public final class RuntimeServicesFactory {
     }
   }
 
+  /**
+   * Checks the settings, prepares the topics and wires the parts of a runtime instance.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if a setting is refused, before any
+   *     connection to Kafka (e.g. a processing guarantee other than exactly-once)
+   */
   public static Runtime create(
       KStatefunConfig config, ModuleSpec module, Properties streamsProps, RuntimeListener listener) {
+    String guarantee = config.requireProcessingGuarantee(streamsProps);
+    if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+      LOG.warn("Running with processing.guarantee={} because {}=true: a crash can apply function effects twice",
+          guarantee, KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG);
+    }
     int partitions;
     try (Admin admin = Admin.create(adminProperties(streamsProps))) {
       partitions = TopicSetup.prepare(admin, config, module);
