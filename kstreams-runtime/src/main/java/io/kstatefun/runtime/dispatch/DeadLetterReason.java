@@ -13,7 +13,11 @@ public enum DeadLetterReason {
   INVALID_KEY,
   /** An ingress record has no value (a tombstone). */
   NULL_VALUE,
-  /** An ingress record is larger than the ingress's limit. */
+  /**
+   * An ingress record is larger than the ingress's maxRecordBytes, or its message would be a
+   * larger record than the runtime can write (derived from the producer's max.request.size); also
+   * a message from the loopback topic that is too large.
+   */
   RECORD_TOO_LARGE,
   /** A record arrived on a topic no ingress declares. */
   UNDECLARED_TOPIC,
@@ -44,5 +48,10 @@ public enum DeadLetterReason {
   /** A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate token). */
   INVALID_DELAYED_MESSAGE,
   /** The mailbox of an address is over its limit (kstatefun.max.mailbox.size). */
-  MAILBOX_FULL
+  MAILBOX_FULL,
+  /**
+   * A response would write a record (state, message, delayed message, egress record) larger than
+   * the runtime can write (derived from the producer's max.request.size).
+   */
+  OUTPUT_TOO_LARGE
 }

@@ -6,6 +6,7 @@ import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.http.HttpFunctionClient;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -103,6 +105,14 @@ public final class RuntimeServicesFactory {
     RuntimeServices services =
         new RuntimeServices(
             config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
+    Admin purgeAdmin = Admin.create(adminProperties(streamsProps));
+    long purgeInterval = config.getLong(KStatefunConfig.LOOPBACK_PURGE_INTERVAL_MS_CONFIG);
+    // The purger only starts admin requests: it never holds up the alarm thread.
+    alarms.scheduleWithFixedDelay(
+        new LoopbackPurger(purgeAdmin, config.applicationId(), config.loopbackTopic(), services.tasks()::partitions),
+        purgeInterval,
+        purgeInterval,
+        TimeUnit.MILLISECONDS);
     Topology topology = TopologyFactory.build(services);
     List<String> ingressTopics = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -116,6 +126,7 @@ public final class RuntimeServicesFactory {
     AutoCloseable resources =
         () -> {
           alarms.shutdownNow();
+          purgeAdmin.close(Duration.ofSeconds(5));
           if (doorbell != null) {
             doorbell.close();
           }

@@ -7,6 +7,7 @@ import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,5 +62,27 @@ class KStatefunConfigTest {
     assertThatThrownBy(() -> KStatefunRuntime.start(ModuleSpec.empty(), props))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("kstatefun.allow.at.least.once");
+  }
+
+  @Test
+  void shouldSizeChangelogTopicsToTheProducersMaxRequestSize() {
+    assertThat(new KStatefunConfig(settings()).producerMaxRequestSize()).isEqualTo(1024 * 1024);
+    assertThat(KStatefunConfig.streamsProperties(settings())).containsEntry("topic.max.message.bytes", "1048576");
+
+    Map<String, Object> raised = settings("producer.max.request.size", "4194304");
+    assertThat(new KStatefunConfig(raised).producerMaxRequestSize()).isEqualTo(4 * 1024 * 1024);
+    assertThat(KStatefunConfig.streamsProperties(raised)).containsEntry("topic.max.message.bytes", "4194304");
+    assertThat(new KStatefunConfig(settings("max.request.size", 2097152)).producerMaxRequestSize()).isEqualTo(2097152);
+
+    Properties own = KStatefunConfig.streamsProperties(settings("topic.max.message.bytes", "8388608"));
+    assertThat(own).containsEntry("topic.max.message.bytes", "8388608");
+  }
+
+  @Test
+  void shouldRefuseAMaxRequestSizeTooSmallForTheRuntimesRecords() {
+    assertThatThrownBy(() -> new KStatefunConfig(settings("producer.max.request.size", "1000")).producerMaxRequestSize())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("producer.max.request.size")
+        .hasMessageContaining("at least 65536");
   }
 }
