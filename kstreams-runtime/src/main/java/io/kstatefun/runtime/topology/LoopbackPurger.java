@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.topology;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * request and record the result. A round that is still in flight makes the next call a no-op.
  * The task registry is read as a snapshot.
  */
-final class LoopbackPurger implements Runnable {
+final class LoopbackPurger implements Runnable, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LoopbackPurger.class);
 
@@ -46,6 +47,7 @@ final class LoopbackPurger implements Runnable {
   /** Partition -> the offset below which records were deleted by this instance. */
   private final Map<Integer, Long> purged = new ConcurrentHashMap<>();
   private volatile boolean failing;
+  private volatile boolean closed;
 
   /**
    * @param groupId the application's consumer group ({@code application.id})
@@ -61,7 +63,7 @@ final class LoopbackPurger implements Runnable {
 
   @Override
   public void run() {
-    if (!running.compareAndSet(false, true)) {
+    if (closed || !running.compareAndSet(false, true)) {
       return; // the previous round is still in flight
     }
     try {
@@ -123,6 +125,10 @@ final class LoopbackPurger implements Runnable {
   }
 
   private void finish(Throwable error) {
+    if (closed) {
+      running.set(false);
+      return; // requests cut short by close() are no failure
+    }
     if (error == null) {
       if (failing) {
         LOG.info("Deleting consumed records of the loopback topic {} works again", topic);
@@ -138,5 +144,15 @@ final class LoopbackPurger implements Runnable {
       LOG.debug("Deleting consumed loopback records failed again", error);
     }
     running.set(false);
+  }
+
+  /**
+   * Stops purging and closes the admin client at once: a purge cut short only leaves records
+   * for the next one. Call after the scheduler stopped calling {@link #run}.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    admin.close(Duration.ZERO);
   }
 }

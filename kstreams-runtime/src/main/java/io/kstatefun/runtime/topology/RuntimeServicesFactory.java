@@ -6,7 +6,6 @@ import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.http.HttpFunctionClient;
 import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -105,14 +104,15 @@ public final class RuntimeServicesFactory {
     RuntimeServices services =
         new RuntimeServices(
             config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
-    Admin purgeAdmin = Admin.create(adminProperties(streamsProps));
+    LoopbackPurger purger =
+        new LoopbackPurger(
+            Admin.create(adminProperties(streamsProps)),
+            config.applicationId(),
+            config.loopbackTopic(),
+            services.tasks()::partitions);
     long purgeInterval = config.getLong(KStatefunConfig.LOOPBACK_PURGE_INTERVAL_MS_CONFIG);
     // The purger only starts admin requests: it never holds up the alarm thread.
-    alarms.scheduleWithFixedDelay(
-        new LoopbackPurger(purgeAdmin, config.applicationId(), config.loopbackTopic(), services.tasks()::partitions),
-        purgeInterval,
-        purgeInterval,
-        TimeUnit.MILLISECONDS);
+    alarms.scheduleWithFixedDelay(purger, purgeInterval, purgeInterval, TimeUnit.MILLISECONDS);
     Topology topology = TopologyFactory.build(services);
     List<String> ingressTopics = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -126,7 +126,7 @@ public final class RuntimeServicesFactory {
     AutoCloseable resources =
         () -> {
           alarms.shutdownNow();
-          purgeAdmin.close(Duration.ofSeconds(5));
+          purger.close();
           if (doorbell != null) {
             doorbell.close();
           }
