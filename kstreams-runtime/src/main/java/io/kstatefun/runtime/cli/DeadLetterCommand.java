@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
  * record ({@code format=ingress}) back to its source topic and partition with its original key,
  * value and headers. Every re-injected record carries {@value #REINJECTED_FROM} naming the
  * dead-letter record; {@code kstatefun.dlq.*} headers are dropped. The runtime processes
- * re-injected records like any other, so one that still fails is dead-lettered again.
+ * re-injected records like any other, so one that still fails is dead-lettered again. A record
+ * that was dead-lettered truncated ({@code kstatefun.dlq.truncated}) is never re-injected.
  *
  * <p>The tool reads with read_committed up to the end offsets it finds at start, and commits no
  * offsets: select records with {@code --from-offset}, {@code --limit} and {@code --reason}, and
@@ -271,6 +272,11 @@ public final class DeadLetterCommand implements Callable<Integer> {
       }
     }
     headers.add(REINJECTED_FROM, position(r).getBytes(StandardCharsets.UTF_8));
+    String truncated = header(r.headers(), DeadLetters.TRUNCATED);
+    if (truncated != null) {
+      throw new IllegalArgumentException("it was too large to be dead-lettered whole (" + DeadLetters.TRUNCATED + "="
+          + truncated + ", original value " + header(r.headers(), DeadLetters.ORIGINAL_VALUE_SIZE) + " bytes)");
+    }
     String format = header(r.headers(), DeadLetters.FORMAT);
     if (DeadLetters.FORMAT_ENVELOPE.equals(format)) {
       Envelope envelope;
@@ -334,6 +340,11 @@ public final class DeadLetterCommand implements Callable<Integer> {
     String errorClass = header(h, DeadLetters.ERROR_CLASS);
     if (errorClass != null) {
       sb.append(" error=").append(errorClass.substring(errorClass.lastIndexOf('.') + 1));
+    }
+    String truncated = header(h, DeadLetters.TRUNCATED);
+    if (truncated != null) {
+      sb.append(" truncated=").append(truncated).append(" original-value-size=")
+          .append(or(header(h, DeadLetters.ORIGINAL_VALUE_SIZE)));
     }
     sb.append(" detail=").append(or(header(h, DeadLetters.DETAIL)).replaceAll("\\s+", " "));
     return sb.toString();

@@ -17,6 +17,7 @@ import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
+import io.kstatefun.runtime.internals.proto.Origin;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
@@ -115,6 +116,12 @@ public final class Dispatcher {
    * @param maxWaiting most addresses remembered in memory as waiting for a slot
    * @param maxMailboxSize most queued messages per address; beyond, messages are dead-lettered
    *     with {@link DeadLetterReason#MAILBOX_FULL}
+   * @param maxRecordBytes most bytes of key and value of one record the dispatcher makes the
+   *     runtime write: a mailbox entry or loopback record (a message), a state record, a timer, an
+   *     egress record. Larger messages are dead-lettered ({@link DeadLetterReason#RECORD_TOO_LARGE});
+   *     a response that would write a larger record is rejected whole ({@link
+   *     DeadLetterReason#OUTPUT_TOO_LARGE}). The runtime derives it from the producer's {@code
+   *     max.request.size}.
    */
   public record Limits(
       int maxBatchSize,
@@ -123,13 +130,27 @@ public final class Dispatcher {
       int maxTimersPerRound,
       int maxInFlight,
       int maxWaiting,
-      long maxMailboxSize) {
+      long maxMailboxSize,
+      long maxRecordBytes) {
 
     public Limits {
-      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1) {
+      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1 || maxRecordBytes < 1) {
         throw new IllegalArgumentException("limits must be positive: " + maxBatchSize + ", "
-            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize);
+            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize + ", " + maxRecordBytes);
       }
+    }
+
+    /** Limits without a record size bound. */
+    public Limits(
+        int maxBatchSize,
+        int maxNegotiationRounds,
+        long maxPendingTimers,
+        int maxTimersPerRound,
+        int maxInFlight,
+        int maxWaiting,
+        long maxMailboxSize) {
+      this(maxBatchSize, maxNegotiationRounds, maxPendingTimers, maxTimersPerRound, maxInFlight, maxWaiting,
+          maxMailboxSize, Long.MAX_VALUE);
     }
 
     /** Limits without in-flight, waiting and mailbox bounds. */
@@ -139,7 +160,7 @@ public final class Dispatcher {
     }
 
     public static Limits defaults() {
-      return new Limits(1000, 3, 1_000_000L, 10_000, 1024, 100_000, Long.MAX_VALUE);
+      return new Limits(1000, 3, 1_000_000L, 10_000, 1024, 100_000, Long.MAX_VALUE, Long.MAX_VALUE);
     }
   }
 
@@ -162,10 +183,13 @@ public final class Dispatcher {
   /**
    * The batch in flight of one address; {@code sentStates} are the state names the request
    * carried, {@code batchLimit} the most messages a request for it may carry (lowered when a
-   * payload was too large).
+   * payload was too large), {@code origin} where the first message of the batch that came from an
+   * ingress entered the system ({@code null} if none did): the messages the function sends in
+   * answer inherit it.
    */
   private record InFlight(
-      long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates, int batchLimit) {}
+      long requestId, long head, long end, int negotiations, java.util.Set<String> sentStates, int batchLimit,
+      Origin origin) {}
 
   /** How many mailbox headers one paging step reads. */
   private static final int MAILBOX_PAGE = 1000;
@@ -404,6 +428,21 @@ public final class Dispatcher {
       listener.deadLettered(target.type(), DeadLetterReason.UNKNOWN_FUNCTION_TYPE, 1);
       return;
     }
+    long size = messageRecordBytes(envelope);
+    if (size > limits.maxRecordBytes()) {
+      // Messages from ingresses and responses are checked before they get here; this guards
+      // loopback records written by other means (a re-injection, a larger max.request.size).
+      out.add(
+          new Action.DeadLetter(
+              DeadLetterReason.RECORD_TOO_LARGE,
+              "the message for " + target + " would be a record of " + size + " bytes, more than the "
+                  + limits.maxRecordBytes() + " bytes the runtime writes (derived from the producer's max.request.size)",
+              target,
+              List.of(envelope),
+              0));
+      listener.deadLettered(target.type(), DeadLetterReason.RECORD_TOO_LARGE, 1);
+      return;
+    }
     int owner = partitionOf(target);
     if (owner != partition) {
       listener.messageRouted(target.type(), false);
@@ -580,11 +619,15 @@ public final class Dispatcher {
     ToFunction.InvocationBatchRequest.Builder batch =
         ToFunction.InvocationBatchRequest.newBuilder().setTarget(target.toProto());
     StoredState state;
+    Origin origin = null;
     try {
       for (long seq = head; seq < end; seq++) {
         Envelope envelope = stores.entry(target, seq);
         if (envelope == null) {
           continue; // cannot happen with consistent stores; never send a hole
+        }
+        if (origin == null && envelope.hasOrigin()) {
+          origin = envelope.getOrigin();
         }
         ToFunction.Invocation.Builder invocation =
             ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
@@ -616,7 +659,7 @@ public final class Dispatcher {
       batch.addState(value);
     }
     long requestId = REQUEST_IDS.incrementAndGet();
-    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent, batchLimit));
+    inFlight.put(target, new InFlight(requestId, head, end, negotiations, sent, batchLimit, origin));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(
@@ -752,6 +795,15 @@ public final class Dispatcher {
         }
       }
     }
+    io.kstatefun.protocol.Address selfProto = target.toProto();
+    List<Envelope> messages = new ArrayList<>(response.getOutgoingMessagesCount());
+    if (invalid == null) {
+      for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
+        messages.add(message(message.getTarget(), selfProto, message.getArgument(), flight.origin()));
+      }
+      invalid = oversizedOutput(target, selfProto, response, messages, egress, flight.origin());
+      reason = invalid == null ? null : DeadLetterReason.OUTPUT_TOO_LARGE;
+    }
     if (invalid != null) {
       failBatch(target, flight, reason, invalid, attempts, null, out);
       return;
@@ -764,19 +816,13 @@ public final class Dispatcher {
     // 3. The batch is done: remove it from the mailbox.
     completeBatch(target, flight, out);
 
-    // 4. Messages, delayed messages and egress records.
-    io.kstatefun.protocol.Address selfProto = target.toProto();
-    for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-      deliver(
-          Envelope.newBuilder()
-              .setTarget(message.getTarget())
-              .setCaller(selfProto)
-              .setArgument(message.getArgument())
-              .build(),
-          out);
+    // 4. Messages, delayed messages and egress records. They carry the batch's origin, so that a
+    //    dead letter further down names the ingress record behind it.
+    for (Envelope message : messages) {
+      deliver(message, out);
     }
     for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
-      schedule(target, selfProto, delayed, now, out);
+      schedule(target, selfProto, delayed, now, flight.origin(), out);
     }
     for (Action.EmitEgress record : egress) {
       listener.egressEmitted(record.egressId());
@@ -1055,6 +1101,7 @@ public final class Dispatcher {
       io.kstatefun.protocol.Address senderProto,
       DelayedInvocation delayed,
       long now,
+      Origin origin,
       List<Action> out) {
     String token = delayed.getCancellationToken();
     if (delayed.getIsCancellationRequest()) {
@@ -1065,12 +1112,7 @@ public final class Dispatcher {
       }
       return; // unknown or already fired tokens are a no-op
     }
-    Envelope envelope =
-        Envelope.newBuilder()
-            .setTarget(delayed.getTarget())
-            .setCaller(senderProto)
-            .setArgument(delayed.getArgument())
-            .build();
+    Envelope envelope = message(delayed.getTarget(), senderProto, delayed.getArgument(), origin);
     if (!token.isEmpty() && timerByToken(sender, token, out) != null) {
       rejectDelayed(sender, envelope, "a delayed message with cancellation token '" + token + "' is already pending for " + sender, out);
       return;
@@ -1095,6 +1137,118 @@ public final class Dispatcher {
   private void rejectDelayed(Address sender, Envelope envelope, String detail, List<Action> out) {
     out.add(new Action.DeadLetter(DeadLetterReason.INVALID_DELAYED_MESSAGE, detail, sender, List.of(envelope), 0));
     listener.deadLettered(sender.type(), DeadLetterReason.INVALID_DELAYED_MESSAGE, 1);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Record sizes
+
+  /** A message a function sends: from {@code caller}, with the origin of the batch that sent it. */
+  private static Envelope message(
+      io.kstatefun.protocol.Address target, io.kstatefun.protocol.Address caller, TypedValue argument, Origin origin) {
+    Envelope.Builder b = Envelope.newBuilder().setTarget(target).setCaller(caller).setArgument(argument);
+    if (origin != null) {
+      b.setOrigin(origin);
+    }
+    return b.build();
+  }
+
+  /** Bytes a store key holds besides an address (a prefix byte, a sequence number, lengths). */
+  private static final int KEY_OVERHEAD = 16;
+
+  /**
+   * An upper bound of the key and value bytes of the largest record a message becomes: its
+   * mailbox entry (address and sequence number -> envelope). Its loopback record (id -> envelope)
+   * is smaller.
+   */
+  public static long messageRecordBytes(Envelope envelope) {
+    return envelope.getTarget().getSerializedSize() + KEY_OVERHEAD + envelope.getSerializedSize();
+  }
+
+  /**
+   * Why applying {@code response} would write a record larger than {@link
+   * Limits#maxRecordBytes()}, or {@code null} if every record fits: a message, a delayed message
+   * (its timer and token index records), an egress record, or the address's state after the
+   * mutations.
+   */
+  private String oversizedOutput(
+      Address target,
+      io.kstatefun.protocol.Address selfProto,
+      InvocationResponse response,
+      List<Envelope> messages,
+      List<Action.EmitEgress> egress,
+      Origin origin) {
+    long max = limits.maxRecordBytes();
+    if (max == Long.MAX_VALUE) {
+      return null;
+    }
+    String limit = " bytes, more than the " + max + " bytes the runtime writes per record (derived from the producer's max.request.size)";
+    for (Envelope message : messages) {
+      long size = messageRecordBytes(message);
+      if (size > max) {
+        return "function sent a message to " + describe(message.getTarget()) + " that would be a record of " + size + limit;
+      }
+    }
+    for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
+      if (delayed.getIsCancellationRequest()) {
+        continue;
+      }
+      long token = com.google.protobuf.CodedOutputStream.computeStringSizeNoTag(delayed.getCancellationToken());
+      Envelope envelope = message(delayed.getTarget(), selfProto, delayed.getArgument(), origin);
+      // The timer record's value is the envelope, due time, sequence and token; the token index
+      // record has the same value under the sender's address and the token.
+      long size = selfProto.getSerializedSize() + KEY_OVERHEAD + token
+          + envelope.getSerializedSize() + token + 3 * 11L;
+      if (size > max) {
+        return "function sent a delayed message to " + describe(delayed.getTarget()) + " that would be a record of " + size + limit;
+      }
+    }
+    for (Action.EmitEgress record : egress) {
+      long size = (record.key() == null ? 0 : record.key().length) + (long) record.value().length;
+      if (size > max) {
+        return "function sent an egress record to " + record.egressId() + " (topic " + record.topic() + ") of " + size + limit;
+      }
+    }
+    if (response.getStateMutationsCount() > 0) {
+      long size = stateRecordBytes(target, response.getStateMutationsList());
+      if (size > max) {
+        return "the state of " + target + " would be a record of " + size + limit;
+      }
+    }
+    return null;
+  }
+
+  /** An upper bound of the key and value bytes of {@code target}'s state after {@code mutations}. */
+  private long stateRecordBytes(Address target, List<PersistedValueMutation> mutations) {
+    Map<String, Long> sizes = new HashMap<>();
+    StoredState state = stores.state(target);
+    if (state != null) {
+      for (StoredValue v : state.getValuesList()) {
+        sizes.put(v.getName(), v.getSerializedSize() + 6L);
+      }
+    }
+    for (PersistedValueMutation mutation : mutations) {
+      if (mutation.getMutationType() == MutationType.MODIFY) {
+        TypedValue value = mutation.getStateValue();
+        // name, typename and value with their tags and lengths, and an expiry time
+        sizes.put(
+            mutation.getStateName(),
+            com.google.protobuf.CodedOutputStream.computeStringSizeNoTag(mutation.getStateName())
+                + com.google.protobuf.CodedOutputStream.computeStringSizeNoTag(value.getTypename())
+                + (long) value.getValue().size() + 3 * 6L + 11 + 6);
+      } else {
+        sizes.remove(mutation.getStateName());
+      }
+    }
+    long size = target.toProto().getSerializedSize() + KEY_OVERHEAD + 11L; // key, expiry check time
+    for (long s : sizes.values()) {
+      size += s;
+    }
+    return size;
+  }
+
+  private static String describe(io.kstatefun.protocol.Address address) {
+    String id = address.getId();
+    return address.getNamespace() + "/" + address.getType() + "/" + (id.length() > 100 ? id.substring(0, 100) + "..." : id);
   }
 
   // ---------------------------------------------------------------------------------------------

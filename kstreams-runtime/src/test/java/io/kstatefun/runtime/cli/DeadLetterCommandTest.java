@@ -72,6 +72,20 @@ class DeadLetterCommandTest {
   }
 
   @Test
+  void shouldRefuseToReinjectARecordThatWasDeadLetteredTruncated() {
+    ConsumerRecord<byte[], byte[]> r =
+        dead("k".getBytes(StandardCharsets.UTF_8), new byte[10],
+            headers(DeadLetters.FORMAT, "ingress", DeadLetters.REASON, "RECORD_TOO_LARGE",
+                DeadLetters.SOURCE_TOPIC, "orders", DeadLetters.TRUNCATED, "value",
+                DeadLetters.ORIGINAL_VALUE_SIZE, "5242880"));
+    assertThatThrownBy(() -> DeadLetterCommand.reinjection(r, null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("too large to be dead-lettered whole")
+        .hasMessageContaining("5242880");
+    assertThat(DeadLetterCommand.describe(r)).contains("truncated=value original-value-size=5242880");
+  }
+
+  @Test
   void shouldDescribeARecordOnOneLine() {
     ConsumerRecord<byte[], byte[]> r =
         dead(null, new byte[0],
