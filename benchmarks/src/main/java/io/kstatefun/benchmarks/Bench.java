@@ -2,6 +2,8 @@ package io.kstatefun.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,114 +11,353 @@ import java.nio.file.StandardOpenOption;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * The benchmark command line ({@code bin/kstatefun-bench}). See the README's Performance section.
- *
- * <pre>
- * suite [--runs 3] [--quick] [--only l1,l2] [--set k=v]... [environment options]
- * run --workload W [--keys N] [--mode rate|ladder|burst] [--rate R] [--duration S] ... [environment options]
- * jfr-top FILE [--top N] [--package P]
- * </pre>
+ * The benchmark command line ({@code bin/kstatefun-bench}, picocli). See the README's Performance
+ * section and {@code kstatefun-bench help COMMAND}.
  *
  * <p>Results are JSON lines on standard output (also appended to {@code <work-dir>/results.jsonl});
  * progress goes to standard error.
  */
-public final class Bench {
-
-  static final String USAGE = String.join("\n",
-      "usage: kstatefun-bench suite [--runs 3] [--quick] [--only LABEL,...] [--set KEY=VALUE]... [ENV]",
-      "       kstatefun-bench run --workload counter|chain|same-id-chain|fanout|slow|large-state|baseline",
-      "           [--keys 64] [--hops 3] [--fanout 10] [--partitions 8] [--mode rate|ladder|burst]",
-      "           [--rate 500] [--duration 30] [--warmup 10] [--warmup-rate R] [--burst 200000]",
-      "           [--ladder-start 1000] [--ladder-factor 1.25] [--ladder-step 10] [--ladder-max-p99 1000]",
-      "           [--repeat 1] [--jit-warmup 20] [--label L] [--jfr] [--set KEY=VALUE]... [--variant K=V,K=V]... [--with-baseline] [ENV]",
-      "       kstatefun-bench jfr-top FILE [--top 25] [--package io.kstatefun]",
-      "ENV:   [--work-dir DIR] [--bootstrap HOST:PORT | --broker-inproc] [--functions-url URL --egress-topic T]",
-      "       [--attach-runtime --ingress-topic T --egress-topic T] [--runtime-inproc] [--pid NAME=PID]...",
-      "       [--runtime-jvm \"-Xmx1g ...\"] [--quiet-cores C] [--quiet-wait S]",
-      "       --quiet-cores: before measuring, wait (up to --quiet-wait s) until the machine uses at most C cores",
-      "       (suite default 0.5 for up to 900 s; run default: no waiting)");
+@Command(
+    name = "kstatefun-bench",
+    description = "Benchmarks of kstatefun and of a plain Kafka Streams baseline on a local broker.",
+    subcommands = {
+      Bench.SuiteCommand.class, Bench.RunCommand.class, Bench.JfrTopCommand.class, HelpCommand.class,
+      Bench.FunctionsHost.class, Bench.RuntimeHost.class, Bench.BaselineHost.class
+    })
+public final class Bench implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   private Bench() {}
 
-  public static void main(String[] argv) throws Exception {
-    if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help")) {
-      System.out.println(USAGE);
-      return;
-    }
-    int code;
-    try {
-      if (argv[0].equals("jfr-top")) {
-        System.exit(JfrTop.run(argv));
-      }
-      Args args = new Args(Arrays.asList(argv).subList(1, argv.length));
-      code = switch (argv[0]) {
-        case "suite" -> suite(args);
-        case "run" -> run(args);
-        case "functions" -> Children.functions(args);
-        case "runtime-host" -> Children.runtimeHost(args);
-        case "baseline-host" -> Children.baselineHost(args);
-        default -> {
-          System.err.println("unknown command '" + argv[0] + "'\n" + USAGE);
-          yield 2;
-        }
-      };
-    } catch (IllegalArgumentException e) {
-      System.err.println("kstatefun-bench: " + e.getMessage() + "\n" + USAGE);
-      code = 2;
-    }
-    System.exit(code);
+  /** Without a command: the usage. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  public static void main(String[] argv) {
+    System.exit(run(argv, System.out, System.err));
+  }
+
+  /** Runs a command; returns the exit code (2 for a bad command line). */
+  static int run(String[] argv, PrintStream out, PrintStream err) {
+    return new CommandLine(new Bench())
+        .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+        .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8))
+        .setExpandAtFiles(false)
+        .execute(argv);
   }
 
   static void log(String s) {
     System.err.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + s);
   }
 
-  private static Environment.Options environmentOptions(Args args) throws IOException {
-    Path work = args.has("--work-dir")
-        ? Path.of(args.value("--work-dir", null))
-        : Files.createTempDirectory("kstatefun-bench");
+  /** Where the benchmark runs: brokers, function servers and runtimes to start or attach to. */
+  static final class EnvironmentOptions {
+    @Option(names = "--work-dir", paramLabel = "DIR",
+        description = "Work files, child JVM logs, results.jsonl and summary.md. Default: a new temporary directory.")
+    Path workDir;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this broker instead of starting one.")
+    String bootstrap;
+
+    @Option(names = "--broker-inproc", description = "Run the broker in the driver's JVM instead of its own.")
+    boolean brokerInProcess;
+
+    @Option(names = "--functions-url", paramLabel = "URL",
+        description = "Attach to a running function server (with --attach-runtime).")
+    String functionsUrl;
+
+    @Option(names = "--attach-runtime",
+        description = "Attach to a running runtime (needs --ingress-topic and --egress-topic).")
+    boolean attachRuntime;
+
+    @Option(names = "--ingress-topic", paramLabel = "TOPIC", description = "The attached runtime's ingress topic.")
+    String ingressTopic;
+
+    @Option(names = "--egress-topic", paramLabel = "TOPIC", description = "The attached runtime's egress topic.")
+    String egressTopic;
+
+    @Option(names = "--runtime-inproc", description = "Run the runtime in the driver's JVM.")
+    boolean runtimeInProcess;
+
+    @Option(names = "--pid", paramLabel = "NAME=PID",
+        description = "Also measure the CPU and memory of this process (repeatable).")
     Map<String, Long> pids = new LinkedHashMap<>();
-    for (String p : args.all("--pid")) {
-      int eq = p.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--pid expects NAME=PID, got '" + p + "'");
+
+    @Option(names = "--runtime-jvm", paramLabel = "OPTIONS", defaultValue = "-Xms1g -Xmx1g -XX:+UseG1GC",
+        description = "JVM options of the runtime and baseline hosts. Default: ${DEFAULT-VALUE}.")
+    String runtimeJvm;
+
+    Environment.Options toOptions(CommandSpec spec) throws IOException {
+      if (attachRuntime && (ingressTopic == null || egressTopic == null)) {
+        throw new ParameterException(spec.commandLine(), "--attach-runtime needs --ingress-topic and --egress-topic");
       }
-      pids.put(p.substring(0, eq), Long.parseLong(p.substring(eq + 1)));
+      if (functionsUrl != null && !attachRuntime) {
+        throw new ParameterException(spec.commandLine(),
+            "--functions-url attaches to a running set-up: use it with --attach-runtime (the function server "
+                + "must write to the runtime's egress topic)");
+      }
+      Path work = workDir != null ? workDir : Files.createTempDirectory("kstatefun-bench");
+      List<String> jvm = List.of(runtimeJvm.trim().split("\\s+"));
+      return new Environment.Options(work.toAbsolutePath(), bootstrap, brokerInProcess, functionsUrl, attachRuntime,
+          runtimeInProcess, ingressTopic, egressTopic, pids, jvm);
     }
-    boolean attach = args.flag("--attach-runtime");
-    String functionsUrl = args.value("--functions-url", null);
-    String egress = args.value("--egress-topic", null);
-    String ingress = args.value("--ingress-topic", null);
-    if (attach && (ingress == null || egress == null)) {
-      throw new IllegalArgumentException("--attach-runtime needs --ingress-topic and --egress-topic");
-    }
-    if (functionsUrl != null && !attach) {
-      throw new IllegalArgumentException(
-          "--functions-url attaches to a running set-up: use it with --attach-runtime (the function server "
-              + "must write to the runtime's egress topic)");
-    }
-    List<String> jvm = List.of(args.value("--runtime-jvm", "-Xms1g -Xmx1g -XX:+UseG1GC").trim().split("\\s+"));
-    return new Environment.Options(work.toAbsolutePath(), args.value("--bootstrap", null), args.flag("--broker-inproc"),
-        functionsUrl, attach, args.flag("--runtime-inproc"), ingress, egress, pids, jvm);
   }
 
-  private static int suite(Args args) throws Exception {
-    int runs = (int) args.longValue("--runs", 3);
-    double quietCores = args.doubleValue("--quiet-cores", 0.5);
-    long quietWaitS = args.longValue("--quiet-wait", 900);
-    boolean quick = args.flag("--quick");
-    List<String> only = args.has("--only") ? List.of(args.value("--only", "").split(",")) : List.of();
-    Map<String, String> settings = args.settings();
-    Environment.Options options = environmentOptions(args);
-    args.rejectUnused();
+  /** {@code suite}: every workload, kstatefun next to the baseline, several rounds, medians. */
+  @Command(
+      name = "suite",
+      sortOptions = false,
+      sortSynopsis = false,
+      description = "Runs the benchmark suite: every workload, kstatefun next to the plain Kafka Streams baseline, "
+          + "several rounds, a table of medians at the end.")
+  static final class SuiteCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Rounds. Default: ${DEFAULT-VALUE}.")
+    int runs;
+
+    @Option(names = "--quick", description = "10 s phases and 100k keys instead of 1M.")
+    boolean quick;
+
+    @Option(names = "--only", paramLabel = "LABEL", split = ",",
+        description = "Only these entries (a label or a label prefix; comma-separated).")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A runtime setting for every run (repeatable).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--quiet-cores", paramLabel = "C", defaultValue = "0.5",
+        description = "Before measuring, wait until the machine uses at most C cores. Default: ${DEFAULT-VALUE}.")
+    double quietCores;
+
+    @Option(names = "--quiet-wait", paramLabel = "SECONDS", defaultValue = "900",
+        description = "How long to wait for --quiet-cores at most. Default: ${DEFAULT-VALUE}.")
+    long quietWaitS;
+
+    @Mixin EnvironmentOptions environment = new EnvironmentOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      return suite(this, environment.toOptions(spec));
+    }
+  }
+
+  /** {@code run}: one workload, optionally repeated and with variants. */
+  @Command(
+      name = "run",
+      sortOptions = false,
+      sortSynopsis = false,
+      description = "Runs one benchmark: a workload at a fixed rate, a ladder of rates, or a burst.")
+  static final class RunCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = "--workload", paramLabel = "W", defaultValue = "counter",
+        description = "counter, chain, same-id-chain, fanout, slow, large-state or baseline. Default: ${DEFAULT-VALUE}.")
+    String workload;
+
+    @Option(names = "--keys", paramLabel = "N", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    int keys;
+
+    @Option(names = "--hops", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    int hops;
+
+    @Option(names = "--fanout", paramLabel = "N", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    int fanout;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "rate",
+        description = "rate, ladder or burst. Default: ${DEFAULT-VALUE}.")
+    String mode;
+
+    @Option(names = "--rate", paramLabel = "R", defaultValue = "500",
+        description = "Messages per second (mode rate). Default: ${DEFAULT-VALUE}.")
+    double rate;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "30",
+        description = "Measured phase (mode rate). Default: ${DEFAULT-VALUE}.")
+    double duration;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    double warmupS;
+
+    @Option(names = "--warmup-rate", paramLabel = "R",
+        description = "Default: --rate up to 500 in mode rate, else 500.")
+    Double warmupRate;
+
+    @Option(names = "--burst", paramLabel = "N", defaultValue = "200000",
+        description = "Messages of a burst (mode burst). Default: ${DEFAULT-VALUE}.")
+    long burst;
+
+    @Option(names = "--ladder-start", paramLabel = "R", defaultValue = "1000", description = "Default: ${DEFAULT-VALUE}.")
+    double ladderStart;
+
+    @Option(names = "--ladder-factor", paramLabel = "F", defaultValue = "1.25", description = "Default: ${DEFAULT-VALUE}.")
+    double ladderFactor;
+
+    @Option(names = "--ladder-step", paramLabel = "SECONDS", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    double ladderStep;
+
+    @Option(names = "--ladder-max", paramLabel = "R", defaultValue = "200000", description = "Default: ${DEFAULT-VALUE}.")
+    double ladderMax;
+
+    @Option(names = "--ladder-max-p99", paramLabel = "MS", defaultValue = "1000",
+        description = "The ladder stops when p99 exceeds this. Default: ${DEFAULT-VALUE}.")
+    double ladderMaxP99;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = "--jit-warmup", paramLabel = "SECONDS", defaultValue = "20",
+        description = "Counter and baseline load before measuring, so the JVMs are warm. Default: ${DEFAULT-VALUE}.")
+    long jitWarmupS;
+
+    @Option(names = "--label", paramLabel = "L", description = "Default: the workload's name.")
+    String label;
+
+    @Option(names = "--jfr", description = "Record the runtime with JFR.")
+    boolean jfr;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A runtime setting (repeatable).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--variant", paramLabel = "K=V,K=V",
+        description = "The same run with these settings too; each round runs every variant (repeatable).")
+    List<String> variants = new ArrayList<>();
+
+    @Option(names = "--with-baseline", description = "Run the baseline after each variant.")
+    boolean withBaseline;
+
+    @Option(names = "--quiet-cores", paramLabel = "C", defaultValue = "0",
+        description = "Before measuring, wait until the machine uses at most C cores (0: no waiting). Default: ${DEFAULT-VALUE}.")
+    double quietCores;
+
+    @Option(names = "--quiet-wait", paramLabel = "SECONDS", defaultValue = "600",
+        description = "How long to wait for --quiet-cores at most. Default: ${DEFAULT-VALUE}.")
+    long quietWaitS;
+
+    @Mixin EnvironmentOptions environment = new EnvironmentOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      Workload w;
+      RunSpec.Mode m;
+      try {
+        w = Workload.parse(workload);
+        m = RunSpec.Mode.parse(mode);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      return run(this, w, m, environment.toOptions(spec));
+    }
+  }
+
+  /** {@code jfr-top FILE}: the hottest methods of a JFR recording. */
+  @Command(
+      name = "jfr-top",
+      sortOptions = false,
+      sortSynopsis = false,
+      description = "Summarizes the CPU samples of a JFR recording: samples per thread, the hottest methods by "
+          + "self and by total time.")
+  static final class JfrTopCommand implements Callable<Integer> {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Parameters(paramLabel = "FILE", description = "A JFR recording.")
+    Path file;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "25", description = "Default: ${DEFAULT-VALUE}.")
+    int top;
+
+    @Option(names = "--package", paramLabel = "P", description = "Only methods of this package prefix.")
+    String pkg;
+
+    @Option(names = "--thread", paramLabel = "NAME", description = "Only samples of threads whose name contains NAME.")
+    String thread;
+
+    @Override
+    public Integer call() throws Exception {
+      return JfrTop.run(file, top, pkg, thread);
+    }
+  }
+
+  /** The function server JVM the driver starts (see {@link Children}). */
+  @Command(name = "functions", hidden = true)
+  static final class FunctionsHost implements Callable<Integer> {
+    @Option(names = "--slow-ms", defaultValue = "50")
+    long slowMs;
+
+    @Option(names = "--state-bytes", defaultValue = "10240")
+    int stateBytes;
+
+    @Option(names = "--workers", defaultValue = "20")
+    int workers;
+
+    @Option(names = "--port", defaultValue = "0")
+    int port;
+
+    @Override
+    public Integer call() throws Exception {
+      return Children.functions(slowMs, stateBytes, workers, port);
+    }
+  }
+
+  /** The runtime host JVM the driver starts (see {@link Children}). */
+  @Command(name = "runtime-host", hidden = true)
+  static final class RuntimeHost implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return Children.runtimeHost();
+    }
+  }
+
+  /** The baseline host JVM the driver starts (see {@link Children}). */
+  @Command(name = "baseline-host", hidden = true)
+  static final class BaselineHost implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return Children.baselineHost();
+    }
+  }
+
+  private static int suite(SuiteCommand args, Environment.Options options) throws Exception {
+    int runs = args.runs;
+    double quietCores = args.quietCores;
+    long quietWaitS = args.quietWaitS;
+    boolean quick = args.quick;
+    List<String> only = args.only;
+    Map<String, String> settings = args.settings;
     List<Suite.Entry> entries = new ArrayList<>();
     for (Suite.Entry e : Suite.entries(quick, settings)) {
       if (only.isEmpty() || only.stream().anyMatch(o -> e.label().equals(o) || e.label().startsWith(o + "-") && !o.isEmpty())) {
@@ -152,36 +393,29 @@ public final class Bench {
     return 0;
   }
 
-  private static int run(Args args) throws Exception {
-    Workload workload = Workload.parse(args.value("--workload", "counter"));
-    RunSpec.Ladder d = RunSpec.Ladder.defaults();
-    RunSpec.Builder b = RunSpec.builder(args.value("--label", workload.label()), workload)
-        .keys((int) args.longValue("--keys", 64))
-        .hops((int) args.longValue("--hops", 3))
-        .fanout((int) args.longValue("--fanout", 10))
-        .partitions((int) args.longValue("--partitions", 8))
-        .jfr(args.flag("--jfr"))
-        .settings(args.settings());
-    RunSpec.Mode mode = RunSpec.Mode.parse(args.value("--mode", "rate"));
+  private static int run(RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
+      throws Exception {
+    RunSpec.Builder b = RunSpec.builder(args.label != null ? args.label : workload.label(), workload)
+        .keys(args.keys)
+        .hops(args.hops)
+        .fanout(args.fanout)
+        .partitions(args.partitions)
+        .jfr(args.jfr)
+        .settings(args.settings);
     switch (mode) {
-      case RATE -> b.rate(args.doubleValue("--rate", 500)).duration(args.doubleValue("--duration", 30));
-      case BURST -> b.burst(args.longValue("--burst", 200_000));
+      case RATE -> b.rate(args.rate).duration(args.duration);
+      case BURST -> b.burst(args.burst);
       case LADDER -> b.ladder(new RunSpec.Ladder(
-          args.doubleValue("--ladder-start", d.start()), args.doubleValue("--ladder-factor", d.factor()),
-          args.doubleValue("--ladder-step", d.stepS()), args.doubleValue("--ladder-max", d.max()),
-          args.doubleValue("--ladder-max-p99", d.maxP99Ms())));
+          args.ladderStart, args.ladderFactor, args.ladderStep, args.ladderMax, args.ladderMaxP99));
       default -> throw new IllegalStateException();
     }
-    double warmupS = args.doubleValue("--warmup", 10);
-    b.warmup(warmupS, args.doubleValue("--warmup-rate", mode == RunSpec.Mode.RATE ? Math.min(500, args.doubleValue("--rate", 500)) : 500));
-    int repeat = (int) args.longValue("--repeat", 1);
-    double quietCores = args.doubleValue("--quiet-cores", 0);
-    long quietWaitS = args.longValue("--quiet-wait", 600);
-    List<String> variants = args.all("--variant");
-    long jitWarmupS = args.longValue("--jit-warmup", 20);
-    boolean withBaseline = args.flag("--with-baseline");
-    Environment.Options options = environmentOptions(args);
-    args.rejectUnused();
+    b.warmup(args.warmupS, args.warmupRate != null ? args.warmupRate : mode == RunSpec.Mode.RATE ? Math.min(500, args.rate) : 500);
+    int repeat = args.repeat;
+    double quietCores = args.quietCores;
+    long quietWaitS = args.quietWaitS;
+    List<String> variants = args.variants;
+    long jitWarmupS = args.jitWarmupS;
+    boolean withBaseline = args.withBaseline;
     RunSpec spec = b.build();
     // Variants: the same run with other settings ("k=v,k=v"); each round runs all of them in turn.
     List<RunSpec> specs = new ArrayList<>();

@@ -48,10 +48,7 @@ final class Children {
   private Children() {}
 
   /** {@code functions [--slow-ms 50] [--state-bytes 10240] [--workers N] [--port 0]}. */
-  static int functions(Args args) throws Exception {
-    long slowMs = args.longValue("--slow-ms", 50);
-    int stateBytes = (int) args.longValue("--state-bytes", 10 * 1024);
-    int workers = (int) args.longValue("--workers", 20);
+  static int functions(long slowMs, int stateBytes, int workers, int port) throws Exception {
     ScheduledExecutorService timers = BenchFunctions.timers();
     java.util.concurrent.atomic.AtomicReference<String> egress = new java.util.concurrent.atomic.AtomicReference<>("unset");
     FunctionRegistry registry = BenchFunctions.registry(egress::get, slowMs, stateBytes, timers);
@@ -62,7 +59,7 @@ final class Children {
                     .withHost("127.0.0.1")
                     .withWorkerThreads(workers)
                     .withShutdownTimeout(Duration.ofSeconds(5)))
-            .listen((int) args.longValue("--port", 0));
+            .listen(port);
     System.out.println(ChildJvm.PROTOCOL_PREFIX + "ready functions port=" + server.port());
     serve(
         (command, fields) -> {
@@ -86,7 +83,7 @@ final class Children {
   }
 
   /** {@code runtime-host}: starts and stops kstatefun runtime instances on command. */
-  static int runtimeHost(Args args) throws Exception {
+  static int runtimeHost() throws Exception {
     return host(
         "runtime",
         f -> {
@@ -120,7 +117,7 @@ final class Children {
   }
 
   /** {@code baseline-host}: starts and stops baseline applications on command. */
-  static int baselineHost(Args args) throws Exception {
+  static int baselineHost() throws Exception {
     return host(
         "baseline",
         f -> {

@@ -1,7 +1,7 @@
 package io.kstatefun.benchmarks;
 
-import io.kstatefun.runtime.kafka.KafkaServerMain;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.KafkaServerMain;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

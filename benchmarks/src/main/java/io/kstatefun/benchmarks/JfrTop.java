@@ -23,20 +23,12 @@ final class JfrTop {
 
   private JfrTop() {}
 
-  static int run(String[] argv) throws Exception {
-    if (argv.length < 2) {
-      throw new IllegalArgumentException("jfr-top needs a recording file");
-    }
-    Args args = new Args(List.of(argv).subList(2, argv.length));
-    int top = (int) args.longValue("--top", 25);
-    String pkg = args.value("--package", null);
-    String threadFilter = args.value("--thread", null);
-    args.rejectUnused();
+  static int run(Path file, int top, String pkg, String threadFilter) throws Exception {
     Map<String, Integer> byThread = new HashMap<>();
     Map<String, Integer> self = new HashMap<>();
     Map<String, Integer> total = new HashMap<>();
     int samples = 0;
-    for (RecordedEvent e : RecordingFile.readAllEvents(Path.of(argv[1]))) {
+    for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
       if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
         continue;
       }

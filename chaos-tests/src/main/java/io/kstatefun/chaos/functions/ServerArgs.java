@@ -1,33 +1,48 @@
 package io.kstatefun.chaos.functions;
 
-/**
- * Command line of the function servers: {@code --events-topic T --egress-topic T [--port N]}.
- *
- * @param eventsTopic where functions report applied messages and verifications
- * @param egressTopic where {@code egress} commands write
- * @param port the port to listen on, 0 for a free one
- */
-record ServerArgs(String eventsTopic, String egressTopic, int port) {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Command line of the function servers: {@code --events-topic T --egress-topic T [--port N]}. */
+@Command(name = "chaos-function-server", description = "A function server of the chaos tests.")
+final class ServerArgs {
 
   /** The line a server prints once it accepts requests, followed by its port. */
   static final String READY_PREFIX = "chaos function server listening on ";
 
+  @Option(names = "--events-topic", paramLabel = "TOPIC", required = true,
+      description = "Where functions report applied messages and verifications.")
+  private String eventsTopic;
+
+  @Option(names = "--egress-topic", paramLabel = "TOPIC", required = true,
+      description = "Where 'egress' commands write.")
+  private String egressTopic;
+
+  @Option(names = "--port", paramLabel = "N", defaultValue = "0",
+      description = "The port to listen on; 0 for a free one.")
+  private int port;
+
+  /**
+   * Parses the command line.
+   *
+   * @throws CommandLine.ParameterException naming what is wrong
+   */
   static ServerArgs parse(String[] args) {
-    String events = null;
-    String egress = null;
-    int port = 0;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--events-topic" -> events = args[i + 1];
-        case "--egress-topic" -> egress = args[i + 1];
-        case "--port" -> port = Integer.parseInt(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i]);
-      }
-    }
-    if (events == null || egress == null || args.length % 2 != 0) {
-      throw new IllegalArgumentException(
-          "usage: --events-topic TOPIC --egress-topic TOPIC [--port N]");
-    }
-    return new ServerArgs(events, egress, port);
+    ServerArgs parsed = new ServerArgs();
+    new CommandLine(parsed).setExpandAtFiles(false).parseArgs(args);
+    return parsed;
+  }
+
+  String eventsTopic() {
+    return eventsTopic;
+  }
+
+  String egressTopic() {
+    return egressTopic;
+  }
+
+  int port() {
+    return port;
   }
 }

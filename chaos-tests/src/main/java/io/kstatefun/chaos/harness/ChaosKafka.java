@@ -1,6 +1,6 @@
 package io.kstatefun.chaos.harness;
 
-import io.kstatefun.runtime.kafka.LocalKafkaCluster;
+import io.kstatefun.localkafka.LocalKafkaCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

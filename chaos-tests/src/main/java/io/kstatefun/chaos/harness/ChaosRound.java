@@ -234,6 +234,10 @@ public final class ChaosRound {
           "--set", "kstatefun.dead.letter.topic=" + topic("dead-letters"),
           "--set", "processing.guarantee=" + config.processingGuarantee());
       List<String> all = new ArrayList<>(args);
+      if (!"exactly_once_v2".equals(config.processingGuarantee())) {
+        // The negative control: kstatefun refuses another guarantee unless told explicitly.
+        all.addAll(List.of("--set", "kstatefun.allow.at.least.once=true"));
+      }
       runtimeSettings.forEach((k, v) -> all.addAll(List.of("--set", k + "=" + v)));
       args = all;
       runtimes.add(new RuntimeInstance("runtime-" + i, args, dir.resolve("runtime-" + i + ".log"), "384m"));

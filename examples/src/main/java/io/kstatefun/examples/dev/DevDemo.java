@@ -10,7 +10,7 @@ import io.kstatefun.examples.greeter.Greeter;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.topology.DeadLetters;
 import io.kstatefun.runtime.topology.RuntimeListener;
 import io.kstatefun.sdk.FunctionRegistry;

@@ -7,12 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * {@code bin/kstatefun dev}: the demo. Starts a local Kafka broker, the kstatefun runtime and the
  * example functions in this process, sends sample events and prints what comes out of the egress
  * topics, with a progress line every few seconds. Ctrl-C (or {@code --duration}) stops everything
- * cleanly and prints a summary. See {@link DevOptions} for the options.
+ * cleanly and prints a summary. See {@link DevCommand} for the options.
  *
  * <p>Logging goes to a file in a temporary directory (printed on start); only errors reach the
  * console. A log4j2 configuration given with {@code -Dlog4j2.configurationFile} other than the
@@ -31,25 +32,29 @@ public final class DevMode {
 
   private DevMode() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new DevCommand()).setExpandAtFiles(false).execute(args));
+  }
+
+  /**
+   * Runs the demo until Ctrl-C or {@code --duration}, with logging to a file and a shutdown hook;
+   * what {@code bin/kstatefun dev} does.
+   *
+   * @return the process exit code: 0, or 1 if the demo failed
+   */
+  static int runUntilStopped(DevOptions options) {
     // Before anything touches a logger: this class has no static logger on purpose.
     long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
     long referenceNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - jvmStartMillis);
-    DevOptions options;
+    Path workDir;
+    Path logFile;
     try {
-      if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
-        System.out.println(DevOptions.USAGE);
-        return;
-      }
-      options = DevOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("kstatefun dev: " + e.getMessage() + "\n" + DevOptions.USAGE);
-      System.exit(2);
-      return;
+      workDir = Files.createTempDirectory("kstatefun-dev-");
+      logFile = configureLogging(workDir);
+    } catch (IOException e) {
+      System.err.println("kstatefun dev: cannot create a work directory: " + e);
+      return 1;
     }
-    Path workDir = Files.createTempDirectory("kstatefun-dev-");
-    Path logFile = configureLogging(workDir);
-
     DevDemo demo = new DevDemo(options, System.out, referenceNanos, workDir);
     Thread hook = new Thread(demo::stop, "kstatefun-dev-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -70,17 +75,18 @@ public final class DevMode {
       System.out.println("logs kept in " + logFile);
     }
     System.out.flush();
-    System.exit(code); // the hook finds the demo closed already
+    return code; // the caller exits; the hook finds the demo closed already
   }
 
   /**
    * Runs the demo with {@code args} until {@code --duration} passes, printing to {@code out}; for
    * tests and embedding. Does not touch logging or install a shutdown hook.
    *
-   * @throws IllegalArgumentException if the options are invalid or lack a duration
+   * @throws IllegalArgumentException if the options lack a duration
+   * @throws picocli.CommandLine.ParameterException if the options are invalid
    */
   public static DevSummary run(PrintStream out, Path workDir, String... args) throws InterruptedException {
-    DevOptions options = DevOptions.parse(args);
+    DevOptions options = DevCommand.parse(args);
     Duration duration =
         options.duration().orElseThrow(() -> new IllegalArgumentException("run(...) needs --duration"));
     try (DevDemo demo = new DevDemo(options, out, System.nanoTime(), workDir)) {

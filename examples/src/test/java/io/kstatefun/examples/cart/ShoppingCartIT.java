@@ -10,7 +10,7 @@ import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
 import io.kstatefun.examples.testing.SharedKafka;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
 import java.nio.file.Path;

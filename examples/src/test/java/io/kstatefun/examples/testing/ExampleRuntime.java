@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.examples.dev.ExampleModule;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.kstatefun.examples.testing;
 
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;

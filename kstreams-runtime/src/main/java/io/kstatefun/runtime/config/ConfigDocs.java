@@ -41,6 +41,10 @@ public final class ConfigDocs {
         .append("| key | kstatefun default |\n|---|---|\n");
     Map<String, Object> defaults = new TreeMap<>(KStatefunConfig.streamsDefaults());
     defaults.forEach((k, v) -> md.append("| `").append(k).append("` | `").append(v).append("` |\n"));
+    md.append("| `topic.max.message.bytes` | the producer's `max.request.size` (1048576 unless you set "
+            + "`producer.max.request.size`), so the changelog topics accept every record the runtime writes |\n")
+        .append("\nA `processing.guarantee` other than `exactly_once_v2` is refused at start-up unless `")
+        .append(KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG).append("=true`.\n");
     return md.toString();
   }
 

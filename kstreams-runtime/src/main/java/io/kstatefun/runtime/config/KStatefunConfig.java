@@ -10,6 +10,8 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -18,7 +20,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * is the source of the configuration reference in the docs.
  *
  * <p>{@link #streamsProperties} also holds the Kafka Streams defaults kstatefun chooses (exactly
- * once v2, a short commit interval, no task idling); a user's own value for any of them wins.
+ * once v2, a short commit interval, no task idling); a user's own value for any of them wins,
+ * except that a guarantee other than exactly once v2 needs {@value #ALLOW_AT_LEAST_ONCE_CONFIG}
+ * ({@link #requireProcessingGuarantee}).
  */
 public final class KStatefunConfig extends AbstractConfig {
 
@@ -51,6 +55,26 @@ public final class KStatefunConfig extends AbstractConfig {
   private static final String DEAD_LETTER_TOPIC_DOC =
       "Default dead-letter topic, for ingresses without their own deadLetterTopic and for "
           + "function failures. Empty: '<application.id>-dead-letters'.";
+
+  public static final String DEAD_LETTER_RETENTION_MS_CONFIG = "kstatefun.dead.letter.retention.ms";
+  private static final String DEAD_LETTER_RETENTION_MS_DOC =
+      "retention.ms of the dead-letter topics kstatefun creates (retention.bytes is -1). -1: dead "
+          + "letters are kept until an operator deletes them. A dead-letter topic that exists already "
+          + "keeps its own retention, which the runtime logs at start-up.";
+
+  public static final String LOOPBACK_PURGE_INTERVAL_MS_CONFIG = "kstatefun.loopback.purge.interval.ms";
+  private static final String LOOPBACK_PURGE_INTERVAL_MS_DOC =
+      "How often each instance deletes the loopback records below the application's committed "
+          + "offsets of the partitions it runs (as Kafka Streams does for repartition topics with "
+          + "repartition.purge.interval.ms). The loopback topic has unlimited retention, so this is "
+          + "what keeps it small.";
+
+  public static final String ALLOW_AT_LEAST_ONCE_CONFIG = "kstatefun.allow.at.least.once";
+  private static final String ALLOW_AT_LEAST_ONCE_DOC =
+      "Allow a processing.guarantee other than exactly_once_v2. Without it the runtime refuses to "
+          + "start with any other guarantee. Under at_least_once a crash can apply function effects "
+          + "(state, messages, egress records) twice; it exists for the chaos tests' negative control, "
+          + "not for production.";
 
   public static final String MAX_BATCH_SIZE_CONFIG = "kstatefun.max.batch.size";
   private static final String MAX_BATCH_SIZE_DOC =
@@ -128,6 +152,9 @@ public final class KStatefunConfig extends AbstractConfig {
           .define(DOORBELL_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW, DOORBELL_ENABLED_DOC)
           .define(DOORBELL_TOPIC_CONFIG, Type.STRING, "", Importance.LOW, DOORBELL_TOPIC_DOC)
           .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.MEDIUM, DEAD_LETTER_TOPIC_DOC)
+          .define(DEAD_LETTER_RETENTION_MS_CONFIG, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM, DEAD_LETTER_RETENTION_MS_DOC)
+          .define(LOOPBACK_PURGE_INTERVAL_MS_CONFIG, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW, LOOPBACK_PURGE_INTERVAL_MS_DOC)
+          .define(ALLOW_AT_LEAST_ONCE_CONFIG, Type.BOOLEAN, false, Importance.LOW, ALLOW_AT_LEAST_ONCE_DOC)
           .define(MAX_BATCH_SIZE_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM, MAX_BATCH_SIZE_DOC)
           .define(MAX_PENDING_TIMERS_CONFIG, Type.LONG, 1_000_000L, Range.atLeast(1), Importance.LOW, MAX_PENDING_TIMERS_DOC)
           .define(TIMER_CHECK_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, TIMER_CHECK_INTERVAL_MS_DOC)
@@ -169,7 +196,7 @@ public final class KStatefunConfig extends AbstractConfig {
     super(DEFINITION, originals, false);
     Object app = originals.get(StreamsConfig.APPLICATION_ID_CONFIG);
     if (app == null || app.toString().isBlank()) {
-      throw new org.apache.kafka.common.config.ConfigException(
+      throw new ConfigException(
           StreamsConfig.APPLICATION_ID_CONFIG, app, "an application id is required");
     }
     this.applicationId = app.toString();
@@ -191,6 +218,64 @@ public final class KStatefunConfig extends AbstractConfig {
     return orDefault(DEAD_LETTER_TOPIC_CONFIG, "-dead-letters");
   }
 
+  /**
+   * The Kafka Streams producer's {@code max.request.size}: {@code producer.max.request.size}, else
+   * {@code max.request.size}, else Kafka's default (1 MiB). Every record size limit of the runtime
+   * is derived from it (see {@code RecordSizes}).
+   *
+   * @throws ConfigException if it is not a number or smaller than {@link #MIN_MAX_REQUEST_SIZE}
+   */
+  public int producerMaxRequestSize() {
+    return maxRequestSize(originals());
+  }
+
+  /** The smallest producer {@code max.request.size} the runtime accepts (64 KiB). */
+  public static final int MIN_MAX_REQUEST_SIZE = 64 * 1024;
+
+  private static int maxRequestSize(Map<?, ?> props) {
+    String key = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    Object value = props.get(key);
+    if (value == null) {
+      key = ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+      value = props.get(key);
+    }
+    if (value == null) {
+      return DEFAULT_MAX_REQUEST_SIZE;
+    }
+    int size = (Integer) ConfigDef.parseType(key, value, Type.INT);
+    if (size < MIN_MAX_REQUEST_SIZE) {
+      throw new ConfigException(key, value, "kstatefun needs at least " + MIN_MAX_REQUEST_SIZE
+          + " bytes: every record it writes must fit, with room for its envelope and dead-letter headers");
+    }
+    return size;
+  }
+
+  /** Kafka's default {@code max.request.size}. */
+  private static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+
+  /**
+   * Refuses a {@code processing.guarantee} other than {@code exactly_once_v2} unless {@value
+   * #ALLOW_AT_LEAST_ONCE_CONFIG} is true: the runtime's exactly-once effects rest on Kafka
+   * transactions, so another guarantee must never be chosen by accident.
+   *
+   * @param streamsProps the properties Kafka Streams will get ({@link #streamsProperties})
+   * @return the guarantee
+   * @throws ConfigException naming the setting, its value and the switch
+   */
+  public String requireProcessingGuarantee(Properties streamsProps) {
+    Object value = streamsProps.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    String guarantee = value == null ? StreamsConfig.AT_LEAST_ONCE : value.toString().trim();
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !getBoolean(ALLOW_AT_LEAST_ONCE_CONFIG)) {
+      throw new ConfigException(
+          StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+          value,
+          "kstatefun runs with exactly_once_v2 only: under another guarantee a crash can apply function "
+              + "effects (state, messages, egress records) twice. Remove the setting, or, for tests only, "
+              + "set " + ALLOW_AT_LEAST_ONCE_CONFIG + "=true");
+    }
+    return guarantee;
+  }
+
   private String orDefault(String key, String suffix) {
     String v = getString(key);
     return v == null || v.isBlank() ? applicationId + suffix : v;
@@ -209,6 +294,8 @@ public final class KStatefunConfig extends AbstractConfig {
             p.put(k, v);
           }
         });
+    // Changelog topics Kafka Streams creates accept every record the producer sends (RecordSizes).
+    p.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), Integer.toString(maxRequestSize(user)));
     return p;
   }
 }

@@ -13,7 +13,11 @@ public enum DeadLetterReason {
   INVALID_KEY,
   /** An ingress record has no value (a tombstone). */
   NULL_VALUE,
-  /** An ingress record is larger than the ingress's limit. */
+  /**
+   * An ingress record is larger than the ingress's maxRecordBytes, or its message would be a
+   * larger record than the runtime can write (derived from the producer's max.request.size); also
+   * a message from the loopback topic that is too large.
+   */
   RECORD_TOO_LARGE,
   /** A record arrived on a topic no ingress declares. */
   UNDECLARED_TOPIC,
@@ -49,5 +53,11 @@ public enum DeadLetterReason {
    * A record of a task's stores cannot be read: the record itself (raw bytes) and, for a mailbox
    * entry or state, the batch of messages that needed it.
    */
-  CORRUPT_STORE_RECORD
+  CORRUPT_STORE_RECORD,
+
+  /**
+   * A response would write a record (state, message, delayed message, egress record) larger than
+   * the runtime can write (derived from the producer's max.request.size).
+   */
+  OUTPUT_TOO_LARGE
 }

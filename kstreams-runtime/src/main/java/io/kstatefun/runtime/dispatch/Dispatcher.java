@@ -8,6 +8,7 @@ import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
+import io.kstatefun.runtime.internals.proto.Origin;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +42,8 @@ import java.util.function.LongSupplier;
  *       how a batch ends (completed, or dead-lettered);
  *   <li>{@link RequestBuilder}: a batch's request, with its states; {@link StateNegotiation}: a
  *       function that asks for missing states;
- *   <li>{@link ResponseValidator} and {@link EgressRecords}: an answer is checked whole before any
- *       of it is applied;
+ *   <li>{@link ResponseValidator}, {@link EgressRecords} and {@link OutputSizes}: an answer is
+ *       checked whole before any of it is applied;
  *   <li>{@link StateWriter}: state mutations and TTL (exactly one expiry check per address);
  *   <li>{@link DelayedMessages}: the timer store, delayed messages and their cancellation tokens;
  *   <li>{@link UnreadableRecords}: a store record that cannot be read is dead-lettered and removed,
@@ -90,6 +91,12 @@ public final class Dispatcher {
    * @param maxWaiting most addresses remembered in memory as waiting for a slot
    * @param maxMailboxSize most queued messages per address; beyond, messages are dead-lettered
    *     with {@link DeadLetterReason#MAILBOX_FULL}
+   * @param maxRecordBytes most bytes of key and value of one record the dispatcher makes the
+   *     runtime write: a mailbox entry or loopback record (a message), a state record, a timer, an
+   *     egress record. Larger messages are dead-lettered ({@link DeadLetterReason#RECORD_TOO_LARGE});
+   *     a response that would write a larger record is rejected whole ({@link
+   *     DeadLetterReason#OUTPUT_TOO_LARGE}). The runtime derives it from the producer's {@code
+   *     max.request.size}.
    */
   public record Limits(
       int maxBatchSize,
@@ -98,13 +105,27 @@ public final class Dispatcher {
       int maxTimersPerRound,
       int maxInFlight,
       int maxWaiting,
-      long maxMailboxSize) {
+      long maxMailboxSize,
+      long maxRecordBytes) {
 
     public Limits {
-      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1) {
+      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1 || maxRecordBytes < 1) {
         throw new IllegalArgumentException("limits must be positive: " + maxBatchSize + ", "
-            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize);
+            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize + ", " + maxRecordBytes);
       }
+    }
+
+    /** Limits without a record size bound. */
+    public Limits(
+        int maxBatchSize,
+        int maxNegotiationRounds,
+        long maxPendingTimers,
+        int maxTimersPerRound,
+        int maxInFlight,
+        int maxWaiting,
+        long maxMailboxSize) {
+      this(maxBatchSize, maxNegotiationRounds, maxPendingTimers, maxTimersPerRound, maxInFlight, maxWaiting,
+          maxMailboxSize, Long.MAX_VALUE);
     }
 
     /** Limits without in-flight, waiting and mailbox bounds. */
@@ -114,7 +135,7 @@ public final class Dispatcher {
     }
 
     public static Limits defaults() {
-      return new Limits(1000, 3, 1_000_000L, 10_000, 1024, 100_000, Long.MAX_VALUE);
+      return new Limits(1000, 3, 1_000_000L, 10_000, 1024, 100_000, Long.MAX_VALUE, Long.MAX_VALUE);
     }
   }
 
@@ -192,7 +213,7 @@ public final class Dispatcher {
     this.batches = new Batches(mailbox, admission, unreadable, listener);
     this.requests = new RequestBuilder(stores, specs, clock);
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
-    this.validator = new ResponseValidator(specs, directory);
+    this.validator = new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
     this.stateWriter = new StateWriter(stores, specs, unreadable);
     this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
   }
@@ -352,6 +373,21 @@ public final class Dispatcher {
       listener.deadLettered(target.type(), DeadLetterReason.UNKNOWN_FUNCTION_TYPE, 1);
       return;
     }
+    long size = OutputSizes.messageRecordBytes(envelope);
+    if (size > limits.maxRecordBytes()) {
+      // Messages from ingresses and responses are checked before they get here; this guards
+      // loopback records written by other means (a re-injection, a larger max.request.size).
+      out.add(
+          new Action.DeadLetter(
+              DeadLetterReason.RECORD_TOO_LARGE,
+              "the message for " + target + " would be a record of " + size + " bytes, more than the "
+                  + limits.maxRecordBytes() + " bytes the runtime writes (derived from the producer's max.request.size)",
+              target,
+              List.of(envelope),
+              0));
+      listener.deadLettered(target.type(), DeadLetterReason.RECORD_TOO_LARGE, 1);
+      return;
+    }
     int owner = partitionOf(target);
     if (owner != partition) {
       listener.messageRouted(target.type(), false);
@@ -388,7 +424,8 @@ public final class Dispatcher {
       return;
     }
     long requestId = REQUEST_IDS.incrementAndGet();
-    admission.started(target, new InFlightBatch(requestId, head, end, negotiations, request.sentStates(), batchLimit));
+    admission.started(
+        target, new InFlightBatch(requestId, head, end, negotiations, request.sentStates(), batchLimit, request.origin()));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));
@@ -427,7 +464,7 @@ public final class Dispatcher {
   private void apply(
       Address target, InFlightBatch flight, InvocationResponse response, int attempts, List<Action> out) {
     // 1. Validate everything first: a response is applied whole or not at all.
-    ResponseValidator.Verdict verdict = validator.validate(target.type(), response);
+    ResponseValidator.Verdict verdict = validator.validate(target, response, flight.origin());
     if (!verdict.valid()) {
       batches.fail(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
       return;
@@ -440,8 +477,9 @@ public final class Dispatcher {
     // 3. The batch is done: remove it from the mailbox.
     batches.complete(target, flight, out);
 
-    // 4. Messages, delayed messages and egress records.
-    sendMessages(target, response, now, out);
+    // 4. Messages, delayed messages and egress records. They carry the batch's origin, so that a
+    //    dead letter further down names the ingress record behind it.
+    sendMessages(target, verdict.messages(), response, now, flight.origin(), out);
     for (Action.EmitEgress record : verdict.egress()) {
       listener.egressEmitted(record.egressId());
       out.add(record);
@@ -458,18 +496,23 @@ public final class Dispatcher {
 
   /**
    * Delivers the messages of {@code sender}'s response and schedules (or cancels) its delayed
-   * messages. Their envelopes are built here, by {@link Envelopes#outgoing}.
+   * messages. All their envelopes are built by {@link Envelopes#outgoing}: the messages' during
+   * validation, the delayed messages' here.
+   *
+   * @param messages the envelopes of the response's messages
+   * @param origin the origin of the batch, which they carry ({@code null}: none)
    */
-  private void sendMessages(Address sender, InvocationResponse response, long now, List<Action> out) {
-    for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
-      deliver(Envelopes.outgoing(sender, message.getTarget(), message.getArgument()), out);
+  private void sendMessages(
+      Address sender, List<Envelope> messages, InvocationResponse response, long now, Origin origin, List<Action> out) {
+    for (Envelope message : messages) {
+      deliver(message, out);
     }
     for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
       String token = delayed.getCancellationToken();
       if (delayed.getIsCancellationRequest()) {
         delayedMessages.cancel(sender, token, out); // unknown or already fired tokens are a no-op
       } else {
-        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument());
+        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
         delayedMessages.schedule(sender, envelope, token, now + delayed.getDelayInMs(), out);
       }
     }
@@ -484,5 +527,14 @@ public final class Dispatcher {
    */
   public static String invalidAddress(io.kstatefun.protocol.Address address) {
     return Envelopes.invalidAddress(address);
+  }
+
+  /**
+   * An upper bound of the key and value bytes of the largest record a message becomes: its
+   * mailbox entry (address and sequence number -> envelope). Its loopback record (id -> envelope)
+   * is smaller. The shell checks ingress messages with it.
+   */
+  public static long messageRecordBytes(Envelope envelope) {
+    return OutputSizes.messageRecordBytes(envelope);
   }
 }

@@ -3,6 +3,7 @@ package io.kstatefun.runtime.dispatch;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.Origin;
 
 /**
  * The edge between the dispatch code and the protocol records. Inside the dispatcher an address
@@ -64,14 +65,25 @@ final class Envelopes {
   }
 
   /**
-   * A message that the function at {@code sender} sends to {@code target}, now or delayed: the
-   * one place where the envelopes of a response's messages are built.
+   * A message that the function at {@code sender} sends to {@code target}, now or delayed, with
+   * the origin of the batch that sent it: the one place where the envelopes of a response's
+   * messages are built.
+   *
+   * @param origin where the batch's first message from an ingress entered the system, or {@code
+   *     null}
    */
-  static Envelope outgoing(Address sender, io.kstatefun.protocol.Address target, TypedValue argument) {
-    return Envelope.newBuilder()
-        .setTarget(target)
-        .setCaller(toProto(sender))
-        .setArgument(argument)
-        .build();
+  static Envelope outgoing(
+      Address sender, io.kstatefun.protocol.Address target, TypedValue argument, Origin origin) {
+    Envelope.Builder b = Envelope.newBuilder().setTarget(target).setCaller(toProto(sender)).setArgument(argument);
+    if (origin != null) {
+      b.setOrigin(origin);
+    }
+    return b.build();
+  }
+
+  /** {@code namespace/type/id} of a protocol address, with the id cut at 100 characters. */
+  static String describe(io.kstatefun.protocol.Address address) {
+    String id = address.getId();
+    return address.getNamespace() + "/" + address.getType() + "/" + (id.length() > 100 ? id.substring(0, 100) + "..." : id);
   }
 }

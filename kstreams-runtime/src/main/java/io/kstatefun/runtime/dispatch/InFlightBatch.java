@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.dispatch;
 
+import io.kstatefun.runtime.internals.proto.Origin;
 import java.util.Set;
 
 /**
@@ -13,8 +14,11 @@ import java.util.Set;
  * @param sentStates the state names the request carried
  * @param batchLimit the most messages a request for it may carry (lowered when a payload was too
  *     large)
+ * @param origin where the first message of the batch that came from an ingress entered the system
+ *     ({@code null} if none did): the messages the function sends in answer inherit it
  */
-record InFlightBatch(long requestId, long head, long end, int negotiations, Set<String> sentStates, int batchLimit) {
+record InFlightBatch(
+    long requestId, long head, long end, int negotiations, Set<String> sentStates, int batchLimit, Origin origin) {
 
   /** Number of messages in the batch. */
   int size() {

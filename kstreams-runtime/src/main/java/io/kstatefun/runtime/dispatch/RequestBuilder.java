@@ -5,6 +5,7 @@ import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.Origin;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.util.HashSet;
@@ -20,8 +21,11 @@ import java.util.function.LongSupplier;
  */
 final class RequestBuilder {
 
-  /** A request and the names of the states it carries. */
-  record Request(ToFunction toFunction, Set<String> sentStates) {}
+  /**
+   * A request, the names of the states it carries, and the origin of its first message that came
+   * from an ingress ({@code null} if none did).
+   */
+  record Request(ToFunction toFunction, Set<String> sentStates, Origin origin) {}
 
   private final DispatchStores stores;
   private final StateSpecRegistry specs;
@@ -42,10 +46,14 @@ final class RequestBuilder {
   Request build(Address target, long head, long end) {
     ToFunction.InvocationBatchRequest.Builder batch =
         ToFunction.InvocationBatchRequest.newBuilder().setTarget(Envelopes.toProto(target));
+    Origin origin = null;
     for (long seq = head; seq < end; seq++) {
       Envelope envelope = stores.entry(target, seq);
       if (envelope == null) {
         continue; // cannot happen with consistent stores; never send a hole
+      }
+      if (origin == null && envelope.hasOrigin()) {
+        origin = envelope.getOrigin();
       }
       ToFunction.Invocation.Builder invocation =
           ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
@@ -72,6 +80,6 @@ final class RequestBuilder {
       }
       batch.addState(value);
     }
-    return new Request(ToFunction.newBuilder().setInvocation(batch).build(), sent);
+    return new Request(ToFunction.newBuilder().setInvocation(batch).build(), sent, origin);
   }
 }

@@ -7,7 +7,10 @@ import io.kstatefun.protocol.FromFunction.InvocationResponse;
 import io.kstatefun.protocol.FromFunction.PersistedValueMutation;
 import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
 import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
+import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.internals.proto.Envelope;
+import io.kstatefun.runtime.internals.proto.Origin;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,20 +19,22 @@ import java.util.List;
  * response is applied whole or not at all. In this order, the first problem wins: state mutations
  * (declared states, declared types), egress messages (declared egress, a {@code
  * KafkaProducerRecord} with a topic, an existing topic), message targets, delayed messages
- * (non-negative delay, valid target).
+ * (non-negative delay, valid target), and last the sizes of the records it would write ({@link
+ * OutputSizes}).
  *
  * <p>Threading: owned by the task's stream thread, like the {@link Dispatcher} that uses it.
  */
 final class ResponseValidator {
 
   /**
-   * The outcome: valid ({@code reason == null}) with the egress records to emit, or rejected with
-   * the reason and detail its batch is dead-lettered with.
+   * The outcome: valid ({@code reason == null}) with the messages to deliver and the egress
+   * records to emit, or rejected with the reason and detail its batch is dead-lettered with.
    */
-  record Verdict(DeadLetterReason reason, String detail, List<Action.EmitEgress> egress) {
+  record Verdict(
+      DeadLetterReason reason, String detail, List<Envelope> messages, List<Action.EmitEgress> egress) {
 
     static Verdict rejected(DeadLetterReason reason, String detail) {
-      return new Verdict(reason, detail, List.of());
+      return new Verdict(reason, detail, List.of(), List.of());
     }
 
     boolean valid() {
@@ -39,15 +44,21 @@ final class ResponseValidator {
 
   private final StateSpecRegistry specs;
   private final Dispatcher.Directory directory;
+  private final OutputSizes sizes;
 
-  ResponseValidator(StateSpecRegistry specs, Dispatcher.Directory directory) {
+  ResponseValidator(StateSpecRegistry specs, Dispatcher.Directory directory, OutputSizes sizes) {
     this.specs = specs;
     this.directory = directory;
+    this.sizes = sizes;
   }
 
-  /** Validates the response of a function of {@code type}. */
-  Verdict validate(FunctionType type, InvocationResponse response) {
-    Verdict rejected = checkStateMutations(type, response.getStateMutationsList());
+  /**
+   * Validates the response of the function at {@code sender}.
+   *
+   * @param origin the origin of the batch, which the response's messages carry ({@code null}: none)
+   */
+  Verdict validate(Address sender, InvocationResponse response, Origin origin) {
+    Verdict rejected = checkStateMutations(sender.type(), response.getStateMutationsList());
     if (rejected != null) {
       return rejected;
     }
@@ -69,7 +80,15 @@ final class ResponseValidator {
     if (rejected != null) {
       return rejected;
     }
-    return new Verdict(null, null, egress);
+    List<Envelope> messages = new ArrayList<>(response.getOutgoingMessagesCount());
+    for (FromFunction.Invocation message : response.getOutgoingMessagesList()) {
+      messages.add(Envelopes.outgoing(sender, message.getTarget(), message.getArgument(), origin));
+    }
+    String oversized = sizes.oversized(sender, response, messages, egress, origin);
+    if (oversized != null) {
+      return Verdict.rejected(DeadLetterReason.OUTPUT_TOO_LARGE, oversized);
+    }
+    return new Verdict(null, null, messages, egress);
   }
 
   private Verdict checkStateMutations(FunctionType type, List<PersistedValueMutation> mutations) {

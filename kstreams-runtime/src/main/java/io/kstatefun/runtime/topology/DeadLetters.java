@@ -37,6 +37,16 @@ public final class DeadLetters {
   /** When the record was dead-lettered (ms). */
   public static final String TIMESTAMP = "kstatefun.dlq.timestamp";
   public static final String ATTEMPTS = "kstatefun.dlq.attempts";
+  /**
+   * Set when the record was too large to be dead-lettered whole: what was cut, a comma-separated
+   * list of {@code value} (cut to a prefix), {@code headers} (the original headers were dropped)
+   * and {@code key} (cut to a prefix).
+   */
+  public static final String TRUNCATED = "kstatefun.dlq.truncated";
+  /** With {@link #TRUNCATED}: the size of the original value in bytes (-1 for none). */
+  public static final String ORIGINAL_VALUE_SIZE = "kstatefun.dlq.original.value.size";
+  /** With {@link #TRUNCATED}: the size of the original key in bytes (-1 for none). */
+  public static final String ORIGINAL_KEY_SIZE = "kstatefun.dlq.original.key.size";
 
   /** The prefix of every dead-letter header. */
   public static final String PREFIX = "kstatefun.dlq.";
@@ -47,7 +57,85 @@ public final class DeadLetters {
   /** For {@code store} records: the store and the task ({@code kstatefun-mailbox 0_3}). */
   public static final String STORE = "kstatefun.dlq.store";
 
+  /** Longest value of a header the runtime writes (detail, address, ...); longer ones are cut. */
+  static final int MAX_HEADER_CHARS = 1024;
+
+  /** Room kept for the {@link #TRUNCATED} and original-size headers. */
+  private static final int TRUNCATION_HEADERS = 256;
+
   private DeadLetters() {}
+
+  /** A dead-letter record as it is written. */
+  record Fitted(byte[] key, byte[] value, Headers headers) {}
+
+  /**
+   * Fits a dead letter into {@code maxBytes} (key, value and headers, as the producer counts
+   * them). A record that fits is returned as it is. Otherwise the value is cut to the prefix that
+   * fits; if the key and the original headers alone are too large, the original headers are
+   * dropped, then the key is cut too. The {@code kstatefun.dlq.*} headers are always kept (their
+   * values are short, see {@link #MAX_HEADER_CHARS}); {@link #TRUNCATED}, {@link
+   * #ORIGINAL_KEY_SIZE} and {@link #ORIGINAL_VALUE_SIZE} say what was cut.
+   */
+  static Fitted fit(byte[] key, byte[] value, Headers headers, int maxBytes) {
+    if (length(key) + length(value) + size(headers) <= maxBytes) {
+      return new Fitted(key, value, headers);
+    }
+    RecordHeaders ours = new RecordHeaders();
+    RecordHeaders original = new RecordHeaders();
+    for (Header h : headers) {
+      (h.key().startsWith(PREFIX) ? ours : original).add(h);
+    }
+    int room = maxBytes - size(ours) - TRUNCATION_HEADERS;
+    java.util.List<String> cut = new java.util.ArrayList<>(3);
+    byte[] keptKey = key;
+    Headers keptHeaders = original;
+    if (length(key) + size(original) > room) {
+      keptHeaders = new RecordHeaders();
+      cut.add("headers");
+    }
+    int forValue = room - length(key) - size(keptHeaders);
+    byte[] keptValue = value;
+    if (length(value) > Math.max(0, forValue)) {
+      keptValue = java.util.Arrays.copyOf(value, Math.max(0, forValue));
+      cut.add(0, "value");
+    }
+    if (length(key) > room) {
+      keptKey = java.util.Arrays.copyOf(key, Math.max(0, room));
+      cut.add("key");
+    }
+    RecordHeaders out = new RecordHeaders();
+    keptHeaders.forEach(out::add);
+    ours.forEach(out::add);
+    add(out, TRUNCATED, String.join(",", cut));
+    add(out, ORIGINAL_KEY_SIZE, Integer.toString(key == null ? -1 : key.length));
+    add(out, ORIGINAL_VALUE_SIZE, Integer.toString(value == null ? -1 : value.length));
+    return new Fitted(keptKey, keptValue, out);
+  }
+
+  /** Bytes the producer counts for {@code headers}: keys and values with their length prefixes. */
+  static int size(Headers headers) {
+    int size = 0;
+    for (Header h : headers) {
+      size += h.key().getBytes(StandardCharsets.UTF_8).length + length(h.value()) + 10;
+    }
+    return size;
+  }
+
+  private static int length(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+
+  /** {@code text} cut to {@link #MAX_HEADER_CHARS} characters, saying so. */
+  static String cap(String text) {
+    if (text == null || text.length() <= MAX_HEADER_CHARS) {
+      return text;
+    }
+    int end = MAX_HEADER_CHARS - 40;
+    if (Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--;
+    }
+    return text.substring(0, end) + "... (" + text.length() + " characters)";
+  }
 
   /**
    * Headers of a dead-lettered raw record (ingress or loopback): the record's own headers, without
@@ -131,6 +219,6 @@ public final class DeadLetters {
   }
 
   private static void add(RecordHeaders h, String key, String value) {
-    h.add(key, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+    h.add(key, value == null ? new byte[0] : cap(value).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -191,6 +191,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             .setOffset(meta.offset())
             .setTimestampMs(record.timestamp())
             .build();
+    List<Envelope> envelopes = new java.util.ArrayList<>(routed.size());
     for (Routed r : routed) {
       Envelope envelope =
           Envelope.newBuilder()
@@ -198,6 +199,24 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
               .setArgument(r.argument())
               .setOrigin(origin)
               .build();
+      long size = Dispatcher.messageRecordBytes(envelope);
+      int max = services.recordSizes().maxRecordBytes();
+      if (size > max) {
+        // Within maxRecordBytes, but its message would not fit what the producer accepts.
+        onRoutingFailure(record, meta, new RoutingException(
+            RoutingException.Reason.RECORD_TOO_LARGE,
+            meta.topic(),
+            services.ingressRouter().ingressesFor(meta.topic()).stream().map(KafkaIngressSpec::id).toList(),
+            "the record value has " + record.value().length + " bytes; as a message to " + r.target().type()
+                + " it would be a record of " + size + " bytes, more than the " + max + " bytes the runtime writes per record"
+                + " (the producer's max.request.size " + services.recordSizes().maxRequestSize() + " less "
+                + (services.recordSizes().maxRequestSize() - max) + " bytes of headroom). Raise producer.max.request.size"
+                + " or lower the ingress's maxRecordBytes"));
+        return;
+      }
+      envelopes.add(envelope);
+    }
+    for (Envelope envelope : envelopes) {
       // Ingress topics need not be partitioned like the loopback topic: the dispatcher forwards a
       // message for an address this partition does not own through the loopback topic.
       perform(dispatcher.onMessage(envelope));
@@ -221,18 +240,20 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void deadLetterRaw(
       Record<byte[], byte[]> record, RecordMetadata meta, String reason, String detail, Throwable error) {
     String dlq = services.deadLetterTopicFor(meta.topic());
-    LOG.warn(
-        "Dead-lettering record {}-{}@{} to {}: {} ({})",
-        meta.topic(), meta.partition(), meta.offset(), dlq, reason, detail);
     long now = services.clock().getAsLong();
-    context.forward(
-        new Record<byte[], Object>(
+    DeadLetters.Fitted fitted =
+        DeadLetters.fit(
             record.key(),
-            new TopicRecord(dlq, record.value()),
-            now,
+            record.value(),
             DeadLetters.forIngress(
                 record.headers(), reason, detail, error == null ? null : error.getClass().getName(),
-                meta.topic(), meta.partition(), meta.offset(), record.timestamp(), now)),
+                meta.topic(), meta.partition(), meta.offset(), record.timestamp(), now),
+            services.recordSizes().maxDeadLetterBytes());
+    LOG.warn(
+        "Dead-lettering record {}-{}@{} to {}{}: {} ({})",
+        meta.topic(), meta.partition(), meta.offset(), dlq, truncation(fitted), reason, DeadLetters.cap(detail));
+    context.forward(
+        new Record<byte[], Object>(fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
         TopologyFactory.DEAD_LETTER_SINK);
     services.listener().deadLetteredRecord(meta.topic(), reason);
     requestCommit();
@@ -309,20 +330,26 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         dead.address(),
         dlq,
         dead.reason(),
-        dead.detail(),
+        DeadLetters.cap(dead.detail()),
         dead.envelopes().isEmpty() || !dead.envelopes().get(0).hasOrigin()
             ? ""
             : " (first from " + origin(dead.envelopes().get(0).getOrigin()) + ")");
     long now = services.clock().getAsLong();
     for (Envelope envelope : dead.envelopes()) {
-      context.forward(
-          new Record<byte[], Object>(
+      // Messages the runtime accepted fit whole (RecordSizes); fit() guards the rest.
+      DeadLetters.Fitted fitted =
+          DeadLetters.fit(
               envelope.getTarget().getId().getBytes(StandardCharsets.UTF_8),
-              new TopicRecord(dlq, envelope.toByteArray()),
-              now,
+              envelope.toByteArray(),
               DeadLetters.forEnvelope(
                   dead.reason().name(), dead.detail(), dead.errorClass(), dead.address(), envelope,
-                  dead.attempts(), now)),
+                  dead.attempts(), now),
+              services.recordSizes().maxDeadLetterBytes());
+      if (fitted.headers().lastHeader(DeadLetters.TRUNCATED) != null) {
+        LOG.warn("Dead letter for {} written{}", dead.address(), truncation(fitted));
+      }
+      context.forward(
+          new Record<byte[], Object>(fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
           TopologyFactory.DEAD_LETTER_SINK);
     }
     requestCommit();
@@ -355,6 +382,12 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         TopologyFactory.DEAD_LETTER_SINK);
     services.listener().deadLetteredRecord(store, DeadLetterReason.CORRUPT_STORE_RECORD.name());
     requestCommit();
+  }
+
+  /** " truncated (value)" when {@code fitted} was cut to fit, else "". */
+  private static String truncation(DeadLetters.Fitted fitted) {
+    org.apache.kafka.common.header.Header h = fitted.headers().lastHeader(DeadLetters.TRUNCATED);
+    return h == null ? "" : " truncated (" + new String(h.value(), StandardCharsets.UTF_8) + ")";
   }
 
   private static String origin(Origin o) {

@@ -45,6 +45,7 @@ public final class RuntimeServices {
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
   private final CommitPacer commitPacer;
+  private final RecordSizes recordSizes;
 
   RuntimeServices(
       KStatefunConfig config,
@@ -93,6 +94,7 @@ public final class RuntimeServices {
     this.clock = clock;
     this.listener = listener;
     long maxMailbox = config.getLong(KStatefunConfig.MAX_MAILBOX_SIZE_CONFIG);
+    this.recordSizes = new RecordSizes(config.producerMaxRequestSize());
     this.limits =
         new Dispatcher.Limits(
             config.getInt(KStatefunConfig.MAX_BATCH_SIZE_CONFIG),
@@ -101,7 +103,8 @@ public final class RuntimeServices {
             10_000,
             config.getInt(KStatefunConfig.MAX_IN_FLIGHT_PER_TASK_CONFIG),
             100_000,
-            maxMailbox <= 0 ? Long.MAX_VALUE : maxMailbox);
+            maxMailbox <= 0 ? Long.MAX_VALUE : maxMailbox,
+            recordSizes.maxRecordBytes());
     this.inFlightLimiter = new EndpointInFlightLimiter(endpointRouter, this::ring);
     for (KafkaIngressSpec ingress : module.ingresses()) {
       for (IngressTopic topic : ingress.topics()) {
@@ -171,6 +174,10 @@ public final class RuntimeServices {
 
   CommitPacer commitPacer() {
     return commitPacer;
+  }
+
+  RecordSizes recordSizes() {
+    return recordSizes;
   }
 
   String loopbackTopic() {

@@ -14,16 +14,22 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wires one runtime instance: prepares topics, creates the HTTP client, doorbell and timer alarms,
  * and builds the topology. {@link Runtime#close()} releases what it created.
  */
 public final class RuntimeServicesFactory {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuntimeServicesFactory.class);
 
   private RuntimeServicesFactory() {}
 
@@ -47,8 +53,19 @@ public final class RuntimeServicesFactory {
     }
   }
 
+  /**
+   * Checks the settings, prepares the topics and wires the parts of a runtime instance.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if a setting is refused, before any
+   *     connection to Kafka (e.g. a processing guarantee other than exactly-once)
+   */
   public static Runtime create(
       KStatefunConfig config, ModuleSpec module, Properties streamsProps, RuntimeListener listener) {
+    String guarantee = config.requireProcessingGuarantee(streamsProps);
+    if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+      LOG.warn("Running with processing.guarantee={} because {}=true: a crash can apply function effects twice",
+          guarantee, KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG);
+    }
     int partitions;
     try (Admin admin = Admin.create(adminProperties(streamsProps))) {
       partitions = TopicSetup.prepare(admin, config, module);
@@ -87,6 +104,15 @@ public final class RuntimeServicesFactory {
     RuntimeServices services =
         new RuntimeServices(
             config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
+    LoopbackPurger purger =
+        new LoopbackPurger(
+            Admin.create(adminProperties(streamsProps)),
+            config.applicationId(),
+            config.loopbackTopic(),
+            services.tasks()::partitions);
+    long purgeInterval = config.getLong(KStatefunConfig.LOOPBACK_PURGE_INTERVAL_MS_CONFIG);
+    // The purger only starts admin requests: it never holds up the alarm thread.
+    alarms.scheduleWithFixedDelay(purger, purgeInterval, purgeInterval, TimeUnit.MILLISECONDS);
     Topology topology = TopologyFactory.build(services);
     List<String> ingressTopics = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
@@ -100,6 +126,7 @@ public final class RuntimeServicesFactory {
     AutoCloseable resources =
         () -> {
           alarms.shutdownNow();
+          purger.close();
           if (doorbell != null) {
             doorbell.close();
           }

@@ -16,8 +16,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -26,7 +29,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prepares the topics a runtime needs before Kafka Streams starts: creates the loopback, doorbell
- * and dead-letter topics when missing, and checks that every ingress topic exists.
+ * and dead-letter topics when missing, checks that every ingress topic exists, and refuses
+ * internal topics whose settings would lose data or refuse the runtime's records.
+ *
+ * <p>How the internal topics are configured, and why:
+ *
+ * <ul>
+ *   <li><b>loopback</b>: {@code retention.ms=-1}, {@code retention.bytes=-1}, {@code
+ *       cleanup.policy=delete}. A message between functions must wait in it for as long as it
+ *       takes to be consumed (an outage, a slow consumer), so the broker must never delete it by
+ *       age or size, and compaction would drop earlier messages to the same function id. It still
+ *       does not grow without bound: each instance deletes the records below the application's
+ *       committed offsets ({@link LoopbackPurger}), as Kafka Streams does for its repartition
+ *       topics, which it creates the same way (and with the same 50 MiB segments, so that purged
+ *       records free disk space soon). An existing loopback topic with finite retention or
+ *       compaction is refused.
+ *   <li><b>doorbell</b>: 1 h retention, small segments. Its records carry no data: they only wake
+ *       a stream thread, it is read from the latest offset, and a ring lost to retention only
+ *       delays work until the next punctuation. Compaction is refused (its records have no key).
+ *   <li><b>dead letters</b>: {@code retention.ms} from {@value
+ *       KStatefunConfig#DEAD_LETTER_RETENTION_MS_CONFIG} (default -1: kept until an operator
+ *       deletes them), {@code retention.bytes=-1}, {@code cleanup.policy=delete}. An existing
+ *       dead-letter topic keeps the retention its owner chose (logged at start-up); compaction is
+ *       refused, since it would silently drop earlier dead letters with the same key.
+ *   <li>every topic the runtime writes accepts records of the producer's {@code max.request.size}
+ *       ({@code max.message.bytes}; see {@link RecordSizes}); existing ones that accept less are
+ *       refused, the changelog topics included.
+ * </ul>
  */
 public final class TopicSetup {
 
@@ -69,9 +98,17 @@ public final class TopicSetup {
       }
 
       short rf = config.getShort(KStatefunConfig.REPLICATION_FACTOR_CONFIG);
+      int maxRequestSize = config.producerMaxRequestSize();
       int partitions =
-          ensure(admin, config.loopbackTopic(), config.getInt(KStatefunConfig.PARTITIONS_CONFIG), rf, Map.of());
+          ensure(
+              admin,
+              config.loopbackTopic(),
+              config.getInt(KStatefunConfig.PARTITIONS_CONFIG),
+              rf,
+              loopbackConfigs(maxRequestSize));
       if (config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
+        // Doorbell records carry nothing and are read from the latest offset: short retention
+        // loses nothing (see the class comment).
         int doorbell =
             ensure(
                 admin,
@@ -90,8 +127,9 @@ public final class TopicSetup {
         }
       }
       for (String dlq : deadLetterTopics) {
-        ensure(admin, dlq, 1, rf, Map.of());
+        ensure(admin, dlq, 1, rf, deadLetterConfigs(config, maxRequestSize));
       }
+      checkTopicConfigs(admin, config, deadLetterTopics, maxRequestSize);
       return partitions;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -136,6 +174,179 @@ public final class TopicSetup {
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
           String.join("; ", problems) + ". Ingress topics must not be topics the runtime writes itself.");
+    }
+  }
+
+  /** The configs of a loopback topic kstatefun creates. */
+  static Map<String, String> loopbackConfigs(int maxRequestSize) {
+    return Map.of(
+        TopicConfig.RETENTION_MS_CONFIG, "-1",
+        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(50 * 1024 * 1024),
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRequestSize));
+  }
+
+  /** The configs of a dead-letter topic kstatefun creates. */
+  static Map<String, String> deadLetterConfigs(KStatefunConfig config, int maxRequestSize) {
+    return Map.of(
+        TopicConfig.RETENTION_MS_CONFIG,
+        Long.toString(config.getLong(KStatefunConfig.DEAD_LETTER_RETENTION_MS_CONFIG)),
+        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
+        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRequestSize));
+  }
+
+  /** What an internal topic is for; decides which of its settings are checked. */
+  enum Role {
+    LOOPBACK("the loopback topic"),
+    DOORBELL("the doorbell topic"),
+    DEAD_LETTERS("a dead-letter topic"),
+    CHANGELOG("a changelog topic of the runtime's stores");
+
+    private final String description;
+
+    Role(String description) {
+      this.description = description;
+    }
+  }
+
+  /**
+   * Checks the effective configs of the runtime's existing topics (the loopback, doorbell,
+   * dead-letter and changelog topics) and logs how long each dead-letter topic keeps records.
+   *
+   * @throws IllegalStateException naming every topic, setting and fix
+   */
+  private static void checkTopicConfigs(
+      Admin admin, KStatefunConfig config, Collection<String> deadLetterTopics, int maxRequestSize)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<String, Role> roles = new LinkedHashMap<>();
+    roles.put(config.loopbackTopic(), Role.LOOPBACK);
+    if (config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
+      roles.putIfAbsent(config.doorbellTopic(), Role.DOORBELL);
+    }
+    deadLetterTopics.forEach(t -> roles.putIfAbsent(t, Role.DEAD_LETTERS));
+    for (String store : List.of(TopologyFactory.MAILBOX_STORE, TopologyFactory.STATE_STORE, TopologyFactory.TIMER_STORE)) {
+      String changelog = config.applicationId() + "-" + store + "-changelog";
+      if (describeOne(admin, changelog).isPresent()) {
+        roles.putIfAbsent(changelog, Role.CHANGELOG);
+      }
+    }
+    List<ConfigResource> resources = new ArrayList<>();
+    roles.keySet().forEach(t -> resources.add(new ConfigResource(ConfigResource.Type.TOPIC, t)));
+    Map<ConfigResource, Config> described = describeConfigs(admin, resources);
+    List<String> problems = new ArrayList<>();
+    String bootstrap = String.valueOf(config.originals().get("bootstrap.servers"));
+    for (Map.Entry<String, Role> e : roles.entrySet()) {
+      Map<String, String> configs = new LinkedHashMap<>();
+      Config c = described.get(new ConfigResource(ConfigResource.Type.TOPIC, e.getKey()));
+      if (c != null) {
+        for (ConfigEntry entry : c.entries()) {
+          configs.put(entry.name(), entry.value());
+        }
+      }
+      checkTopic(e.getKey(), e.getValue(), configs, maxRequestSize, bootstrap).ifPresent(problems::add);
+      if (e.getValue() == Role.DEAD_LETTERS) {
+        String retention = configs.get(TopicConfig.RETENTION_MS_CONFIG);
+        LOG.info(
+            "Dead-letter topic {} keeps dead letters {} (retention.ms={}, retention.bytes={})",
+            e.getKey(),
+            "-1".equals(retention) ? "until they are deleted by hand" : "for " + retention + " ms",
+            retention,
+            configs.get(TopicConfig.RETENTION_BYTES_CONFIG));
+      }
+    }
+    Object changelogLimit = config.originals().get("topic." + TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    if (changelogLimit != null && Long.parseLong(changelogLimit.toString().trim()) < maxRequestSize) {
+      problems.add("topic.max.message.bytes=" + changelogLimit + " (the limit of the changelog topics Kafka Streams "
+          + "creates) is less than the producer's max.request.size " + maxRequestSize
+          + ": state records the producer accepts would be refused. Remove the setting or raise it to " + maxRequestSize);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(
+          "kstatefun's topics are configured so that they would lose or refuse the runtime's records: "
+              + String.join("; ", problems));
+    }
+  }
+
+  /**
+   * What is wrong with an internal topic's effective configs, with the command that fixes it, or
+   * empty. The loopback topic must keep records until they are consumed (no retention by time or
+   * size, no compaction); dead-letter topics must not be compacted; the doorbell topic must not be
+   * compacted (its records have no key); every topic the runtime writes must accept records of
+   * {@code maxRequestSize} bytes.
+   */
+  static Optional<String> checkTopic(
+      String topic, Role role, Map<String, String> configs, int maxRequestSize, String bootstrap) {
+    List<String> why = new ArrayList<>();
+    List<String> fix = new ArrayList<>();
+    String policy = configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    boolean compacted = policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+    switch (role) {
+      case LOOPBACK -> {
+        for (String key : List.of(TopicConfig.RETENTION_MS_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG)) {
+          String value = configs.get(key);
+          if (value != null && Long.parseLong(value.trim()) >= 0) {
+            why.add(key + "=" + value + " (the broker deletes messages between functions that are not consumed in time,"
+                + " and they are never delivered; kstatefun deletes consumed loopback records itself)");
+            fix.add(key + "=-1");
+          }
+        }
+        if (compacted) {
+          why.add("cleanup.policy=" + policy + " (compaction drops earlier messages to the same function id)");
+          fix.add("cleanup.policy=delete");
+        }
+      }
+      case DEAD_LETTERS -> {
+        if (compacted) {
+          why.add("cleanup.policy=" + policy + " (compaction silently drops earlier dead letters with the same key,"
+              + " and dead letters without a key are refused)");
+          fix.add("cleanup.policy=delete");
+        }
+      }
+      case DOORBELL -> {
+        if (compacted) {
+          why.add("cleanup.policy=" + policy + " (doorbell records have no key and would be refused)");
+          fix.add("cleanup.policy=delete");
+        }
+      }
+      case CHANGELOG -> {
+        // Kafka Streams owns its changelogs' other settings.
+      }
+    }
+    if (role != Role.DOORBELL) {
+      String value = configs.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      if (value != null && Long.parseLong(value.trim()) < maxRequestSize) {
+        why.add("max.message.bytes=" + value + " (less than the Kafka Streams producer's max.request.size "
+            + maxRequestSize + ": records the runtime may write would be refused; or lower producer.max.request.size)");
+        fix.add("max.message.bytes=" + maxRequestSize);
+      }
+    }
+    if (why.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "topic " + topic + " (" + role.description + ") has " + String.join(", ", why)
+            + ". Fix: kafka-configs --bootstrap-server " + bootstrap + " --alter --entity-type topics --entity-name "
+            + topic + " --add-config " + String.join(",", fix));
+  }
+
+  /**
+   * The effective configs of topics, retried while a topic created a moment ago is not known to
+   * the broker that answers yet.
+   */
+  private static Map<ConfigResource, Config> describeConfigs(Admin admin, List<ConfigResource> resources)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    while (true) {
+      try {
+        return admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
     }
   }
 

@@ -17,9 +17,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -32,90 +30,25 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 /**
- * The docs match the code. Reads every Markdown file of the repository (README.md, docs/, the
- * modules' READMEs; not target/ or node_modules/) and fails, naming the file, line and text, when
- * they mention
+ * The docs name only settings that exist. Reads every Markdown file of the repository (README.md,
+ * docs/, the modules' READMEs; not target/ or node_modules/) and fails, naming the file, line and
+ * text, when they mention
  *
  * <ul>
  *   <li>a {@code kstatefun.*} name that is neither a key of {@link KStatefunConfig#DEFINITION}, nor
- *       a dead-letter header ({@link DeadLetters}, {@link DeadLetterTool#REINJECTED_FROM}), nor (as
+ *       a dead-letter header ({@link DeadLetters}, {@link DeadLetterCommand#REINJECTED_FROM}), nor (as
  *       {@code -Dkstatefun.x}) a property of a pom.xml;
  *   <li>a {@code --set KEY=VALUE} of the runtime whose key is neither a {@code kstatefun.*} key nor
  *       a Kafka Streams, producer, consumer or admin client setting (optionally with a Streams
- *       client prefix such as {@code producer.});
- *   <li>a {@code bin/kstatefun <command>} or {@code bin/kstatefun-bench <command>} that the
- *       launchers do not accept: {@code bin/kstatefun} handles the {@code case} arms of its script
- *       ({@code dev}) and passes the rest to {@link KStatefunCli}; {@code bin/kstatefun-bench}
- *       passes everything to {@code Bench};
- *   <li>a {@code --flag} that the command's parser does not know. The options a parser knows are
- *       the {@code "--..."} string literals of its source file ({@link #OPTION_SOURCES}). Flags on
- *       a command line are checked against that command; a flag in inline code in prose or a table
- *       (e.g. {@code `--state-dir`}) against the last command named before it in the same file.
+ *       client prefix such as {@code producer.}).
  * </ul>
  *
- * <p>Besides, every documented {@code bin/kstatefun run} and {@code bin/kstatefun dlq} line is
- * given to the real parser ({@link KStatefunCli#parseRun}, {@link DeadLetterTool#parse}); only a
- * missing required option is tolerated, since the docs also show fragments.
- *
- * <p>Documented command, or setting, and the test that runs it:
- *
- * <pre>
- * bin/kstatefun dev (defaults, --duration --rate --max-events     the dev demo itself; DevModeIT runs it in-process
- *   --examples --kafka-port)                                      with every option; DevOptionsTest parses them
- * bin/kstatefun run --module --application-id --state-dir         ExactlyOnceIT, TimersIT, ScaleOutIT (RuntimeProcess:
- *                                                                 KStatefunCli run in a child JVM); KStatefunCliTest
- * bin/kstatefun run, Kafka address taken from the module          ExactlyOnceIT, TimersIT (no --bootstrap-servers)
- * bin/kstatefun run --bootstrap-servers                           ChaosIT (ChaosRound starts its runtimes with it)
- * bin/kstatefun run --set kstatefun.admin.port=N                  ScaleOutIT (reads /metrics and /status)
- * bin/kstatefun run --set num.standby.replicas=1                  ScaleOutIT (always sets it; 1 with -Dkstatefun.standbys=1)
- * bin/kstatefun run --set security.protocol=SSL                   KStatefunCliTest (into the runtime's properties),
- *                                                                 RuntimeSettingsTest (Streams, admin client, doorbell)
- * bin/kstatefun run --set replication.factor=N                    ChaosIT (ChaosRound: 1 in short rounds, 3 in full)
- *   --set kstatefun.replication.factor=N
- * bin/kstatefun kafka --port --dir                                KafkaServerMainIT (child JVM), KafkaServerMainTest
- * bin/kstatefun topic create NAME... --partitions                 TopicCommandIT
- * bin/kstatefun dlq --bootstrap-servers --topic                   BadInputIT (lists dead letters)
- * bin/kstatefun dlq ... --reason --reinject --loopback-topic      FailingFunctionIT (re-injects after a fix)
- * bin/kstatefun dlq ... --from-offset --limit                     KStatefunCliTest, this test (the documented lines parse)
- * bin/kstatefun help                                              KStatefunCliTest
- * bin/kstatefun-bench help                                        BenchTest
- * bin/kstatefun-bench suite --runs, run --workload --rate         by hand only (a benchmark starts brokers and JVMs);
- *   --duration --set                                              option names: this test; arguments: BenchTest
- * kstatefun.* keys                                                ConfigDocsTest (defined and documented);
- *   max.batch.size max.pending.timers max.in.flight.per.task      RuntimeSettingsTest (each reaches what it sets)
- *   max.mailbox.size commit.on.output commit.min.interval.ms
- *   loopback.topic doorbell.topic dead.letter.topic doorbell.enabled
- *   admin.port / partitions / replication.factor                  ScaleOutIT / BadInputIT, the examples' ITs / ChaosIT
- *   timer.check.interval.ms retry.initial.backoff.ms               defaults only (HttpFunctionClientTest tests backoff)
- *   retry.max.backoff.ms
- * kstatefun.dlq.* headers, kstatefun.reinjected.from              BadInputIT, FailingFunctionIT, DeadLetterToolTest
- * module.yaml keys                                                ModuleParserTest, ModuleParserErrorsTest,
- *                                                                 DocumentedModuleTest (the README's module parses)
- * mvn verify                                                      .ci/run
- * mvn verify -pl examples -am [-Dkstatefun.examples.skipJs=true]  the examples' ITs (GreeterIT ... JsGreeterIT)
- * mvn -Pchaos verify -pl chaos-tests ...                          ChaosIT
- * npm ci; node server.js PORT (examples/js-greeter)               JsGreeterIT
- * </pre>
+ * <p>Commands and their options are picocli definitions: the cli module's {@code CliDocsTest} parses
+ * every documented command line with them and checks that docs/cli.md is their usage help.
  */
 class DocsConsistencyTest {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
-  private static final String BENCH = "benchmarks/src/main/java/io/kstatefun/benchmarks/";
-
-  /** Per command: the source files whose {@code "--..."} literals are the options it parses. */
-  private static final Map<String, List<String>> OPTION_SOURCES =
-      Map.of(
-          "kstatefun dev", List.of("examples/src/main/java/io/kstatefun/examples/dev/DevOptions.java"),
-          "kstatefun run", List.of("kstreams-runtime/src/main/java/io/kstatefun/runtime/cli/KStatefunCli.java"),
-          "kstatefun kafka", List.of("kstreams-runtime/src/main/java/io/kstatefun/runtime/kafka/KafkaServerMain.java"),
-          "kstatefun topic", List.of("kstreams-runtime/src/main/java/io/kstatefun/runtime/cli/TopicCommand.java"),
-          "kstatefun dlq", List.of("kstreams-runtime/src/main/java/io/kstatefun/runtime/cli/DeadLetterTool.java"),
-          "kstatefun help", List.of(),
-          "kstatefun-bench suite", List.of(BENCH + "Bench.java", BENCH + "Args.java"),
-          "kstatefun-bench run", List.of(BENCH + "Bench.java", BENCH + "Args.java"),
-          "kstatefun-bench jfr-top", List.of(BENCH + "JfrTop.java", BENCH + "Args.java"),
-          "kstatefun-bench help", List.of());
 
   /** A line of a code block ({@code fenced}), or an inline code span, as written in a doc. */
   record Code(Path doc, int line, String text, boolean fenced) {
@@ -124,14 +57,10 @@ class DocsConsistencyTest {
     }
   }
 
-  /** A {@code kstatefun} command with its arguments, as found in a doc. */
-  record Invocation(Code code, String command, List<String> args) {}
-
   private static final Pattern INVOCATION =
       Pattern.compile("^(?:bin/)?(kstatefun(?:-bench)?)\\s+([a-z][a-z-]*)(?=\\s|$)(.*)$");
   private static final Pattern OPTION_START = Pattern.compile("--[a-z]");
   private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
-  private static final Pattern OPTION_LITERAL = Pattern.compile("\"(--[a-z][a-z0-9-]*)\"");
   private static final Pattern KSTATEFUN_NAME =
       Pattern.compile("(?:(-D)|(?<![\\w.$/{-]))(kstatefun(?:\\.[A-Za-z0-9_-]+)+)((?:/[A-Za-z0-9_-]+)*)(\\.\\*)?");
   private static final List<String> CLIENT_PREFIXES =
@@ -216,77 +145,6 @@ class DocsConsistencyTest {
     assertNoProblems("--set keys in the docs that nothing reads", problems);
   }
 
-  @Test
-  void shouldOnlyUseCommandsTheLaunchersAccept() {
-    Map<String, Set<String>> accepted = acceptedCommands();
-    List<String> problems = new ArrayList<>();
-    for (Invocation inv : invocations()) {
-      String launcher = inv.command().substring(0, inv.command().indexOf(' '));
-      String command = inv.command().substring(launcher.length() + 1);
-      if (!accepted.get(launcher).contains(command)) {
-        problems.add(inv.code().where() + ": `" + inv.code().text() + "`: bin/" + launcher + " has no command '"
-            + command + "'; it accepts " + accepted.get(launcher));
-      }
-    }
-    assertThat(invocations())
-        .extracting(Invocation::command)
-        .as("the scan finds the documented commands")
-        .contains("kstatefun dev", "kstatefun run", "kstatefun kafka", "kstatefun topic", "kstatefun dlq",
-            "kstatefun-bench suite", "kstatefun-bench run");
-    assertNoProblems("commands in the docs that bin/kstatefun or bin/kstatefun-bench do not accept", problems);
-  }
-
-  @Test
-  void shouldOnlyUseOptionsTheCommandsParse() {
-    Map<String, Set<String>> options = new LinkedHashMap<>();
-    OPTION_SOURCES.forEach((command, sources) -> options.put(command, optionLiterals(sources)));
-    List<String> problems = new ArrayList<>();
-    for (Flag f : flags()) {
-      Set<String> known = options.get(f.command());
-      if (known == null) {
-        problems.add(f.code().where() + ": `" + f.code().text() + "`: no parser is known for '" + f.command()
-            + "'; add its source file to DocsConsistencyTest.OPTION_SOURCES");
-      } else if (!known.contains(f.flag())) {
-        problems.add(f.code().where() + ": `" + f.code().text() + "`: " + f.flag() + " is not an option of "
-            + f.command() + "; its parser (" + String.join(", ", OPTION_SOURCES.get(f.command())) + ") knows "
-            + known);
-      }
-    }
-    assertThat(flags())
-        .extracting(f -> f.command() + " " + f.flag())
-        .as("the scan finds documented options, in command lines and in prose")
-        .contains("kstatefun dev --kafka-port", "kstatefun run --state-dir", "kstatefun dlq --loopback-topic",
-            "kstatefun kafka --dir", "kstatefun topic --partitions", "kstatefun-bench run --workload");
-    assertNoProblems("options in the docs that the commands do not parse", problems);
-  }
-
-  @Test
-  void shouldParseTheDocumentedRunAndDlqCommandLines() {
-    List<String> problems = new ArrayList<>();
-    int parsed = 0;
-    for (Invocation inv : invocations()) {
-      String[] args = inv.args().toArray(String[]::new);
-      try {
-        switch (inv.command()) {
-          case "kstatefun run" -> KStatefunCli.parseRun(args);
-          case "kstatefun dlq" -> DeadLetterTool.parse(args);
-          default -> {
-            continue;
-          }
-        }
-        parsed++;
-      } catch (KStatefunCli.UsageException e) {
-        if (e.getMessage().endsWith(" required")) {
-          parsed++; // a fragment such as `bin/kstatefun run --set KEY=VALUE`
-        } else {
-          problems.add(inv.code().where() + ": `" + inv.code().text() + "`: " + e.getMessage());
-        }
-      }
-    }
-    assertThat(parsed).as("documented run and dlq command lines").isGreaterThanOrEqualTo(5);
-    assertNoProblems("documented command lines the CLI rejects", problems);
-  }
-
   // ---------------------------------------------------------------- what the docs say
 
   static List<Path> docs() {
@@ -352,46 +210,13 @@ class DocsConsistencyTest {
     return out;
   }
 
-  /** Every {@code [bin/]kstatefun[-bench] COMMAND ARGS} in the docs' code. */
-  static List<Invocation> invocations() {
-    List<Invocation> out = new ArrayList<>();
-    for (Path doc : docs()) {
-      for (Code code : code(doc)) {
-        Matcher m = INVOCATION.matcher(code.text());
-        if (m.matches()) {
-          out.add(new Invocation(code, m.group(1) + " " + m.group(2), arguments(m.group(3))));
-        }
-      }
-    }
-    return out;
-  }
-
   /** Arguments as a shell would pass them, without the brackets of optional parts. */
   private static List<String> arguments(String text) {
     String plain = text.replaceAll("[\\[\\]]", " ").replace("...", " ").trim();
     return plain.isEmpty() ? List.of() : Arrays.asList(plain.split("\\s+"));
   }
 
-  record Flag(Code code, String command, String flag) {}
-
   record Setting(Code code, String command, String key) {}
-
-  /** Every {@code --flag} in the docs' code, with the command it belongs to (see the class doc). */
-  static List<Flag> flags() {
-    List<Flag> out = new ArrayList<>();
-    walkOptions((code, command, args) -> {
-      if (command == null) {
-        return; // no command named before it in this doc: nothing to check it against
-      }
-      for (String arg : args) {
-        if (OPTION_START.matcher(arg).lookingAt()) {
-          int eq = arg.indexOf('=');
-          out.add(new Flag(code, command, eq > 0 ? arg.substring(0, eq) : arg));
-        }
-      }
-    });
-    return out;
-  }
 
   /** Every {@code --set KEY=VALUE} in the docs' code, with its command (null if none was named). */
   static List<Setting> settings() {
@@ -428,36 +253,6 @@ class DocsConsistencyTest {
 
   // ---------------------------------------------------------------- what the code accepts
 
-  /** Per launcher, the commands it accepts, read from the launcher script and the Java mains. */
-  static Map<String, Set<String>> acceptedCommands() {
-    Set<String> kstatefun = new TreeSet<>();
-    // bin/kstatefun: its own `case` arms (dev), everything else goes to KStatefunCli.
-    for (String line : readLines(ROOT.resolve("bin/kstatefun"))) {
-      Matcher m = Pattern.compile("^\\s+([a-z][a-z-]*)\\)\\s*$").matcher(line);
-      if (m.matches()) {
-        kstatefun.add(m.group(1));
-      }
-    }
-    String cli = read(ROOT.resolve("kstreams-runtime/src/main/java/io/kstatefun/runtime/cli/KStatefunCli.java"));
-    kstatefun.addAll(matches(cli, "case \"([a-z][a-z-]*)\":"));
-    kstatefun.addAll(matches(cli, "args\\[0\\]\\.equals\\(\"([a-z-]+)\"\\)"));
-    Set<String> bench = new TreeSet<>();
-    String benchMain = read(ROOT.resolve(BENCH + "Bench.java"));
-    bench.addAll(matches(benchMain, "case \"([a-z][a-z-]*)\" ->"));
-    bench.addAll(matches(benchMain, "argv\\[0\\]\\.equals\\(\"([a-z-]+)\"\\)"));
-    assertThat(kstatefun).as("commands of bin/kstatefun").contains("dev", "run", "kafka", "topic", "dlq", "help");
-    assertThat(bench).as("commands of bin/kstatefun-bench").contains("suite", "run", "help");
-    return Map.of("kstatefun", kstatefun, "kstatefun-bench", bench);
-  }
-
-  private static Set<String> optionLiterals(List<String> sources) {
-    Set<String> out = new TreeSet<>();
-    for (String source : sources) {
-      out.addAll(matches(read(ROOT.resolve(source)), OPTION_LITERAL.pattern()));
-    }
-    return out;
-  }
-
   private static Set<String> deadLetterHeaders() {
     Set<String> out = new TreeSet<>();
     for (Field f : DeadLetters.class.getFields()) {
@@ -472,7 +267,7 @@ class DocsConsistencyTest {
         }
       }
     }
-    out.add(DeadLetterTool.REINJECTED_FROM);
+    out.add(DeadLetterCommand.REINJECTED_FROM);
     return out;
   }
 

@@ -2,7 +2,7 @@ package io.kstatefun.runtime.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +46,6 @@ class TopicCommandIT {
     int code = KStatefunCli.run(new String[] {"topic", "create"}, System.out,
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("at least one topic name");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required parameter: 'NAME'");
   }
 }

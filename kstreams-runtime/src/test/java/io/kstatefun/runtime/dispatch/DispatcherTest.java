@@ -20,6 +20,7 @@ import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
+import io.kstatefun.runtime.internals.proto.Origin;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
@@ -621,6 +622,131 @@ abstract class DispatcherTest {
     assertThat(dispatcher.onMessage(message(ghost, "m1")))
         .singleElement()
         .satisfies(a -> assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE));
+  }
+
+  // --- origin and record sizes -----------------------------------------------------------------
+
+  private static final Origin ORIGIN =
+      Origin.newBuilder().setTopic("orders").setPartition(2).setOffset(42).setTimestampMs(7).build();
+
+  @Test
+  void shouldGiveTheMessagesAFunctionSendsTheOriginOfTheIngressRecordBehindItsBatch() {
+    Address alice = addr(COUNTER, localId);
+    Address ghost = addr(new FunctionType("nowhere", "ghost"), localId);
+    Address remote = addr(PRINTER, idOnOtherPartition());
+    Address bob = addr(PRINTER, otherIdOnSamePartition());
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1").toBuilder().setOrigin(ORIGIN).build()));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(ghost.toProto()).setArgument(intValue(1)))
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2)))
+            .addDelayedInvocations(DelayedInvocation.newBuilder().setDelayInMs(10).setTarget(bob.toProto())
+                .setArgument(intValue(3))));
+
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE);
+      assertThat(d.envelopes()).singleElement().satisfies(e -> assertThat(e.getOrigin()).isEqualTo(ORIGIN));
+    });
+    assertThat(only(actions, Action.SendToPartition.class)).singleElement()
+        .satisfies(send -> assertThat(send.envelope().getOrigin()).isEqualTo(ORIGIN));
+    now.addAndGet(10);
+    dispatcher.onTimers();
+    assertThat(stores.entry(bob, 0).getOrigin()).as("the fired delayed message").isEqualTo(ORIGIN);
+  }
+
+  @Test
+  void shouldSendMessagesWithoutAnOriginWhenNoIngressRecordCausedTheBatch() {
+    Address alice = addr(COUNTER, localId);
+    Address remote = addr(PRINTER, idOnOtherPartition());
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder()
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2))));
+    assertThat(only(actions, Action.SendToPartition.class)).singleElement()
+        .satisfies(send -> assertThat(send.envelope().hasOrigin()).isFalse());
+  }
+
+  private void limitRecordsTo(long maxRecordBytes) {
+    restartWith(new Dispatcher.Limits(3, 3, 100, 1000, Integer.MAX_VALUE, 100_000, Long.MAX_VALUE, maxRecordBytes),
+        InFlightLimiter.UNLIMITED);
+  }
+
+  private static TypedValue bytes(int size) {
+    return TypedValue.newBuilder().setTypename(INT).setHasValue(true).setValue(ByteString.copyFrom(new byte[size])).build();
+  }
+
+  @Test
+  void shouldDeadLetterAMessageThatWouldBeALargerRecordThanTheLimit() {
+    limitRecordsTo(1000);
+    Address alice = addr(COUNTER, localId);
+    List<Action> actions = dispatcher.onMessage(message(alice, "x".repeat(1000)));
+    assertThat(actions).singleElement().satisfies(a -> {
+      assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.RECORD_TOO_LARGE);
+      assertThat(((Action.DeadLetter) a).detail()).contains("1000 bytes");
+    });
+    assertThat(stores.header(alice)).isNull();
+    assertThat(durable.entries()).isZero();
+    assertThat(invoke(dispatcher.onMessage(message(alice, "x".repeat(800)))).target()).isEqualTo(alice);
+  }
+
+  @Test
+  void shouldRejectAResponseWhoseStateWouldNotFitARecord() {
+    limitRecordsTo(1000);
+    Address alice = addr(COUNTER, localId);
+    specs.register(COUNTER, List.of(spec("a", INT), spec("b", INT)));
+    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
+    ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("a", bytes(600))));
+    assertThat(stores.state(alice).getValuesList()).hasSize(1);
+
+    // 600 bytes more would fit alone, not next to the 600 already stored
+    Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
+    List<Action> actions =
+        ok(c2, InvocationResponse.newBuilder()
+            .addStateMutations(modify("b", bytes(600)))
+            .addOutgoingEgresses(kafkaEgress("out-topic")));
+    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
+      assertThat(d.detail()).contains("the state of " + alice, "1000 bytes");
+    });
+    assertThat(only(actions, Action.EmitEgress.class)).as("nothing of the response applied").isEmpty();
+    assertThat(stores.state(alice).getValuesList()).singleElement().satisfies(v -> assertThat(v.getName()).isEqualTo("a"));
+
+    // replacing the value instead fits
+    Action.Invoke c3 = invoke(dispatcher.onMessage(message(alice, "m3")));
+    assertThat(only(ok(c3, InvocationResponse.newBuilder().addStateMutations(modify("a", bytes(800)))), Action.DeadLetter.class))
+        .isEmpty();
+    assertThat(stores.state(alice).getValues(0).getValue().size()).isEqualTo(800);
+  }
+
+  @Test
+  void shouldRejectAResponseWhoseMessageDelayedMessageOrEgressRecordWouldNotFitARecord() {
+    limitRecordsTo(1000);
+    Address alice = addr(COUNTER, localId);
+    Address remote = addr(PRINTER, idOnOtherPartition());
+    List<InvocationResponse.Builder> tooLarge = List.of(
+        InvocationResponse.newBuilder().addOutgoingMessages(
+            FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(bytes(1000))),
+        InvocationResponse.newBuilder().addDelayedInvocations(
+            DelayedInvocation.newBuilder().setDelayInMs(5).setTarget(remote.toProto()).setArgument(bytes(950))),
+        InvocationResponse.newBuilder().addOutgoingEgresses(
+            kafkaEgress("out-topic").toBuilder().setArgument(TypedValue.newBuilder()
+                .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME).setHasValue(true)
+                .setValue(KafkaProducerRecord.newBuilder().setTopic("out-topic").setKey("k")
+                    .setValueBytes(ByteString.copyFrom(new byte[1000])).build().toByteString()))));
+    List<String> what = List.of("a message to example/printer/", "a delayed message to example/printer/",
+        "an egress record to example/out");
+    for (int i = 0; i < tooLarge.size(); i++) {
+      Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m" + i)));
+      List<Action> actions = ok(call, tooLarge.get(i));
+      String expected = what.get(i);
+      assertThat(only(actions, Action.DeadLetter.class)).as(expected).singleElement().satisfies(d -> {
+        assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
+        assertThat(d.detail()).contains(expected);
+      });
+      assertThat(only(actions, Action.SendToPartition.class)).isEmpty();
+      assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
+    }
+    assertNoTimers();
   }
 
   @Test

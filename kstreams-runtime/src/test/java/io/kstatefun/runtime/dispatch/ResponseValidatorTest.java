@@ -14,6 +14,7 @@ import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.internals.proto.Origin;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,13 +24,13 @@ class ResponseValidatorTest {
 
   private static final FunctionType COUNTER = new FunctionType("example", "counter");
   private static final String INT = "io.statefun.types/int";
+  private static final io.kstatefun.routing.Address SENDER = new io.kstatefun.routing.Address(COUNTER, "alice");
 
   private final StateSpecRegistry specs = new StateSpecRegistry();
   private final List<String> topicsAsked = new ArrayList<>();
-  private final ResponseValidator validator =
-      new ResponseValidator(
-          specs,
-          new Dispatcher.Directory() {
+  private final InMemoryDispatchStores stores = new InMemoryDispatchStores();
+  private final Dispatcher.Directory directory =
+      new Dispatcher.Directory() {
             @Override
             public boolean hasFunction(FunctionType type) {
               return true;
@@ -45,7 +46,9 @@ class ResponseValidatorTest {
               topicsAsked.add(topic);
               return !topic.equals("missing-topic");
             }
-          });
+          };
+  private final ResponseValidator validator =
+      new ResponseValidator(specs, directory, new OutputSizes(stores, Long.MAX_VALUE));
 
   ResponseValidatorTest() {
     specs.register(
@@ -68,24 +71,24 @@ class ResponseValidatorTest {
             .addOutgoingEgresses(undeclaredEgress)
             .addOutgoingMessages(invalidMessage)
             .addDelayedInvocations(negativeDelay);
-    assertThat(validator.validate(COUNTER, response.build()).reason())
+    assertThat(validate(response.build()).reason())
         .isEqualTo(DeadLetterReason.UNDECLARED_STATE_MUTATION);
 
     response.clearStateMutations();
-    assertThat(validator.validate(COUNTER, response.build()).reason()).isEqualTo(DeadLetterReason.UNKNOWN_EGRESS);
+    assertThat(validate(response.build()).reason()).isEqualTo(DeadLetterReason.UNKNOWN_EGRESS);
 
     response.clearOutgoingEgresses();
-    ResponseValidator.Verdict invalidAddress = validator.validate(COUNTER, response.build());
+    ResponseValidator.Verdict invalidAddress = validate(response.build());
     assertThat(invalidAddress.reason()).isEqualTo(DeadLetterReason.INVALID_ADDRESS);
     assertThat(invalidAddress.detail()).startsWith("function sent a message to an invalid address");
 
     response.clearOutgoingMessages();
-    ResponseValidator.Verdict delayed = validator.validate(COUNTER, response.build());
+    ResponseValidator.Verdict delayed = validate(response.build());
     assertThat(delayed.reason()).isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
     assertThat(delayed.detail()).isEqualTo("negative delay -1 ms");
 
     response.clearDelayedInvocations();
-    assertThat(validator.validate(COUNTER, response.build()).valid()).isTrue();
+    assertThat(validate(response.build()).valid()).isTrue();
   }
 
   @Test
@@ -96,11 +99,11 @@ class ResponseValidatorTest {
             .setMutationType(MutationType.MODIFY)
             .setStateValue(TypedValue.newBuilder().setTypename("io.statefun.types/string"))
             .build();
-    assertThat(validator.validate(COUNTER, InvocationResponse.newBuilder().addStateMutations(written).build()).reason())
+    assertThat(validate(InvocationResponse.newBuilder().addStateMutations(written).build()).reason())
         .isEqualTo(DeadLetterReason.STATE_TYPE_MISMATCH);
 
     PersistedValueMutation deleted = written.toBuilder().setMutationType(MutationType.DELETE).build();
-    assertThat(validator.validate(COUNTER, InvocationResponse.newBuilder().addStateMutations(deleted).build()).valid())
+    assertThat(validate(InvocationResponse.newBuilder().addStateMutations(deleted).build()).valid())
         .isTrue();
   }
 
@@ -120,7 +123,7 @@ class ResponseValidatorTest {
             .build();
     for (EgressMessage message : List.of(otherType, noTopic, notAProto)) {
       ResponseValidator.Verdict verdict =
-          validator.validate(COUNTER, InvocationResponse.newBuilder().addOutgoingEgresses(message).build());
+          validate(InvocationResponse.newBuilder().addOutgoingEgresses(message).build());
       assertThat(verdict.reason()).isEqualTo(DeadLetterReason.MALFORMED_EGRESS_RECORD);
       assertThat(verdict.detail()).contains("example/out", Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME);
     }
@@ -130,8 +133,7 @@ class ResponseValidatorTest {
   @Test
   void shouldRejectAnEgressRecordForAMissingTopicAfterAskingTheDirectory() {
     ResponseValidator.Verdict verdict =
-        validator.validate(
-            COUNTER,
+        validate(
             InvocationResponse.newBuilder()
                 .addOutgoingEgresses(kafkaEgress("out-topic"))
                 .addOutgoingEgresses(kafkaEgress("missing-topic"))
@@ -144,8 +146,7 @@ class ResponseValidatorTest {
   @Test
   void shouldReturnTheEgressRecordsOfAValidResponseInOrder() {
     ResponseValidator.Verdict verdict =
-        validator.validate(
-            COUNTER,
+        validate(
             InvocationResponse.newBuilder()
                 .addOutgoingEgresses(kafkaEgress("first"))
                 .addOutgoingEgresses(kafkaEgress("second"))
@@ -163,9 +164,55 @@ class ResponseValidatorTest {
   void shouldNotCheckTheDelayOrTargetOfACancellation() {
     DelayedInvocation cancellation =
         DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("t").setDelayInMs(-5).build();
-    assertThat(validator.validate(COUNTER, InvocationResponse.newBuilder().addDelayedInvocations(cancellation).build())
+    assertThat(validate(InvocationResponse.newBuilder().addDelayedInvocations(cancellation).build())
             .valid())
         .isTrue();
+  }
+
+  @Test
+  void shouldCheckTheSizesOfTheRecordsLast() {
+    ResponseValidator small = new ResponseValidator(specs, directory, new OutputSizes(stores, 200));
+    FromFunction.Invocation large =
+        FromFunction.Invocation.newBuilder()
+            .setTarget(target())
+            .setArgument(TypedValue.newBuilder().setTypename(INT).setValue(ByteString.copyFrom(new byte[1000])))
+            .build();
+    InvocationResponse.Builder response =
+        InvocationResponse.newBuilder()
+            .addOutgoingMessages(large)
+            .addDelayedInvocations(DelayedInvocation.newBuilder().setTarget(target()).setDelayInMs(-1));
+    assertThat(small.validate(SENDER, response.build(), null).reason())
+        .isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
+
+    response.clearDelayedInvocations();
+    ResponseValidator.Verdict verdict = small.validate(SENDER, response.build(), null);
+    assertThat(verdict.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
+    assertThat(verdict.detail()).startsWith("function sent a message to example/counter/bob that would be a record of ");
+    assertThat(verdict.messages()).isEmpty();
+  }
+
+  @Test
+  void shouldBuildTheMessagesWithTheSenderAsCallerAndTheOriginOfTheBatch() {
+    Origin origin = Origin.newBuilder().setTopic("in").setPartition(2).setOffset(42).setTimestampMs(7).build();
+    TypedValue argument = TypedValue.newBuilder().setTypename(INT).setHasValue(true).setValue(ByteString.copyFromUtf8("x")).build();
+    InvocationResponse response =
+        InvocationResponse.newBuilder()
+            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(target()).setArgument(argument))
+            .build();
+
+    assertThat(validator.validate(SENDER, response, origin).messages()).singleElement().satisfies(envelope -> {
+      assertThat(envelope.getTarget()).isEqualTo(target());
+      assertThat(envelope.getCaller()).isEqualTo(SENDER.toProto());
+      assertThat(envelope.getArgument()).isEqualTo(argument);
+      assertThat(envelope.getOrigin()).isEqualTo(origin);
+    });
+    assertThat(validator.validate(SENDER, response, null).messages())
+        .singleElement()
+        .satisfies(envelope -> assertThat(envelope.hasOrigin()).isFalse());
+  }
+
+  private ResponseValidator.Verdict validate(InvocationResponse response) {
+    return validator.validate(SENDER, response, null);
   }
 
   private static Address target() {

@@ -46,7 +46,7 @@ class StateNegotiationTest {
   }
 
   private static InFlightBatch flight(Set<String> sentStates, int negotiations) {
-    return new InFlightBatch(1, 0, 1, negotiations, sentStates, Integer.MAX_VALUE);
+    return new InFlightBatch(1, 0, 1, negotiations, sentStates, Integer.MAX_VALUE, null);
   }
 
   private static PersistedValueSpec spec(String name, String typename) {

@@ -9,7 +9,7 @@ import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.cli.KStatefunCli;
 import io.kstatefun.runtime.internals.proto.Envelope;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.EchoFunction;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.topology.DeadLetters;

@@ -13,7 +13,7 @@ import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.runtime.dispatch.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.EchoFunction;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.topology.CrashLoopGuard;

@@ -7,7 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;

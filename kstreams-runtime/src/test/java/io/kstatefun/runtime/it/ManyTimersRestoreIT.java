@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.TimerFunctions;
 import java.nio.file.Files;

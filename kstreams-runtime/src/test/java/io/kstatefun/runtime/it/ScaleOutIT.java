@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kstatefun.routing.AddressPartitioner;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.kafka.LocalKafkaBroker;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.CommittedTimers;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.Percentiles;
