@@ -104,7 +104,14 @@ final class OutputSizes {
   /** An upper bound of the key and value bytes of {@code target}'s state after {@code mutations}. */
   private long stateRecordBytes(Address target, List<PersistedValueMutation> mutations) {
     Map<String, Long> sizes = new HashMap<>();
-    StoredState state = stores.state(target);
+    StoredState state;
+    try {
+      state = stores.state(target);
+    } catch (CorruptStoreRecordException e) {
+      // The request builder read this state moments ago, so this cannot normally happen; if it does,
+      // the state writer dead-letters the record when it applies the response. Size it as empty.
+      state = null;
+    }
     if (state != null) {
       for (StoredValue v : state.getValuesList()) {
         sizes.put(v.getName(), v.getSerializedSize() + 6L);
