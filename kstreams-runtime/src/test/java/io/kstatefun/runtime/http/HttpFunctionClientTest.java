@@ -615,6 +615,52 @@ class HttpFunctionClientTest {
   }
 
   @Test
+  void shouldSendAgainOverMutualTlsOnANewConnection() throws Exception {
+    io.kstatefun.runtime.testing.TestCertificates certs = io.kstatefun.runtime.testing.TestCertificates.generate(dir);
+    java.util.Map<io.vertx.core.http.HttpConnection, AtomicInteger> perConnection = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicInteger closedInstead = new AtomicInteger();
+    io.vertx.core.http.HttpServer https =
+        vertx.createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setSsl(true)
+                    .setKeyCertOptions(new io.vertx.core.net.PfxOptions()
+                        .setPath(certs.serverP12.toString()).setPassword(io.kstatefun.runtime.testing.TestCertificates.PASSWORD))
+                    .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
+                    .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(certs.caPem.toString())))
+            .requestHandler(req -> {
+              int n = perConnection.computeIfAbsent(req.connection(), k -> new AtomicInteger()).incrementAndGet();
+              if (n == 2) { // the second request on a connection finds it closed, as if it had idled out
+                closedInstead.incrementAndGet();
+                req.connection().close();
+                return;
+              }
+              req.body().onSuccess(b -> req.response().putHeader("Content-Type", "application/octet-stream")
+                  .end(io.vertx.core.buffer.Buffer.buffer(OK_BODY)));
+            })
+            .listen(0, "127.0.0.1")
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      CountingListener listener = new CountingListener();
+      ModuleSpec module =
+          ModuleParser.parse(
+              String.join("\n", "kind: io.statefun.endpoints.v2/http", "spec:", "  functions: test/*",
+                  "  urlPathTemplate: https://127.0.0.1:" + https.actualPort() + "/{function.name}",
+                  "  transport:", "    call: 10s", "    trust_cacerts: " + certs.caPem,
+                  "    client_cert: " + certs.clientCertPem, "    client_key: " + certs.clientKeyPem, ""),
+              "test.yaml");
+      client = new HttpFunctionClient(vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50), listener);
+      client.prepare(module.endpointRouter().endpoints());
+      for (int i = 0; i < 3; i++) {
+        assertThat(client.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts()).as("call %s", i).isEqualTo(1);
+      }
+      assertThat(closedInstead).hasPositiveValue();
+      assertThat(listener.failedAttempts).hasValue(0);
+    } finally {
+      https.close();
+    }
+  }
+
+  @Test
   void shouldTellAStalePooledConnectionFromAFailedAttempt() {
     Throwable closed = new io.vertx.core.http.HttpClosedException("Connection was closed");
     // reused connection, no response: stale, whether or not the write completed
