@@ -49,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bound is roomier than the 2 s goal so that a loaded machine passes, but below the session
  * timeout that a stop without leaving the group waits for. It also prints the longest pause per id
  * (which includes any backlog) and a timeline. To re-measure ({@code -Dkstatefun.it.warmupSeconds}
- * sets how long load flows before the SIGTERM, default 15):
+ * sets how long load flows before the SIGTERM, default 20):
  *
  * <pre>
  * mvn verify -pl kstreams-runtime -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
@@ -89,9 +89,9 @@ class SigtermHandOverIT {
     String in = "in-" + suffix;
     String out = "out-" + suffix;
     kafka.createTopics(Map.of(in, PARTITIONS, out, 1));
-    // 64 inputs/s (two calls each): light enough that a loaded 2-core machine keeps up, so that
+    // 48 inputs/s (two calls each): light enough that a loaded 2-core machine keeps up, so that
     // the pause measures the hand-over, not a backlog.
-    int keys = 16;
+    int keys = 12;
     long intervalMs = 250;
     CounterWorkload workload = new CounterWorkload(keys);
     int adminA = freePort();
@@ -163,7 +163,7 @@ class SigtermHandOverIT {
         producerThread.start();
         // Warm-up: fresh JVMs compile for their first tens of seconds; output must flow steadily
         // before the stop, or the per-id pauses measure a backlog.
-        Thread.sleep(1_000L * Long.getLong("kstatefun.it.warmupSeconds", 15));
+        Thread.sleep(1_000L * Long.getLong("kstatefun.it.warmupSeconds", 20));
 
         Set<Integer> moved = new TreeSet<>(onA);
         long stopAt = System.currentTimeMillis();
