@@ -12,10 +12,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.kstatefun.runtime.topology.RuntimeServicesFactory;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -50,13 +54,20 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final KafkaStreams streams;
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
+  /** What {@link #close} does with the group membership: leave, unless the member is static. */
+  private final CloseOptions.GroupMembershipOperation onClose;
 
   private KStatefunRuntime(
-      RuntimeServicesFactory.Runtime parts, KafkaStreams streams, RuntimeMetrics metrics, AdminServer admin) {
+      RuntimeServicesFactory.Runtime parts,
+      KafkaStreams streams,
+      RuntimeMetrics metrics,
+      AdminServer admin,
+      CloseOptions.GroupMembershipOperation onClose) {
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
     this.admin = admin;
+    this.onClose = onClose;
   }
 
   /** Prepares topics, builds the topology and starts Kafka Streams. Returns once started. */
@@ -119,7 +130,23 @@ public final class KStatefunRuntime implements AutoCloseable {
               crashLoops);
       LOG.info("kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status", admin.port());
     }
-    return new KStatefunRuntime(parts, streams, metrics, admin);
+    return new KStatefunRuntime(parts, streams, metrics, admin, membershipOnClose(streamsProps));
+  }
+
+  /**
+   * A graceful stop leaves the consumer group, so that the other instances take the partitions
+   * over at the next rebalance instead of after the session timeout. A static member ({@code
+   * group.instance.id} set) stays: static membership is chosen to keep partitions across a restart.
+   */
+  static CloseOptions.GroupMembershipOperation membershipOnClose(Properties streamsProps) {
+    String key = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+    for (String k : List.of(key, StreamsConfig.consumerPrefix(key), StreamsConfig.mainConsumerPrefix(key))) {
+      Object v = streamsProps.get(k);
+      if (v != null && !v.toString().isBlank()) {
+        return CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
+      }
+    }
+    return CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
   }
 
   /** The admin HTTP port, or -1 when the admin endpoints are disabled. */
@@ -168,17 +195,21 @@ public final class KStatefunRuntime implements AutoCloseable {
     return String.valueOf(parts.config().applicationId());
   }
 
-  /** Stops Kafka Streams cleanly (commits, closes stores), then the HTTP client and doorbell. */
+  /**
+   * Stops Kafka Streams cleanly (commits, closes stores, leaves the consumer group unless the
+   * member is static), then the HTTP client and doorbell.
+   */
   @Override
   public void close() {
     close(Duration.ofSeconds(30));
   }
 
+  /** Like {@link #close()}, waiting at most {@code timeout} for the stream threads to stop. */
   public void close(Duration timeout) {
     if (admin != null) {
       admin.close();
     }
-    streams.close(timeout);
+    streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
     metrics.close();
     parts.close();
   }

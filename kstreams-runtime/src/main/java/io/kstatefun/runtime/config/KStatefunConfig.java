@@ -186,7 +186,9 @@ public final class KStatefunConfig extends AbstractConfig {
     d.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 16L * 1024 * 1024);
     // A killed instance's partitions move after this long (the consumer default is 45 s).
     d.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6_000);
-    d.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1_500);
+    // The others learn of a rebalance (e.g. an instance that left on SIGTERM) with their next
+    // heartbeat: keep that short.
+    d.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 500);
     return d;
   }
 

@@ -9,20 +9,33 @@ import io.kstatefun.routing.module.HeaderSource;
 import io.kstatefun.routing.module.HttpEndpointSpec;
 import io.kstatefun.routing.module.HttpTransportSpec;
 import io.kstatefun.runtime.http.FunctionCallException.Kind;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.codec.spi.BodyStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,7 +48,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP transport to remote functions: POSTs a serialized {@code ToFunction} to the function's
- * endpoint URL with Vert.x's asynchronous web client and parses the {@code FromFunction} answer.
+ * endpoint URL with Vert.x's asynchronous HTTP client and parses the {@code FromFunction} answer.
  *
  * <p>Failures are classified ({@link Kind}): connection errors, timeouts, TLS handshake failures,
  * 5xx, 408 and 429 are retryable and are retried with exponential backoff and full jitter in
@@ -47,6 +60,15 @@ import org.slf4j.LoggerFactory;
  * ended shortly after its timeout (logged as a warning) and counts it as a {@code TIMEOUT}, and a
  * connection silent for longer than a {@code call} with a request on it is closed. Retries wait on Vert.x
  * timers, so no thread sleeps, and each call retries on its own: other addresses are unaffected.
+ *
+ * <p>Keep-alive connections are pooled, and servers close idle ones when they choose (the JDK's
+ * HTTP server after 30 s, at 10 s ticks, even while a request is arriving). A request that fails
+ * because its connection closed before any byte of the response arrived, and that either went out
+ * on a connection an earlier request had used or never left (its write failed), is sent again at
+ * once on a new connection of its own, once per attempt, without counting as a failed attempt or
+ * logging a warning: the server closed a stale pooled connection, which says nothing about the
+ * function. If the request sent again fails too, or a request on a new connection is cut off after
+ * it was written, that is a failed attempt like any other.
  *
  * <p>Cancelling the returned future (the task that made the call closed) stops further attempts.
  *
@@ -94,7 +116,26 @@ public final class HttpFunctionClient implements FunctionClient {
   private final Listener listener;
   private final ConcurrentHashMap<HttpEndpointSpec, Endpoint> clients = new ConcurrentHashMap<>();
 
-  private record Endpoint(WebClient client, Map<String, String> headers) {}
+  /**
+   * The HTTP client of one endpoint, its static headers, and the connections it has sent a request
+   * on (weakly held; their event loops add to it).
+   */
+  private record Endpoint(HttpClientAgent client, Map<String, String> headers, Set<HttpConnection> used) {
+    /** True if a request went out on {@code connection} before; remembers it either way. */
+    boolean reuses(HttpConnection connection) {
+      return connection != null && !used.add(connection);
+    }
+  }
+
+  /** A complete HTTP response. */
+  private record Answer(int status, String contentType, Buffer body) {}
+
+  /** What one request learned about its connection, to tell a stale pooled connection from a failure. */
+  private static final class Exchange {
+    volatile boolean reusedConnection;
+    volatile boolean written;
+    volatile boolean responded;
+  }
 
   public HttpFunctionClient(
       Vertx vertx,
@@ -175,8 +216,8 @@ public final class HttpFunctionClient implements FunctionClient {
 
   private Endpoint newClient(HttpEndpointSpec spec) {
     HttpTransportSpec transport = spec.transport();
-    WebClientOptions options =
-        new WebClientOptions()
+    HttpClientOptions options =
+        new HttpClientOptions()
             .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, transport.connect().toMillis()))
             .setKeepAlive(true)
             .setKeepAliveTimeout((int) Math.max(1, transport.poolTtl().toSeconds()))
@@ -185,13 +226,13 @@ public final class HttpFunctionClient implements FunctionClient {
             // ever (Vert.x ignores idle connections without requests; keep-alive handles those).
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, transport.call().toMillis() + 1_000))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-            .setTcpNoDelay(true)
-            .setUserAgentEnabled(false);
+            .setTcpNoDelay(true);
     TlsSupport.configure(options, transport);
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(transport.poolSize());
     Map<String, String> headers = new LinkedHashMap<>();
     spec.headers().forEach((name, source) -> headers.put(name, resolve(name, source)));
-    return new Endpoint(WebClient.create(vertx, options, pool), headers);
+    return new Endpoint(
+        vertx.createHttpClient(options, pool), headers, Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())));
   }
 
   private static String resolve(String header, HeaderSource source) {
@@ -245,7 +286,14 @@ public final class HttpFunctionClient implements FunctionClient {
       if (result.isDone()) {
         return; // cancelled: the task that made the call is gone
       }
-      int attempt = ++attempts;
+      send(++attempts, false);
+    }
+
+    /**
+     * Sends the request as attempt number {@code attempt}; {@code resent} when this is the free
+     * second try after a stale pooled connection (see the class comment).
+     */
+    private void send(int attempt, boolean resent) {
       long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
       long timeoutMs = retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
       long start = System.nanoTime();
@@ -267,17 +315,54 @@ public final class HttpFunctionClient implements FunctionClient {
                 listener.attempt(target.type(), System.nanoTime() - start, false);
                 retryOrFail(Kind.TIMEOUT, "no complete response within " + timeoutMs + " ms", null);
               });
-      var request =
-          endpoint.client()
-              .postAbs(url)
-              .as(LimitedBodyCodec.of(spec.transport().payloadMaxBytes()))
-              .putHeader("Content-Type", OCTET_STREAM)
-              .timeout(timeoutMs);
-      endpoint.headers().forEach(request::putHeader);
-      request
-          .sendBuffer(body)
+      RequestOptions options =
+          new RequestOptions()
+              .setMethod(HttpMethod.POST)
+              .setAbsoluteURI(url)
+              .setTimeout(timeoutMs)
+              .putHeader("Content-Type", OCTET_STREAM);
+      endpoint.headers().forEach(options::putHeader);
+      Exchange exchange = new Exchange();
+      HttpClientConnection[] own = {null}; // the new connection of a request sent again, closed after it
+      Future<HttpClientRequest> requested;
+      if (resent) {
+        requested =
+            endpoint.client()
+                .connect(connectOptions(timeoutMs))
+                .compose(
+                    connection -> {
+                      own[0] = connection;
+                      return connection.request(options);
+                    });
+      } else {
+        requested = endpoint.client().request(options);
+      }
+      requested
+          .compose(
+              request -> {
+                exchange.reusedConnection = endpoint.reuses(request.connection());
+                request.end(body).onSuccess(v -> exchange.written = true);
+                return request.response();
+              })
+          .compose(
+              response -> {
+                exchange.responded = true;
+                BodyStream<Buffer> stream;
+                try {
+                  stream = LimitedBodyCodec.of(spec.transport().payloadMaxBytes()).stream();
+                } catch (Exception e) {
+                  return Future.failedFuture(e);
+                }
+                return response
+                    .pipeTo(stream)
+                    .compose(v -> stream.result())
+                    .map(b -> new Answer(response.statusCode(), response.getHeader("Content-Type"), b));
+              })
           .onComplete(
               ar -> {
+                if (own[0] != null) {
+                  own[0].close();
+                }
                 long nanos = System.nanoTime() - start;
                 if (!over.compareAndSet(false, true)) {
                   return; // the guard already ended this attempt
@@ -288,24 +373,42 @@ public final class HttpFunctionClient implements FunctionClient {
                 }
                 if (ar.succeeded()) {
                   onResponse(ar.result(), nanos);
-                } else {
-                  listener.attempt(target.type(), nanos, false);
-                  Throwable cause = ar.cause();
-                  if (LimitedBodyCodec.isTooLarge(cause)) {
-                    fail(Kind.PAYLOAD_TOO_LARGE, false, "response exceeds payload_max_bytes "
-                        + spec.transport().payloadMaxBytes(), null);
-                    return;
-                  }
-                  Kind kind = classify(cause);
-                  retryOrFail(kind, String.valueOf(cause), cause);
+                  return;
                 }
+                Throwable cause = ar.cause();
+                if (!resent && isStaleConnection(exchange, cause)) {
+                  LOG.debug("Sending the call to {} at {} again: its {} connection closed before it was answered ({})",
+                      target, url, exchange.reusedConnection ? "pooled" : "new", cause.toString());
+                  send(attempt, true);
+                  return;
+                }
+                listener.attempt(target.type(), nanos, false);
+                if (LimitedBodyCodec.isTooLarge(cause)) {
+                  fail(Kind.PAYLOAD_TOO_LARGE, false, "response exceeds payload_max_bytes "
+                      + spec.transport().payloadMaxBytes(), null);
+                  return;
+                }
+                Kind kind = classify(cause);
+                retryOrFail(kind, String.valueOf(cause), cause);
               });
     }
 
-    private void onResponse(HttpResponse<Buffer> response, long nanos) {
-      int status = response.statusCode();
+    /** Where a new, unpooled connection for this call's URL goes. */
+    private HttpConnectOptions connectOptions(long timeoutMs) {
+      URI uri = URI.create(url);
+      boolean ssl = "https".equalsIgnoreCase(uri.getScheme());
+      int port = uri.getPort() != -1 ? uri.getPort() : ssl ? 443 : 80;
+      return new HttpConnectOptions()
+          .setHost(uri.getHost())
+          .setPort(port)
+          .setSsl(ssl)
+          .setConnectTimeout(Math.min(timeoutMs, spec.transport().connect().toMillis()));
+    }
+
+    private void onResponse(Answer response, long nanos) {
+      int status = response.status();
       if (status / 100 == 2) {
-        String contentType = response.getHeader("Content-Type");
+        String contentType = response.contentType();
         Buffer payload = response.body();
         if (contentType != null && !contentType.startsWith(OCTET_STREAM) && payload != null && payload.length() > 0) {
           listener.attempt(target.type(), nanos, false);
@@ -368,6 +471,30 @@ public final class HttpFunctionClient implements FunctionClient {
       result.completeExceptionally(
           new FunctionCallException(kind, retryable, attempts, target, url, detail, cause));
     }
+  }
+
+  /**
+   * A request whose connection closed before any byte of the response arrived, and that went out
+   * on a connection used before or never left at all: the server closed a stale pooled connection.
+   */
+  static boolean isStaleConnection(boolean reusedConnection, boolean written, boolean responded, Throwable cause) {
+    return !responded && (reusedConnection || !written) && isConnectionClosed(cause);
+  }
+
+  private static boolean isStaleConnection(Exchange exchange, Throwable cause) {
+    return isStaleConnection(exchange.reusedConnection, exchange.written, exchange.responded, cause);
+  }
+
+  /** The connection closed or was reset under the request. */
+  static boolean isConnectionClosed(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof HttpClosedException
+          || c instanceof ClosedChannelException
+          || (c instanceof IOException && c.getMessage() != null && c.getMessage().contains("Connection reset"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The kind of a failed attempt (no HTTP response), from its cause chain. */

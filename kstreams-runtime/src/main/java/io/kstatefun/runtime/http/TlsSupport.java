@@ -2,10 +2,10 @@ package io.kstatefun.runtime.http;
 
 import io.kstatefun.routing.module.HttpTransportSpec;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.PfxOptions;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ final class TlsSupport {
 
   private TlsSupport() {}
 
-  static void configure(WebClientOptions options, HttpTransportSpec transport) {
+  static void configure(HttpClientOptions options, HttpTransportSpec transport) {
     Optional<String> ca = transport.trustCaCerts();
     Optional<String> cert = transport.clientCert();
     options.setVerifyHost(true);

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * out the dispatcher's {@link Action}s: HTTP calls, loopback/egress/dead-letter records.
  *
  * <p>Threading: the stream thread owns this processor, its dispatcher and its stores. HTTP
- * callbacks (Vert.x threads) and the timer alarm only add to {@link #completions} and ring the
- * doorbell; the stream thread applies completions in {@link #drain}. A processor that was closed
+ * callbacks (Vert.x threads) only add to {@link #completions} and ring the doorbell; the timer
+ * alarm and egress topic lookups only ring it (ringing never blocks); the stream thread applies
+ * completions in {@link #drain}. A processor that was closed
  * (task migrated, revived or shut down) drops late completions: its successor re-sends the
  * in-flight batches it finds in the durable mailbox.
  */
@@ -52,6 +53,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   /** Calls in flight, by request id; cancelled on close so their retries stop. */
   private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<?>> calls =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Finished calls waiting for egress topic lookups (see {@link #apply}); stream thread only. */
+  private final java.util.ArrayDeque<CallOutcome> held = new java.util.ArrayDeque<>();
   private final AtomicBoolean rung = new AtomicBoolean();
   private volatile boolean closed;
 
@@ -428,12 +431,27 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   /** Applies finished calls. Stream thread only. */
   private void drain() {
     rung.set(false);
+    for (int n = held.size(); n > 0; n--) {
+      apply(held.poll());
+    }
     CallOutcome outcome;
     while ((outcome = completions.poll()) != null) {
-      perform(dispatcher.onResponse(outcome));
+      apply(outcome);
     }
     // Slots of the endpoint in-flight limits may have freed up in other tasks.
     perform(dispatcher.onWake());
+  }
+
+  /**
+   * Hands a finished call to the dispatcher, or holds it while the cluster is asked whether its
+   * egress topics exist (never on this thread); the lookup rings the doorbell when it ends.
+   */
+  private void apply(CallOutcome outcome) {
+    if (services.egressTopicsKnown(outcome, this::ring)) {
+      perform(dispatcher.onResponse(outcome));
+    } else {
+      held.add(outcome);
+    }
   }
 
   private void fireTimers() {
@@ -489,5 +507,6 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       dispatcher.close();
     }
     completions.clear();
+    held.clear();
   }
 }

@@ -8,9 +8,11 @@ import io.kstatefun.routing.module.KafkaEgressSpec;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
+import io.kstatefun.runtime.dispatch.CallOutcome;
 import io.kstatefun.runtime.dispatch.Dispatcher;
 import io.kstatefun.runtime.dispatch.StateSpecRegistry;
 import io.kstatefun.runtime.http.FunctionClient;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -46,6 +48,7 @@ public final class RuntimeServices {
   private final boolean commitOnOutput;
   private final CommitPacer commitPacer;
   private final RecordSizes recordSizes;
+  private final EgressTopicCheck egressTopics;
 
   RuntimeServices(
       KStatefunConfig config,
@@ -56,7 +59,7 @@ public final class RuntimeServices {
       int numPartitions,
       LongSupplier clock,
       RuntimeListener listener,
-      java.util.function.Predicate<String> egressTopicExists) {
+      EgressTopicCheck egressTopics) {
     this.config = config;
     this.module = module;
     this.ingressRouter = IngressRouter.of(module.ingresses());
@@ -79,7 +82,7 @@ public final class RuntimeServices {
 
           @Override
           public boolean egressTopicExists(String topic) {
-            return egressTopicExists.test(topic);
+            return egressTopics.test(topic);
           }
 
           @Override
@@ -87,6 +90,7 @@ public final class RuntimeServices {
             return endpointRouter.endpointFor(type).map(e -> e.maxNumBatchRequests()).orElse(Integer.MAX_VALUE);
           }
         };
+    this.egressTopics = egressTopics;
     this.client = client;
     this.doorbell = doorbell;
     this.alarms = alarms;
@@ -201,6 +205,19 @@ public final class RuntimeServices {
   KafkaIngressSpec.OnError onErrorFor(String topic) {
     KafkaIngressSpec ingress = ingressByTopic.get(topic);
     return ingress == null ? KafkaIngressSpec.OnError.DEAD_LETTER : ingress.onError();
+  }
+
+  /**
+   * True when the dispatcher can apply {@code outcome} without waiting for the cluster: it failed,
+   * or whether each egress topic its answer writes to exists is known. Otherwise the lookups start
+   * and {@code wake} runs (on another thread) when one ends. Never blocks.
+   */
+  boolean egressTopicsKnown(CallOutcome outcome, Runnable wake) {
+    if (!outcome.succeeded()) {
+      return true;
+    }
+    Collection<String> topics = EgressTopics.topicsOf(outcome.response());
+    return topics.isEmpty() || egressTopics.answered(topics, wake);
   }
 
   void ring(int partition) {

@@ -433,6 +433,253 @@ class HttpFunctionClientTest {
     }
   }
 
+  /**
+   * A raw HTTP/1.1 function server that keeps connections alive and asks {@code close} before
+   * answering each request whether to close the connection instead, without answering.
+   */
+  private static final class KeepAliveServer implements AutoCloseable {
+    interface Close {
+      /**
+       * @param connection 1-based number of the connection
+       * @param request 1-based number of the request on it
+       * @param idleMs how long the connection was idle before this request (0 for the first)
+       */
+      boolean instead(int connection, int request, long idleMs);
+    }
+
+    private final ServerSocket socket;
+    private final List<java.net.Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger answered = new AtomicInteger();
+    final AtomicInteger closedInstead = new AtomicInteger();
+
+    KeepAliveServer(Close close) throws IOException {
+      socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+      Thread t = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try {
+            java.net.Socket s = socket.accept();
+            int connection = connections.incrementAndGet();
+            open.add(s);
+            Thread h = new Thread(() -> serve(s, connection, close));
+            h.setDaemon(true);
+            h.start();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private void serve(java.net.Socket s, int connection, Close close) {
+      try (s) {
+        java.io.InputStream in = s.getInputStream();
+        long idleSince = -1;
+        for (int request = 1; ; request++) {
+          int length = readHead(in);
+          if (length < 0) {
+            return; // the client closed the connection
+          }
+          in.readNBytes(length);
+          long idle = idleSince < 0 ? 0 : System.currentTimeMillis() - idleSince;
+          if (close.instead(connection, request, idle)) {
+            closedInstead.incrementAndGet();
+            return;
+          }
+          s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+              + OK_BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().write(OK_BODY);
+          s.getOutputStream().flush();
+          answered.incrementAndGet();
+          idleSince = System.currentTimeMillis();
+        }
+      } catch (IOException e) {
+        // the client went away
+      }
+    }
+
+    /** Reads a request head; its Content-Length, or -1 at the end of the stream. */
+    private static int readHead(java.io.InputStream in) throws IOException {
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          return -1;
+        }
+        head.append((char) b);
+      }
+      for (String line : head.toString().split("\r\n")) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          return Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
+        }
+      }
+      return 0;
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + socket.getLocalPort() + "/{function.name}";
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (java.net.Socket s : open) {
+        s.close();
+      }
+    }
+  }
+
+  /** Counts failed attempts and retries, as the runtime's metrics do. */
+  private static final class CountingListener implements HttpFunctionClient.Listener {
+    final AtomicInteger failedAttempts = new AtomicInteger();
+    final AtomicInteger retries = new AtomicInteger();
+
+    @Override
+    public void attempt(FunctionType type, long nanos, boolean ok) {
+      if (!ok) {
+        failedAttempts.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void retry(FunctionType type, Kind kind) {
+      retries.incrementAndGet();
+    }
+  }
+
+  private HttpFunctionClient client(String url, HttpFunctionClient.Listener listener) {
+    ModuleSpec module =
+        ModuleParser.parse(
+            String.join("\n", "kind: io.statefun.endpoints.v2/http", "spec:", "  functions: test/*",
+                "  urlPathTemplate: " + url, "  transport:", "    call: 10s", ""),
+            "test.yaml");
+    client = new HttpFunctionClient(vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50), listener);
+    client.prepare(module.endpointRouter().endpoints());
+    return client;
+  }
+
+  private static List<io.kstatefun.runtime.testing.LogCapture.Event> clientWarnings(
+      io.kstatefun.runtime.testing.LogCapture logs) {
+    return logs.events().stream().filter(e -> e.logger().endsWith("HttpFunctionClient")).toList();
+  }
+
+  @Test
+  void shouldSendAgainWithoutChargingAnAttemptWhenTheServerClosedAnIdleConnection() throws Exception {
+    // Like the JDK's HTTP server, whose idle timer closes a connection even as a request arrives
+    // on it: a request on a connection idle for more than 300 ms is closed instead of answered.
+    CountingListener listener = new CountingListener();
+    try (io.kstatefun.runtime.testing.LogCapture logs = io.kstatefun.runtime.testing.LogCapture.capture();
+        KeepAliveServer server = new KeepAliveServer((connection, request, idleMs) -> idleMs > 300)) {
+      HttpFunctionClient c = client(server.url(), listener);
+      List<Integer> attempts = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        attempts.add(c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts());
+        Thread.sleep(600); // past the server's idle timeout
+      }
+      assertThat(server.closedInstead).as("requests on stale pooled connections").hasPositiveValue();
+      assertThat(server.answered).hasValue(4);
+      assertThat(attempts).as("attempts per call").containsOnly(1);
+      assertThat(listener.failedAttempts).as("failed attempts counted").hasValue(0);
+      assertThat(listener.retries).as("retries counted").hasValue(0);
+      assertThat(clientWarnings(logs)).as("warnings of the HTTP client").isEmpty();
+    }
+  }
+
+  @Test
+  void shouldChargeAnAttemptWhenANewConnectionClosesAfterTheRequestWasWritten() throws Exception {
+    CountingListener listener = new CountingListener();
+    try (KeepAliveServer server = new KeepAliveServer((connection, request, idleMs) -> connection <= 2)) {
+      FunctionClient.Reply reply = client(server.url(), listener).call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join();
+      assertThat(reply.attempts()).isEqualTo(3);
+      assertThat(listener.failedAttempts).hasValue(2);
+      assertThat(server.connections).hasValue(3);
+    }
+  }
+
+  @Test
+  void shouldChargeAnAttemptWhenTheRequestSentAgainOnANewConnectionFailsToo() throws Exception {
+    // Connection 1 answers a first call, then closes under the second (stale: sent again for
+    // free); connection 2, the new one of that second try, closes too: that one counts.
+    CountingListener listener = new CountingListener();
+    try (KeepAliveServer server =
+        new KeepAliveServer((connection, request, idleMs) -> (connection == 1 && request == 2) || connection == 2)) {
+      HttpFunctionClient c = client(server.url(), listener);
+      assertThat(c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts()).isEqualTo(1);
+      FunctionClient.Reply reply = c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join();
+      assertThat(reply.attempts()).isEqualTo(2);
+      assertThat(listener.failedAttempts).hasValue(1);
+      assertThat(server.closedInstead).hasValue(2);
+      assertThat(server.connections).hasValue(3);
+    }
+  }
+
+  @Test
+  void shouldSendAgainOverMutualTlsOnANewConnection() throws Exception {
+    io.kstatefun.runtime.testing.TestCertificates certs = io.kstatefun.runtime.testing.TestCertificates.generate(dir);
+    java.util.Map<io.vertx.core.http.HttpConnection, AtomicInteger> perConnection = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicInteger closedInstead = new AtomicInteger();
+    io.vertx.core.http.HttpServer https =
+        vertx.createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setSsl(true)
+                    .setKeyCertOptions(new io.vertx.core.net.PfxOptions()
+                        .setPath(certs.serverP12.toString()).setPassword(io.kstatefun.runtime.testing.TestCertificates.PASSWORD))
+                    .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
+                    .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(certs.caPem.toString())))
+            .requestHandler(req -> {
+              int n = perConnection.computeIfAbsent(req.connection(), k -> new AtomicInteger()).incrementAndGet();
+              if (n == 2) { // the second request on a connection finds it closed, as if it had idled out
+                closedInstead.incrementAndGet();
+                req.connection().close();
+                return;
+              }
+              req.body().onSuccess(b -> req.response().putHeader("Content-Type", "application/octet-stream")
+                  .end(io.vertx.core.buffer.Buffer.buffer(OK_BODY)));
+            })
+            .listen(0, "127.0.0.1")
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      CountingListener listener = new CountingListener();
+      ModuleSpec module =
+          ModuleParser.parse(
+              String.join("\n", "kind: io.statefun.endpoints.v2/http", "spec:", "  functions: test/*",
+                  "  urlPathTemplate: https://127.0.0.1:" + https.actualPort() + "/{function.name}",
+                  "  transport:", "    call: 10s", "    trust_cacerts: " + certs.caPem,
+                  "    client_cert: " + certs.clientCertPem, "    client_key: " + certs.clientKeyPem, ""),
+              "test.yaml");
+      client = new HttpFunctionClient(vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50), listener);
+      client.prepare(module.endpointRouter().endpoints());
+      for (int i = 0; i < 3; i++) {
+        assertThat(client.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts()).as("call %s", i).isEqualTo(1);
+      }
+      assertThat(closedInstead).hasPositiveValue();
+      assertThat(listener.failedAttempts).hasValue(0);
+    } finally {
+      https.close();
+    }
+  }
+
+  @Test
+  void shouldTellAStalePooledConnectionFromAFailedAttempt() {
+    Throwable closed = new io.vertx.core.http.HttpClosedException("Connection was closed");
+    // reused connection, no response: stale, whether or not the write completed
+    assertThat(HttpFunctionClient.isStaleConnection(true, true, false, closed)).isTrue();
+    assertThat(HttpFunctionClient.isStaleConnection(true, false, false, closed)).isTrue();
+    // a request that never left a new connection
+    assertThat(HttpFunctionClient.isStaleConnection(false, false, false, closed)).isTrue();
+    // written on a new connection, or answered in part: a failed attempt
+    assertThat(HttpFunctionClient.isStaleConnection(false, true, false, closed)).isFalse();
+    assertThat(HttpFunctionClient.isStaleConnection(true, true, true, closed)).isFalse();
+    // other failures are not about the connection's age
+    assertThat(HttpFunctionClient.isStaleConnection(true, true, false, new java.net.ConnectException("refused"))).isFalse();
+    assertThat(HttpFunctionClient.isStaleConnection(
+        true, true, false, new java.nio.channels.ClosedChannelException())).isTrue();
+    assertThat(HttpFunctionClient.isStaleConnection(
+        true, true, false, new IOException("recvAddress(..) failed: Connection reset by peer"))).isTrue();
+  }
+
   @Test
   void shouldClassifyTlsFailuresAsRetryable() {
     assertThat(HttpFunctionClient.classify(new javax.net.ssl.SSLHandshakeException("bad certificate")))

@@ -85,9 +85,23 @@ public final class RuntimeProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * Sends SIGTERM and returns at once (see {@link #awaitExit}). Through the process handle, since
+   * {@code Process.destroy()} also closes the pipes, which would hide what the instance logs while
+   * it shuts down.
+   */
+  public void terminate() {
+    process.toHandle().destroy();
+  }
+
+  /** Waits for the process to end; its exit code, or -1 if it still runs after {@code timeout}. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
   /** SIGTERM, then waits for a clean exit. Returns the exit code. */
   public int stop() throws InterruptedException {
-    process.destroy();
+    terminate();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
