@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.runtime.topology.RuntimeListener;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
@@ -325,7 +325,7 @@ final class Children {
     }
 
     @Override
-    public void deadLettered(FunctionType type, io.kstatefun.runtime.dispatch.DeadLetterReason reason, int count) {
+    public void deadLettered(FunctionType type, io.kstatefun.runtime.DeadLetterReason reason, int count) {
       deadLettered.add(count);
     }
 

@@ -2,14 +2,14 @@ package io.kstatefun.runtime;
 
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.admin.AdminServer;
-import io.kstatefun.runtime.topology.CrashLoopGuard;
-import io.kstatefun.runtime.topology.RuntimeListener;
-import io.kstatefun.runtime.metrics.RuntimeMetrics;
+import io.kstatefun.runtime.internals.admin.AdminServer;
+import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
+import io.kstatefun.runtime.RuntimeListener;
+import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.kstatefun.runtime.topology.RuntimeServicesFactory;
+import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -100,7 +100,7 @@ public final class KStatefunRuntime implements AutoCloseable {
     metrics.bind(crashLoops);
     streams.setUncaughtExceptionHandler(
         e -> {
-          if (io.kstatefun.runtime.topology.IngressFailureException.isCauseOf(e)) {
+          if (io.kstatefun.runtime.internals.topology.IngressFailureException.isCauseOf(e)) {
             LOG.error("Stopping the application: an ingress with onError 'fail' got a bad record", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_APPLICATION;
           }
@@ -186,7 +186,7 @@ public final class KStatefunRuntime implements AutoCloseable {
   }
 
   /** The tasks this instance runs now. */
-  public io.kstatefun.runtime.topology.TaskRegistry tasks() {
+  public io.kstatefun.runtime.internals.topology.TaskRegistry tasks() {
     return parts.services().tasks();
   }
 

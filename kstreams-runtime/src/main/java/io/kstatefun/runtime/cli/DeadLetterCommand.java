@@ -3,7 +3,7 @@ package io.kstatefun.runtime.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.internals.proto.Envelope;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

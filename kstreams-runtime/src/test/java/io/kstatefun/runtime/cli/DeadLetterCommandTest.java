@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kstatefun.protocol.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.internals.proto.Envelope;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +92,7 @@ class DeadLetterCommandTest {
             headers(DeadLetters.FORMAT, "envelope", DeadLetters.REASON, "FUNCTION_CALL_FAILED",
                 DeadLetters.ADDRESS, "example/counter/alice", DeadLetters.SOURCE_TOPIC, "in",
                 DeadLetters.SOURCE_PARTITION, "1", DeadLetters.SOURCE_OFFSET, "7", DeadLetters.ATTEMPTS, "5",
-                DeadLetters.ERROR_CLASS, "io.kstatefun.runtime.http.FunctionCallException",
+                DeadLetters.ERROR_CLASS, "io.kstatefun.runtime.internals.http.FunctionCallException",
                 DeadLetters.DETAIL, "HTTP_5XX calling\nexample/counter/alice"));
     assertThat(DeadLetterCommand.describe(r))
         .isEqualTo("app-dead-letters-0@42 reason=FUNCTION_CALL_FAILED format=envelope address=example/counter/alice"

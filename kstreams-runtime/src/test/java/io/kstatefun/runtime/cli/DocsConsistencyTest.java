@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;

@@ -20,7 +20,7 @@ import io.kstatefun.runtime.cli.KStatefunCli;
 import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.Percentiles;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.KafkaEgressMessage;
 import io.kstatefun.sdk.RequestReplyHandler;

@@ -8,7 +8,7 @@ import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.EchoFunction;
 import io.kstatefun.runtime.testing.KafkaIO;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.TypeName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.Percentiles;
 import io.kstatefun.runtime.testing.RuntimeProcess;
 import io.kstatefun.runtime.testing.TimerFunctions;
-import io.kstatefun.runtime.topology.RuntimeListener;
+import io.kstatefun.runtime.RuntimeListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.TestCertificates;
-import io.kstatefun.runtime.topology.DeadLetters;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.KafkaEgressMessage;
 import io.kstatefun.sdk.RequestReplyHandler;

@@ -1,0 +1,27 @@
+package io.kstatefun.runtime.internals.dispatch;
+
+import io.kstatefun.runtime.internals.proto.Origin;
+import java.util.Set;
+
+/**
+ * The batch in flight of one address: the mailbox entries {@code [head, end)}, sent with request
+ * {@code requestId}.
+ *
+ * <p>Immutable; {@link Admission} keeps one per address with a request in flight, on the task's
+ * stream thread.
+ *
+ * @param negotiations how often this batch was sent again after a state negotiation
+ * @param sentStates the state names the request carried
+ * @param batchLimit the most messages a request for it may carry (lowered when a payload was too
+ *     large)
+ * @param origin where the first message of the batch that came from an ingress entered the system
+ *     ({@code null} if none did): the messages the function sends in answer inherit it
+ */
+record InFlightBatch(
+    long requestId, long head, long end, int negotiations, Set<String> sentStates, int batchLimit, Origin origin) {
+
+  /** Number of messages in the batch. */
+  int size() {
+    return (int) (end - head);
+  }
+}

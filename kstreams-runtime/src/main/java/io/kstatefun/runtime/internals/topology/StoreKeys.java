@@ -1,0 +1,103 @@
+package io.kstatefun.runtime.internals.topology;
+
+import io.kstatefun.routing.Address;
+import io.kstatefun.routing.FunctionType;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Byte layouts of the keys in the runtime's state stores. Addresses are encoded as three
+ * length-prefixed UTF-8 strings (namespace, type, id), which is prefix-free, so an address plus a
+ * big-endian sequence number sorts by address, then sequence.
+ *
+ * <pre>
+ * mailbox store:  0x01 address            -> MailboxHeader
+ *                 0x02 address seq(8)     -> Envelope
+ * state store:    address                 -> StoredState
+ * timer store:    0x00 'c'                -> pending timer count (8 bytes)
+ *                 0x00 's'                -> next timer sequence (8 bytes)
+ *                 0x01 due(8) seq(8)      -> PendingTimer
+ *                 0x02 address token      -> PendingTimer (the token index; tokens are per sender)
+ * </pre>
+ */
+final class StoreKeys {
+
+  static final byte HEADER = 0x01;
+  static final byte ENTRY = 0x02;
+  static final byte META = 0x00;
+  static final byte TIMER = 0x01;
+  static final byte TOKEN = 0x02;
+  static final byte[] TIMER_COUNT = {META, 'c'};
+  static final byte[] TIMER_SEQ = {META, 's'};
+
+  private StoreKeys() {}
+
+  static byte[] address(Address address) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    writeString(out, address.type().namespace());
+    writeString(out, address.type().name());
+    writeString(out, address.id());
+    return out.toByteArray();
+  }
+
+  static Address decodeAddress(byte[] bytes, int offset) {
+    ByteBuffer in = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
+    String namespace = readString(in);
+    String type = readString(in);
+    String id = readString(in);
+    return new Address(new FunctionType(namespace, type), id);
+  }
+
+  static byte[] header(Address address) {
+    return prefixed(HEADER, address(address), null);
+  }
+
+  static byte[] entry(Address address, long seq) {
+    return prefixed(ENTRY, address(address), seq);
+  }
+
+  static byte[] timer(long dueMs, long seq) {
+    return ByteBuffer.allocate(17).put(TIMER).putLong(dueMs).putLong(seq).array();
+  }
+
+  static byte[] token(Address sender, String token) {
+    byte[] a = address(sender);
+    byte[] t = token.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(1 + a.length + t.length).put(TOKEN).put(a).put(t).array();
+  }
+
+  private static byte[] prefixed(byte prefix, byte[] address, Long seq) {
+    ByteBuffer buf = ByteBuffer.allocate(1 + address.length + (seq == null ? 0 : 8));
+    buf.put(prefix).put(address);
+    if (seq != null) {
+      buf.putLong(seq);
+    }
+    return buf.array();
+  }
+
+  private static void writeString(ByteArrayOutputStream out, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    int n = b.length;
+    while ((n & ~0x7F) != 0) {
+      out.write((n & 0x7F) | 0x80);
+      n >>>= 7;
+    }
+    out.write(n);
+    out.write(b, 0, b.length);
+  }
+
+  private static String readString(ByteBuffer in) {
+    int n = 0;
+    int shift = 0;
+    byte b;
+    do {
+      b = in.get();
+      n |= (b & 0x7F) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
+    in.position(in.position() + n);
+    return s;
+  }
+}
