@@ -40,15 +40,18 @@ public final class BaselineApp {
   private BaselineApp() {}
 
   /** The topology: source -> counting processor with a RocksDB store -> sink. */
-  public static Topology topology(String inTopic, String outTopic, boolean commitOnOutput, long minIntervalMs) {
+  public static Topology topology(
+      String inTopic, String outTopic, boolean commitOnOutput, long minIntervalMs) {
     Topology topology = new Topology();
     topology.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), inTopic);
     topology.addProcessor("count", () -> new Counter(commitOnOutput, minIntervalMs), "in");
     topology.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.ByteArray(), Serdes.Long())
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE), Serdes.ByteArray(), Serdes.Long())
             .withCachingEnabled(),
         "count");
-    topology.addSink("out", outTopic, new ByteArraySerializer(), new ByteArraySerializer(), "count");
+    topology.addSink(
+        "out", outTopic, new ByteArraySerializer(), new ByteArraySerializer(), "count");
     return topology;
   }
 
@@ -67,14 +70,16 @@ public final class BaselineApp {
         props.put(e.getKey(), e.getValue());
       }
     }
-    KafkaStreams streams = new KafkaStreams(topology(inTopic, outTopic, commitOnOutput, minIntervalMs), props);
+    KafkaStreams streams =
+        new KafkaStreams(topology(inTopic, outTopic, commitOnOutput, minIntervalMs), props);
     streams.start();
     return streams;
   }
 
   private static final class Counter implements Processor<byte[], byte[], byte[], byte[]> {
     /** Last requested commit per stream thread (Streams commits all tasks of a thread together). */
-    private static final ThreadLocal<long[]> LAST_REQUEST = ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE / 2});
+    private static final ThreadLocal<long[]> LAST_REQUEST =
+        ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE / 2});
 
     private final boolean commitOnOutput;
     private final long minIntervalMs;
@@ -92,7 +97,10 @@ public final class BaselineApp {
       this.context = context;
       this.counts = context.getStateStore(STORE);
       if (commitOnOutput && minIntervalMs > 0) {
-        context.schedule(Duration.ofMillis(minIntervalMs), PunctuationType.WALL_CLOCK_TIME, now -> maybeCommit());
+        context.schedule(
+            Duration.ofMillis(minIntervalMs),
+            PunctuationType.WALL_CLOCK_TIME,
+            now -> maybeCommit());
       }
     }
 
@@ -119,5 +127,4 @@ public final class BaselineApp {
       }
     }
   }
-
 }

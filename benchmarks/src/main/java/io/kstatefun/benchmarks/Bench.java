@@ -34,10 +34,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "kstatefun-bench",
-    description = "Benchmarks of kstatefun and of a plain Kafka Streams baseline on a local broker.",
+    description =
+        "Benchmarks of kstatefun and of a plain Kafka Streams baseline on a local broker.",
     subcommands = {
-      Bench.SuiteCommand.class, Bench.RunCommand.class, Bench.JfrTopCommand.class, HelpCommand.class,
-      Bench.FunctionsHost.class, Bench.RuntimeHost.class, Bench.BaselineHost.class
+      Bench.SuiteCommand.class,
+      Bench.RunCommand.class,
+      Bench.JfrTopCommand.class,
+      HelpCommand.class,
+      Bench.FunctionsHost.class,
+      Bench.RuntimeHost.class,
+      Bench.BaselineHost.class
     })
 public final class Bench implements Callable<Integer> {
 
@@ -45,7 +51,10 @@ public final class Bench implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
   private Bench() {}
@@ -76,54 +85,87 @@ public final class Bench implements Callable<Integer> {
 
   /** Where the benchmark runs: brokers, function servers and runtimes to start or attach to. */
   static final class EnvironmentOptions {
-    @Option(names = "--work-dir", paramLabel = "DIR",
-        description = "Work files, child JVM logs, results.jsonl and summary.md. Default: a new temporary directory.")
+    @Option(
+        names = "--work-dir",
+        paramLabel = "DIR",
+        description =
+            "Work files, child JVM logs, results.jsonl and summary.md. Default: a new temporary directory.")
     Path workDir;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this broker instead of starting one.")
+    @Option(
+        names = "--bootstrap",
+        paramLabel = "HOST:PORT",
+        description = "Use this broker instead of starting one.")
     String bootstrap;
 
-    @Option(names = "--broker-inproc", description = "Run the broker in the driver's JVM instead of its own.")
+    @Option(
+        names = "--broker-inproc",
+        description = "Run the broker in the driver's JVM instead of its own.")
     boolean brokerInProcess;
 
-    @Option(names = "--functions-url", paramLabel = "URL",
+    @Option(
+        names = "--functions-url",
+        paramLabel = "URL",
         description = "Attach to a running function server (with --attach-runtime).")
     String functionsUrl;
 
-    @Option(names = "--attach-runtime",
+    @Option(
+        names = "--attach-runtime",
         description = "Attach to a running runtime (needs --ingress-topic and --egress-topic).")
     boolean attachRuntime;
 
-    @Option(names = "--ingress-topic", paramLabel = "TOPIC", description = "The attached runtime's ingress topic.")
+    @Option(
+        names = "--ingress-topic",
+        paramLabel = "TOPIC",
+        description = "The attached runtime's ingress topic.")
     String ingressTopic;
 
-    @Option(names = "--egress-topic", paramLabel = "TOPIC", description = "The attached runtime's egress topic.")
+    @Option(
+        names = "--egress-topic",
+        paramLabel = "TOPIC",
+        description = "The attached runtime's egress topic.")
     String egressTopic;
 
     @Option(names = "--runtime-inproc", description = "Run the runtime in the driver's JVM.")
     boolean runtimeInProcess;
 
-    @Option(names = "--pid", paramLabel = "NAME=PID",
+    @Option(
+        names = "--pid",
+        paramLabel = "NAME=PID",
         description = "Also measure the CPU and memory of this process (repeatable).")
     Map<String, Long> pids = new LinkedHashMap<>();
 
-    @Option(names = "--runtime-jvm", paramLabel = "OPTIONS", defaultValue = "-Xms1g -Xmx1g -XX:+UseG1GC",
+    @Option(
+        names = "--runtime-jvm",
+        paramLabel = "OPTIONS",
+        defaultValue = "-Xms1g -Xmx1g -XX:+UseG1GC",
         description = "JVM options of the runtime and baseline hosts. Default: ${DEFAULT-VALUE}.")
     String runtimeJvm;
 
     Environment.Options toOptions(CommandSpec spec) throws IOException {
       if (attachRuntime && (ingressTopic == null || egressTopic == null)) {
-        throw new ParameterException(spec.commandLine(), "--attach-runtime needs --ingress-topic and --egress-topic");
+        throw new ParameterException(
+            spec.commandLine(), "--attach-runtime needs --ingress-topic and --egress-topic");
       }
       if (functionsUrl != null && !attachRuntime) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "--functions-url attaches to a running set-up: use it with --attach-runtime (the function server "
                 + "must write to the runtime's egress topic)");
       }
       Path work = workDir != null ? workDir : Files.createTempDirectory("kstatefun-bench");
       List<String> jvm = List.of(runtimeJvm.trim().split("\\s+"));
-      return new Environment.Options(work.toAbsolutePath(), bootstrap, brokerInProcess, functionsUrl, attachRuntime,
-          runtimeInProcess, ingressTopic, egressTopic, pids, jvm);
+      return new Environment.Options(
+          work.toAbsolutePath(),
+          bootstrap,
+          brokerInProcess,
+          functionsUrl,
+          attachRuntime,
+          runtimeInProcess,
+          ingressTopic,
+          egressTopic,
+          pids,
+          jvm);
     }
   }
 
@@ -132,32 +174,53 @@ public final class Bench implements Callable<Integer> {
       name = "suite",
       sortOptions = false,
       sortSynopsis = false,
-      description = "Runs the benchmark suite: every workload, kstatefun next to the plain Kafka Streams baseline, "
-          + "several rounds, a table of medians at the end.")
+      description =
+          "Runs the benchmark suite: every workload, kstatefun next to the plain Kafka Streams baseline, "
+              + "several rounds, a table of medians at the end.")
   static final class SuiteCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Rounds. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--runs",
+        paramLabel = "N",
+        defaultValue = "3",
+        description = "Rounds. Default: ${DEFAULT-VALUE}.")
     int runs;
 
     @Option(names = "--quick", description = "10 s phases and 100k keys instead of 1M.")
     boolean quick;
 
-    @Option(names = "--only", paramLabel = "LABEL", split = ",",
+    @Option(
+        names = "--only",
+        paramLabel = "LABEL",
+        split = ",",
         description = "Only these entries (a label or a label prefix; comma-separated).")
     List<String> only = new ArrayList<>();
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A runtime setting for every run (repeatable).")
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "A runtime setting for every run (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
-    @Option(names = "--quiet-cores", paramLabel = "C", defaultValue = "0.5",
-        description = "Before measuring, wait until the machine uses at most C cores. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--quiet-cores",
+        paramLabel = "C",
+        defaultValue = "0.5",
+        description =
+            "Before measuring, wait until the machine uses at most C cores. Default: ${DEFAULT-VALUE}.")
     double quietCores;
 
-    @Option(names = "--quiet-wait", paramLabel = "SECONDS", defaultValue = "900",
+    @Option(
+        names = "--quiet-wait",
+        paramLabel = "SECONDS",
+        defaultValue = "900",
         description = "How long to wait for --quiet-cores at most. Default: ${DEFAULT-VALUE}.")
     long quietWaitS;
 
@@ -174,73 +237,142 @@ public final class Bench implements Callable<Integer> {
       name = "run",
       sortOptions = false,
       sortSynopsis = false,
-      description = "Runs one benchmark: a workload at a fixed rate, a ladder of rates, or a burst.")
+      description =
+          "Runs one benchmark: a workload at a fixed rate, a ladder of rates, or a burst.")
   static final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
     boolean help;
 
-    @Option(names = "--workload", paramLabel = "W", defaultValue = "counter",
-        description = "counter, chain, same-id-chain, fanout, slow, large-state or baseline. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--workload",
+        paramLabel = "W",
+        defaultValue = "counter",
+        description =
+            "counter, chain, same-id-chain, fanout, slow, large-state or baseline. Default: ${DEFAULT-VALUE}.")
     String workload;
 
-    @Option(names = "--keys", paramLabel = "N", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--keys",
+        paramLabel = "N",
+        defaultValue = "64",
+        description = "Default: ${DEFAULT-VALUE}.")
     int keys;
 
-    @Option(names = "--hops", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--hops",
+        paramLabel = "N",
+        defaultValue = "3",
+        description = "Default: ${DEFAULT-VALUE}.")
     int hops;
 
-    @Option(names = "--fanout", paramLabel = "N", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--fanout",
+        paramLabel = "N",
+        defaultValue = "10",
+        description = "Default: ${DEFAULT-VALUE}.")
     int fanout;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        defaultValue = "8",
+        description = "Default: ${DEFAULT-VALUE}.")
     int partitions;
 
-    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "rate",
+    @Option(
+        names = "--mode",
+        paramLabel = "MODE",
+        defaultValue = "rate",
         description = "rate, ladder or burst. Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = "--rate", paramLabel = "R", defaultValue = "500",
+    @Option(
+        names = "--rate",
+        paramLabel = "R",
+        defaultValue = "500",
         description = "Messages per second (mode rate). Default: ${DEFAULT-VALUE}.")
     double rate;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+        names = "--duration",
+        paramLabel = "SECONDS",
+        defaultValue = "30",
         description = "Measured phase (mode rate). Default: ${DEFAULT-VALUE}.")
     double duration;
 
-    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--warmup",
+        paramLabel = "SECONDS",
+        defaultValue = "10",
+        description = "Default: ${DEFAULT-VALUE}.")
     double warmupS;
 
-    @Option(names = "--warmup-rate", paramLabel = "R",
+    @Option(
+        names = "--warmup-rate",
+        paramLabel = "R",
         description = "Default: --rate up to 500 in mode rate, else 500.")
     Double warmupRate;
 
-    @Option(names = "--burst", paramLabel = "N", defaultValue = "200000",
+    @Option(
+        names = "--burst",
+        paramLabel = "N",
+        defaultValue = "200000",
         description = "Messages of a burst (mode burst). Default: ${DEFAULT-VALUE}.")
     long burst;
 
-    @Option(names = "--ladder-start", paramLabel = "R", defaultValue = "1000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--ladder-start",
+        paramLabel = "R",
+        defaultValue = "1000",
+        description = "Default: ${DEFAULT-VALUE}.")
     double ladderStart;
 
-    @Option(names = "--ladder-factor", paramLabel = "F", defaultValue = "1.25", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--ladder-factor",
+        paramLabel = "F",
+        defaultValue = "1.25",
+        description = "Default: ${DEFAULT-VALUE}.")
     double ladderFactor;
 
-    @Option(names = "--ladder-step", paramLabel = "SECONDS", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--ladder-step",
+        paramLabel = "SECONDS",
+        defaultValue = "10",
+        description = "Default: ${DEFAULT-VALUE}.")
     double ladderStep;
 
-    @Option(names = "--ladder-max", paramLabel = "R", defaultValue = "200000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--ladder-max",
+        paramLabel = "R",
+        defaultValue = "200000",
+        description = "Default: ${DEFAULT-VALUE}.")
     double ladderMax;
 
-    @Option(names = "--ladder-max-p99", paramLabel = "MS", defaultValue = "1000",
+    @Option(
+        names = "--ladder-max-p99",
+        paramLabel = "MS",
+        defaultValue = "1000",
         description = "The ladder stops when p99 exceeds this. Default: ${DEFAULT-VALUE}.")
     double ladderMaxP99;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--repeat",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Default: ${DEFAULT-VALUE}.")
     int repeat;
 
-    @Option(names = "--jit-warmup", paramLabel = "SECONDS", defaultValue = "20",
-        description = "Counter and baseline load before measuring, so the JVMs are warm. Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--jit-warmup",
+        paramLabel = "SECONDS",
+        defaultValue = "20",
+        description =
+            "Counter and baseline load before measuring, so the JVMs are warm. Default: ${DEFAULT-VALUE}.")
     long jitWarmupS;
 
     @Option(names = "--label", paramLabel = "L", description = "Default: the workload's name.")
@@ -249,21 +381,34 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--jfr", description = "Record the runtime with JFR.")
     boolean jfr;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A runtime setting (repeatable).")
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "A runtime setting (repeatable).")
     Map<String, String> settings = new LinkedHashMap<>();
 
-    @Option(names = "--variant", paramLabel = "K=V,K=V",
-        description = "The same run with these settings too; each round runs every variant (repeatable).")
+    @Option(
+        names = "--variant",
+        paramLabel = "K=V,K=V",
+        description =
+            "The same run with these settings too; each round runs every variant (repeatable).")
     List<String> variants = new ArrayList<>();
 
     @Option(names = "--with-baseline", description = "Run the baseline after each variant.")
     boolean withBaseline;
 
-    @Option(names = "--quiet-cores", paramLabel = "C", defaultValue = "0",
-        description = "Before measuring, wait until the machine uses at most C cores (0: no waiting). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--quiet-cores",
+        paramLabel = "C",
+        defaultValue = "0",
+        description =
+            "Before measuring, wait until the machine uses at most C cores (0: no waiting). Default: ${DEFAULT-VALUE}.")
     double quietCores;
 
-    @Option(names = "--quiet-wait", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(
+        names = "--quiet-wait",
+        paramLabel = "SECONDS",
+        defaultValue = "600",
         description = "How long to wait for --quiet-cores at most. Default: ${DEFAULT-VALUE}.")
     long quietWaitS;
 
@@ -288,22 +433,36 @@ public final class Bench implements Callable<Integer> {
       name = "jfr-top",
       sortOptions = false,
       sortSynopsis = false,
-      description = "Summarizes the CPU samples of a JFR recording: samples per thread, the hottest methods by "
-          + "self and by total time.")
+      description =
+          "Summarizes the CPU samples of a JFR recording: samples per thread, the hottest methods by "
+              + "self and by total time.")
   static final class JfrTopCommand implements Callable<Integer> {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
     boolean help;
 
     @Parameters(paramLabel = "FILE", description = "A JFR recording.")
     Path file;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "25", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--top",
+        paramLabel = "N",
+        defaultValue = "25",
+        description = "Default: ${DEFAULT-VALUE}.")
     int top;
 
-    @Option(names = "--package", paramLabel = "P", description = "Only methods of this package prefix.")
+    @Option(
+        names = "--package",
+        paramLabel = "P",
+        description = "Only methods of this package prefix.")
     String pkg;
 
-    @Option(names = "--thread", paramLabel = "NAME", description = "Only samples of threads whose name contains NAME.")
+    @Option(
+        names = "--thread",
+        paramLabel = "NAME",
+        description = "Only samples of threads whose name contains NAME.")
     String thread;
 
     @Override
@@ -360,12 +519,21 @@ public final class Bench implements Callable<Integer> {
     Map<String, String> settings = args.settings;
     List<Suite.Entry> entries = new ArrayList<>();
     for (Suite.Entry e : Suite.entries(quick, settings)) {
-      if (only.isEmpty() || only.stream().anyMatch(o -> e.label().equals(o) || e.label().startsWith(o + "-") && !o.isEmpty())) {
+      if (only.isEmpty()
+          || only.stream()
+              .anyMatch(
+                  o -> e.label().equals(o) || e.label().startsWith(o + "-") && !o.isEmpty())) {
         entries.add(e);
       }
     }
     List<Map<String, Object>> results = new ArrayList<>();
-    log("suite: " + entries.size() + " entries x " + runs + " rounds; load average " + ProcStats.loadAverages());
+    log(
+        "suite: "
+            + entries.size()
+            + " entries x "
+            + runs
+            + " rounds; load average "
+            + ProcStats.loadAverages());
     String loadBefore = ProcStats.loadAverages();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
@@ -386,30 +554,49 @@ public final class Bench implements Callable<Integer> {
         }
       }
       String table = Suite.table(Suite.byLabel(results));
-      String header = "Medians of " + runs + " round(s); load average before " + loadBefore + ", after " + ProcStats.loadAverages();
+      String header =
+          "Medians of "
+              + runs
+              + " round(s); load average before "
+              + loadBefore
+              + ", after "
+              + ProcStats.loadAverages();
       System.err.println("\n" + header + "\n" + table);
-      Files.writeString(env.workDir().resolve("summary.md"), header + "\n\n" + table, StandardCharsets.UTF_8);
+      Files.writeString(
+          env.workDir().resolve("summary.md"), header + "\n\n" + table, StandardCharsets.UTF_8);
     }
     return 0;
   }
 
-  private static int run(RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
+  private static int run(
+      RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
       throws Exception {
-    RunSpec.Builder b = RunSpec.builder(args.label != null ? args.label : workload.label(), workload)
-        .keys(args.keys)
-        .hops(args.hops)
-        .fanout(args.fanout)
-        .partitions(args.partitions)
-        .jfr(args.jfr)
-        .settings(args.settings);
+    RunSpec.Builder b =
+        RunSpec.builder(args.label != null ? args.label : workload.label(), workload)
+            .keys(args.keys)
+            .hops(args.hops)
+            .fanout(args.fanout)
+            .partitions(args.partitions)
+            .jfr(args.jfr)
+            .settings(args.settings);
     switch (mode) {
       case RATE -> b.rate(args.rate).duration(args.duration);
       case BURST -> b.burst(args.burst);
-      case LADDER -> b.ladder(new RunSpec.Ladder(
-          args.ladderStart, args.ladderFactor, args.ladderStep, args.ladderMax, args.ladderMaxP99));
+      case LADDER ->
+          b.ladder(
+              new RunSpec.Ladder(
+                  args.ladderStart,
+                  args.ladderFactor,
+                  args.ladderStep,
+                  args.ladderMax,
+                  args.ladderMaxP99));
       default -> throw new IllegalStateException();
     }
-    b.warmup(args.warmupS, args.warmupRate != null ? args.warmupRate : mode == RunSpec.Mode.RATE ? Math.min(500, args.rate) : 500);
+    b.warmup(
+        args.warmupS,
+        args.warmupRate != null
+            ? args.warmupRate
+            : mode == RunSpec.Mode.RATE ? Math.min(500, args.rate) : 500);
     int repeat = args.repeat;
     double quietCores = args.quietCores;
     long quietWaitS = args.quietWaitS;
@@ -431,7 +618,8 @@ public final class Bench implements Callable<Integer> {
       String label = v.isBlank() ? spec.label() : spec.label() + " [" + v + "]";
       specs.add(spec.withSettings(more).withLabel(label));
       if (withBaseline && workload != Workload.BASELINE) {
-        specs.add(spec.withSettings(more).withWorkload(Workload.BASELINE).withLabel(label + " baseline"));
+        specs.add(
+            spec.withSettings(more).withWorkload(Workload.BASELINE).withLabel(label + " baseline"));
       }
     }
     List<Map<String, Object>> results = new ArrayList<>();
@@ -459,15 +647,22 @@ public final class Bench implements Callable<Integer> {
    * runs then measure a warm system, as a long-running deployment is. Results are emitted with the
    * label "jit-warmup" and left out of the tables.
    */
-  private static void jitWarmup(Runner runner, Environment env, long seconds, Map<String, String> settings)
+  private static void jitWarmup(
+      Runner runner, Environment env, long seconds, Map<String, String> settings)
       throws IOException {
     if (seconds <= 0) {
       return;
     }
     log("JIT warm-up: " + seconds + " s of counter and of baseline at 500 msg/s");
     for (Workload w : List.of(Workload.COUNTER, Workload.BASELINE)) {
-      RunSpec spec = RunSpec.builder("jit-warmup", w).keys(1024).rate(500).duration(seconds).warmup(0, 500)
-          .settings(settings).build();
+      RunSpec spec =
+          RunSpec.builder("jit-warmup", w)
+              .keys(1024)
+              .rate(500)
+              .duration(seconds)
+              .warmup(0, 500)
+              .settings(settings)
+              .build();
       Map<String, Object> r = runSafely(runner, spec);
       emit(env, r);
     }
@@ -491,8 +686,12 @@ public final class Bench implements Callable<Integer> {
     String line = JSON.writeValueAsString(sanitize(result));
     System.out.println(line);
     System.out.flush();
-    Files.writeString(env.workDir().resolve("results.jsonl"), line + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        env.workDir().resolve("results.jsonl"),
+        line + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   /** NaN and infinities are not JSON: they become null. */

@@ -30,8 +30,8 @@ import java.util.function.Supplier;
  *       names only tell workloads apart).
  *   <li>{@code bench/fanout}: counts, then sends the message to {@code N} {@code bench/counter}
  *       leaves.
- *   <li>{@code bench/slow}: the counter, but each invocation completes only after a delay
- *       (default 50 ms), asynchronously: no server thread waits.
+ *   <li>{@code bench/slow}: the counter, but each invocation completes only after a delay (default
+ *       50 ms), asynchronously: no server thread waits.
  *   <li>{@code bench/big}: the counter with a second value of {@code stateBytes} (default 10 KiB)
  *       that is read and rewritten on every invocation.
  * </ul>
@@ -40,6 +40,7 @@ public final class BenchFunctions {
 
   public static final String NAMESPACE = "bench";
   public static final TypeName EGRESS = TypeName.of(NAMESPACE, "out");
+
   /** The type name of ingress payloads. */
   public static final String PAYLOAD_TYPE = NAMESPACE + "/payload";
 
@@ -60,7 +61,10 @@ public final class BenchFunctions {
    * @param timers the scheduler that completes slow invocations
    */
   public static FunctionRegistry registry(
-      Supplier<String> egressTopic, long slowDelayMs, int stateBytes, ScheduledExecutorService timers) {
+      Supplier<String> egressTopic,
+      long slowDelayMs,
+      int stateBytes,
+      ScheduledExecutorService timers) {
     List<StatefulFunctionSpec> specs = new ArrayList<>();
     for (String name : List.of("counter", "chain", "a", "b", "c", "fanout")) {
       specs.add(
@@ -89,7 +93,11 @@ public final class BenchFunctions {
     private final int stateBytes;
     private final ScheduledExecutorService timers;
 
-    Hop(Supplier<String> egressTopic, long delayMs, int stateBytes, ScheduledExecutorService timers) {
+    Hop(
+        Supplier<String> egressTopic,
+        long delayMs,
+        int stateBytes,
+        ScheduledExecutorService timers) {
       this.egressTopic = egressTopic;
       this.delayMs = delayMs;
       this.stateBytes = stateBytes;
@@ -131,7 +139,8 @@ public final class BenchFunctions {
         String next = semi < 0 ? route : route.substring(0, semi);
         String rest = semi < 0 ? "" : route.substring(semi + 1);
         int at = next.indexOf('@');
-        context.send(hop(next.substring(0, at), next.substring(at + 1), in.seq(), in.sendNanos(), rest));
+        context.send(
+            hop(next.substring(0, at), next.substring(at + 1), in.seq(), in.sendNanos(), rest));
       }
       if (delayMs <= 0) {
         return context.done();

@@ -18,10 +18,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM the driver starts on its own class path (broker, function server, runtime, baseline).
- * Its standard output and error go to a log file; lines starting with {@code BENCH } and the
- * ready line are also handed to the driver. A child started through {@link Bench} stops cleanly
- * when its standard input closes, so it never outlives the driver.
+ * A JVM the driver starts on its own class path (broker, function server, runtime, baseline). Its
+ * standard output and error go to a log file; lines starting with {@code BENCH } and the ready line
+ * are also handed to the driver. A child started through {@link Bench} stops cleanly when its
+ * standard input closes, so it never outlives the driver.
  *
  * <p>Threading: one pump thread per child copies its output; {@link #request} is synchronized.
  */
@@ -45,10 +45,14 @@ final class ChildJvm implements AutoCloseable {
         new Thread(
             () -> {
               try (BufferedReader in =
-                      new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                      new BufferedReader(
+                          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                   Writer out =
                       Files.newBufferedWriter(
-                          log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                          log,
+                          StandardCharsets.UTF_8,
+                          StandardOpenOption.CREATE,
+                          StandardOpenOption.APPEND)) {
                 String line;
                 while ((line = in.readLine()) != null) {
                   out.write(line);
@@ -104,8 +108,13 @@ final class ChildJvm implements AutoCloseable {
       if (line == null || line.equals("EOF")) {
         child.close();
         throw new IOException(
-            name + " did not start within " + timeout.toSeconds() + " s" + (line == null ? "" : " (it exited)")
-                + "; see " + log);
+            name
+                + " did not start within "
+                + timeout.toSeconds()
+                + " s"
+                + (line == null ? "" : " (it exited)")
+                + "; see "
+                + log);
       }
       if (line.startsWith(readyPrefix)) {
         child.readyLine = line;

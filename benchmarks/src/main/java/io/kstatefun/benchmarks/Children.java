@@ -9,7 +9,6 @@ import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -27,11 +26,11 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The main programs of the JVMs the driver starts and keeps for all runs of an invocation (so
- * that their code is compiled once, as in a long-running deployment): a function server, a host
- * of kstatefun runtimes and a host of baseline applications. Each prints {@code BENCH ready ...}
- * once it serves and then reads commands from standard input, answering each with one {@code
- * BENCH ...} line; it exits on {@code exit} or when standard input closes.
+ * The main programs of the JVMs the driver starts and keeps for all runs of an invocation (so that
+ * their code is compiled once, as in a long-running deployment): a function server, a host of
+ * kstatefun runtimes and a host of baseline applications. Each prints {@code BENCH ready ...} once
+ * it serves and then reads commands from standard input, answering each with one {@code BENCH ...}
+ * line; it exits on {@code exit} or when standard input closes.
  *
  * <pre>
  * functions host:  egress TOPIC                       the topic the counters emit to from now on
@@ -50,7 +49,8 @@ final class Children {
   /** {@code functions [--slow-ms 50] [--state-bytes 10240] [--workers N] [--port 0]}. */
   static int functions(long slowMs, int stateBytes, int workers, int port) throws Exception {
     ScheduledExecutorService timers = BenchFunctions.timers();
-    java.util.concurrent.atomic.AtomicReference<String> egress = new java.util.concurrent.atomic.AtomicReference<>("unset");
+    java.util.concurrent.atomic.AtomicReference<String> egress =
+        new java.util.concurrent.atomic.AtomicReference<>("unset");
     FunctionRegistry registry = BenchFunctions.registry(egress::get, slowMs, stateBytes, timers);
     FunctionServer server =
         new FunctionServer(
@@ -93,7 +93,8 @@ final class Children {
           props.put("state.dir", f.get(4));
           props.putAll(settings(f.subList(5, f.size())));
           CountingListener listener = new CountingListener();
-          KStatefunRuntime runtime = KStatefunRuntime.start(ModuleParser.parse(Path.of(f.get(1))), props, listener);
+          KStatefunRuntime runtime =
+              KStatefunRuntime.start(ModuleParser.parse(Path.of(f.get(1))), props, listener);
           if (!runtime.awaitRunning(Duration.ofMinutes(3))) {
             String state = runtime.streams().state().toString();
             runtime.close(Duration.ofSeconds(10));
@@ -128,7 +129,8 @@ final class Children {
           props.putAll(settings(f.subList(6, f.size())));
           KafkaStreams streams = BaselineApp.start(f.get(1), f.get(2), props);
           long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-          while (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.ERROR
+          while (streams.state() != KafkaStreams.State.RUNNING
+              && streams.state() != KafkaStreams.State.ERROR
               && System.nanoTime() < deadline) {
             Thread.sleep(20);
           }
@@ -212,7 +214,8 @@ final class Children {
 
   /** Answers commands until {@code exit} or end of input. */
   private static void serve(Handler handler, Supplier<Map<String, Object>> stats) throws Exception {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null) {
       if (line.isBlank()) {
@@ -262,8 +265,14 @@ final class Children {
   /** Thread and producer metrics of a Kafka Streams instance, summed over threads and clients. */
   static Map<String, Object> streamsMetrics(KafkaStreams streams) {
     List<String> sums =
-        List.of("commit-total", "poll-total", "process-total", "punctuate-total", "txn-commit-time-ns-total",
-            "record-send-total", "request-total");
+        List.of(
+            "commit-total",
+            "poll-total",
+            "process-total",
+            "punctuate-total",
+            "txn-commit-time-ns-total",
+            "record-send-total",
+            "request-total");
     Map<String, Double> totals = new LinkedHashMap<>();
     double commitLatencySum = 0;
     int commitLatencyCount = 0;
@@ -277,17 +286,24 @@ final class Children {
       if (n.group().equals("stream-thread-metrics") && sums.contains(n.name())) {
         totals.merge(key, number.doubleValue(), Double::sum);
       } else if (n.group().equals("producer-metrics")
-          && (n.name().equals("txn-commit-time-ns-total") || n.name().equals("record-send-total")
+          && (n.name().equals("txn-commit-time-ns-total")
+              || n.name().equals("record-send-total")
               || n.name().equals("request-total"))
           && n.tags().getOrDefault("client-id", "").contains("StreamThread")) {
         totals.merge(key, number.doubleValue(), Double::sum);
-      } else if (n.group().equals("stream-thread-metrics") && n.name().equals("commit-latency-avg")) {
+      } else if (n.group().equals("stream-thread-metrics")
+          && n.name().equals("commit-latency-avg")) {
         commitLatencySum += number.doubleValue();
         commitLatencyCount++;
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    totals.forEach((k, v) -> out.put(k.substring(k.indexOf(':') + 1).replace('-', '_') + (k.startsWith("producer") ? "_producer" : ""), Math.round(v)));
+    totals.forEach(
+        (k, v) ->
+            out.put(
+                k.substring(k.indexOf(':') + 1).replace('-', '_')
+                    + (k.startsWith("producer") ? "_producer" : ""),
+                Math.round(v)));
     if (commitLatencyCount > 0) {
       out.put("commit_latency_avg_ms", round(commitLatencySum / commitLatencyCount));
     }
@@ -325,7 +341,8 @@ final class Children {
     }
 
     @Override
-    public void deadLettered(FunctionType type, io.kstatefun.runtime.DeadLetterReason reason, int count) {
+    public void deadLettered(
+        FunctionType type, io.kstatefun.runtime.DeadLetterReason reason, int count) {
       deadLettered.add(count);
     }
 

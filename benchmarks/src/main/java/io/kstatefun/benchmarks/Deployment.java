@@ -124,12 +124,23 @@ final class Deployment implements AutoCloseable {
   private void startBaseline() throws Exception {
     Map<String, String> settings = baseSettings();
     // The baseline commits like kstatefun does unless told otherwise (baseline.* settings win).
-    settings.putIfAbsent(BaselineApp.COMMIT_ON_OUTPUT_CONFIG, kstatefunSetting(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG));
-    settings.putIfAbsent(BaselineApp.COMMIT_MIN_INTERVAL_MS_CONFIG, kstatefunSetting(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
+    settings.putIfAbsent(
+        BaselineApp.COMMIT_ON_OUTPUT_CONFIG,
+        kstatefunSetting(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG));
+    settings.putIfAbsent(
+        BaselineApp.COMMIT_MIN_INTERVAL_MS_CONFIG,
+        kstatefunSetting(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
     settings.keySet().removeIf(k -> k.startsWith("kstatefun."));
     effectiveSettings.putAll(settings);
-    List<String> fields = new ArrayList<>(List.of(
-        "start", ingressTopic, egressTopic, app, env.bootstrap(), runDir.resolve("state").toString()));
+    List<String> fields =
+        new ArrayList<>(
+            List.of(
+                "start",
+                ingressTopic,
+                egressTopic,
+                app,
+                env.bootstrap(),
+                runDir.resolve("state").toString()));
     settings.forEach((k, v) -> fields.add(k + "=" + v));
     systemJvm = env.baselineHost();
     startInstance(fields);
@@ -138,13 +149,15 @@ final class Deployment implements AutoCloseable {
   private void startInstance(List<String> fields) throws Exception {
     String reply = systemJvm.request(String.join("\t", fields), START_TIMEOUT);
     if (reply == null || !reply.startsWith("ready")) {
-      throw new IllegalStateException(app + " did not start: " + reply + " (see " + systemJvm.log() + ")");
+      throw new IllegalStateException(
+          app + " did not start: " + reply + " (see " + systemJvm.log() + ")");
     }
     systemStarted = true;
   }
 
   private String kstatefunSetting(String key) {
-    return spec.settings().getOrDefault(key, String.valueOf(KStatefunConfig.DEFINITION.defaultValues().get(key)));
+    return spec.settings()
+        .getOrDefault(key, String.valueOf(KStatefunConfig.DEFINITION.defaultValues().get(key)));
   }
 
   /**
@@ -167,7 +180,9 @@ final class Deployment implements AutoCloseable {
       functionServerInProcess =
           new FunctionServer(
                   BenchFunctions.registry(() -> egressTopic, 50, 10 * 1024, timersInProcess),
-                  FunctionServerOptions.defaults().withHost("127.0.0.1").withShutdownTimeout(Duration.ofSeconds(5)))
+                  FunctionServerOptions.defaults()
+                      .withHost("127.0.0.1")
+                      .withShutdownTimeout(Duration.ofSeconds(5)))
               .listen(0);
       url = "http://127.0.0.1:" + functionServerInProcess.port() + "/statefun";
     } else {
@@ -176,7 +191,8 @@ final class Deployment implements AutoCloseable {
       if (!"ok".equals(reply)) {
         throw new IllegalStateException("function server did not take the egress topic: " + reply);
       }
-      String port = functionsJvm.readyLine().substring(functionsJvm.readyLine().indexOf("port=") + 5).trim();
+      String port =
+          functionsJvm.readyLine().substring(functionsJvm.readyLine().indexOf("port=") + 5).trim();
       url = "http://127.0.0.1:" + port + "/statefun";
     }
     Path module = runDir.resolve("module.yaml");
@@ -195,14 +211,22 @@ final class Deployment implements AutoCloseable {
       props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap());
       props.put(StreamsConfig.STATE_DIR_CONFIG, runDir.resolve("state").toString());
       inProcessListener = new Children.CountingListener();
-      runtimeInProcess = KStatefunRuntime.start(ModuleParser.parse(module), props, inProcessListener);
+      runtimeInProcess =
+          KStatefunRuntime.start(ModuleParser.parse(module), props, inProcessListener);
       if (!runtimeInProcess.awaitRunning(START_TIMEOUT)) {
-        throw new IllegalStateException("runtime did not reach RUNNING: " + runtimeInProcess.streams().state());
+        throw new IllegalStateException(
+            "runtime did not reach RUNNING: " + runtimeInProcess.streams().state());
       }
       return;
     }
-    List<String> fields = new ArrayList<>(List.of(
-        "start", module.toString(), app, env.bootstrap(), runDir.resolve("state").toString()));
+    List<String> fields =
+        new ArrayList<>(
+            List.of(
+                "start",
+                module.toString(),
+                app,
+                env.bootstrap(),
+                runDir.resolve("state").toString()));
     settings.forEach((k, v) -> fields.add(k + "=" + v));
     systemJvm = env.runtimeHost();
     startInstance(fields);
@@ -230,7 +254,11 @@ final class Deployment implements AutoCloseable {
     command.add(Long.toString(systemJvm.pid()));
     command.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       p.waitFor(60, TimeUnit.SECONDS);
     } catch (IOException | InterruptedException e) {
       Bench.log("jcmd " + List.of(args) + " failed: " + e);

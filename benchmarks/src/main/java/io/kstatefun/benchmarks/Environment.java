@@ -19,9 +19,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * What all runs of one benchmark invocation share: the broker (started as a child JVM, in this
- * JVM, or attached to), an admin client, the work directory, and how the function server and the
- * runtime are provided (started per run, or attached to running ones).
+ * What all runs of one benchmark invocation share: the broker (started as a child JVM, in this JVM,
+ * or attached to), an admin client, the work directory, and how the function server and the runtime
+ * are provided (started per run, or attached to running ones).
  */
 final class Environment implements AutoCloseable {
 
@@ -69,7 +69,8 @@ final class Environment implements AutoCloseable {
     if (options.bootstrap() != null) {
       bootstrap = options.bootstrap();
     } else if (options.brokerInProcess()) {
-      brokerInProcess = LocalKafkaBroker.builder().logDir(options.workDir().resolve("kafka")).start();
+      brokerInProcess =
+          LocalKafkaBroker.builder().logDir(options.workDir().resolve("kafka")).start();
       bootstrap = brokerInProcess.bootstrapServers();
     } else {
       Path dir = options.workDir().resolve("kafka");
@@ -79,7 +80,13 @@ final class Environment implements AutoCloseable {
               "broker",
               List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC"),
               KafkaServerMain.class.getName(),
-              List.of("--dir", dir.toString(), "--port", "0", "--parent-pid", Long.toString(ProcessHandle.current().pid())),
+              List.of(
+                  "--dir",
+                  dir.toString(),
+                  "--port",
+                  "0",
+                  "--parent-pid",
+                  Long.toString(ProcessHandle.current().pid())),
               logDir,
               KafkaServerMain.READY_PREFIX,
               Duration.ofMinutes(3));
@@ -91,8 +98,15 @@ final class Environment implements AutoCloseable {
   /** The function server JVM, started on first use and kept for all runs. */
   synchronized ChildJvm functionsHost() throws IOException, InterruptedException {
     if (functionsHost == null || !functionsHost.isAlive()) {
-      functionsHost = ChildJvm.start("functions", List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC"), Bench.class.getName(),
-          List.of("functions"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+      functionsHost =
+          ChildJvm.start(
+              "functions",
+              List.of("-Xms256m", "-Xmx512m", "-XX:+UseG1GC"),
+              Bench.class.getName(),
+              List.of("functions"),
+              logDir,
+              ChildJvm.PROTOCOL_PREFIX + "ready",
+              Duration.ofMinutes(1));
     }
     return functionsHost;
   }
@@ -100,8 +114,15 @@ final class Environment implements AutoCloseable {
   /** The JVM that runs kstatefun runtime instances, started on first use and kept for all runs. */
   synchronized ChildJvm runtimeHost() throws IOException, InterruptedException {
     if (runtimeHost == null || !runtimeHost.isAlive()) {
-      runtimeHost = ChildJvm.start("runtime-host", options.runtimeJvm(), Bench.class.getName(),
-          List.of("runtime-host"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+      runtimeHost =
+          ChildJvm.start(
+              "runtime-host",
+              options.runtimeJvm(),
+              Bench.class.getName(),
+              List.of("runtime-host"),
+              logDir,
+              ChildJvm.PROTOCOL_PREFIX + "ready",
+              Duration.ofMinutes(1));
     }
     return runtimeHost;
   }
@@ -109,8 +130,15 @@ final class Environment implements AutoCloseable {
   /** The JVM that runs baseline applications, started on first use and kept for all runs. */
   synchronized ChildJvm baselineHost() throws IOException, InterruptedException {
     if (baselineHost == null || !baselineHost.isAlive()) {
-      baselineHost = ChildJvm.start("baseline-host", options.runtimeJvm(), Bench.class.getName(),
-          List.of("baseline-host"), logDir, ChildJvm.PROTOCOL_PREFIX + "ready", Duration.ofMinutes(1));
+      baselineHost =
+          ChildJvm.start(
+              "baseline-host",
+              options.runtimeJvm(),
+              Bench.class.getName(),
+              List.of("baseline-host"),
+              logDir,
+              ChildJvm.PROTOCOL_PREFIX + "ready",
+              Duration.ofMinutes(1));
     }
     return baselineHost;
   }

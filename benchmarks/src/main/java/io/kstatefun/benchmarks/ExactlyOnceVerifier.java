@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks the egress of a run for exactly-once delivery: every stream (see {@link StreamKeys})
- * must carry the sequence numbers {@code 1..n} exactly once and in order, and the emitting
- * function's counter must equal the sequence number (state updated exactly once per message).
+ * Checks the egress of a run for exactly-once delivery: every stream (see {@link StreamKeys}) must
+ * carry the sequence numbers {@code 1..n} exactly once and in order, and the emitting function's
+ * counter must equal the sequence number (state updated exactly once per message).
  *
  * <p>Threading: {@link #accept} is called by the egress reader thread only; the driver calls the
  * rest after the reader stopped, or reads approximate values while it runs.
@@ -92,7 +92,13 @@ public final class ExactlyOnceVerifier {
       }
     }
     return new Result(
-        expected, received, missing + gaps, duplicates, stateMismatches, foreign, List.copyOf(examples));
+        expected,
+        received,
+        missing + gaps,
+        duplicates,
+        stateMismatches,
+        foreign,
+        List.copyOf(examples));
   }
 
   /**

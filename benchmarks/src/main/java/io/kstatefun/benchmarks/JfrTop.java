@@ -13,9 +13,9 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Summarizes the CPU samples ({@code jdk.ExecutionSample}) of a JFR recording: samples per
- * thread, the hottest methods by self time, and by total (inclusive) time, optionally only
- * methods of one package prefix.
+ * Summarizes the CPU samples ({@code jdk.ExecutionSample}) of a JFR recording: samples per thread,
+ * the hottest methods by self time, and by total (inclusive) time, optionally only methods of one
+ * package prefix.
  *
  * <pre>kstatefun-bench jfr-top runtime.jfr [--top 25] [--package io.kstatefun]</pre>
  */
@@ -32,7 +32,8 @@ final class JfrTop {
       if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
         continue;
       }
-      String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
+      String thread =
+          e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
       String threadGroup = thread == null ? "?" : thread.replaceAll("-?\\d+", "#");
       if (threadFilter != null && (thread == null || !thread.contains(threadFilter))) {
         continue;
@@ -70,7 +71,8 @@ final class JfrTop {
     list.sort((a, b) -> b.getValue() - a.getValue());
     for (int i = 0; i < Math.min(top, list.size()); i++) {
       Map.Entry<String, Integer> e = list.get(i);
-      System.out.printf("%6.1f%%  %6d  %s%n", 100.0 * e.getValue() / samples, e.getValue(), e.getKey());
+      System.out.printf(
+          "%6.1f%%  %6d  %s%n", 100.0 * e.getValue() / samples, e.getValue(), e.getKey());
     }
   }
 }

@@ -7,8 +7,8 @@ import java.util.Arrays;
  * that percentiles are exact and any window of send times can be evaluated afterwards (a rate
  * ladder evaluates each step).
  *
- * <p>Threading: the egress reader thread records; other threads read through {@link #window},
- * which copies under the same lock.
+ * <p>Threading: the egress reader thread records; other threads read through {@link #window}, which
+ * copies under the same lock.
  */
 public final class LatencyRecorder {
 

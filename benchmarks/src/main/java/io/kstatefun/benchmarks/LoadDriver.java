@@ -24,11 +24,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Produces the workload's messages to the ingress topic and reads the egress topic with {@code
  * read_committed}, recording every record's latency and checking exactly-once.
  *
- * <p>Timing is open loop: message {@code k} of a fixed-rate phase has the intended send time
- * {@code start + k / rate}, which travels in the payload; latency is measured from it, so a stall
- * of the producer, the broker or the system under test shows up in the latency instead of
- * slowing the offered load down. Bursts send as fast as the producer accepts, each message
- * stamped with its actual send time.
+ * <p>Timing is open loop: message {@code k} of a fixed-rate phase has the intended send time {@code
+ * start + k / rate}, which travels in the payload; latency is measured from it, so a stall of the
+ * producer, the broker or the system under test shows up in the latency instead of slowing the
+ * offered load down. Bursts send as fast as the producer accepts, each message stamped with its
+ * actual send time.
  *
  * <p>Threading: the caller's thread sends (all {@code send*} methods); one reader thread polls the
  * egress and owns the verifier until {@link #close()}.
@@ -59,9 +59,13 @@ final class LoadDriver implements AutoCloseable {
     this.spec = spec;
     this.sentPerRoot = new int[spec.keys()];
     this.verifier = new ExactlyOnceVerifier(spec.keys(), spec.streamsPerKey());
-    boolean perKeyRoute = spec.workload() == Workload.CHAIN || spec.workload() == Workload.SAME_ID_CHAIN;
+    boolean perKeyRoute =
+        spec.workload() == Workload.CHAIN || spec.workload() == Workload.SAME_ID_CHAIN;
     this.routes = perKeyRoute ? new String[spec.keys()] : null;
-    String shared = perKeyRoute ? null : spec.workload().route(0, spec.hops(), spec.fanout(), spec.partitions());
+    String shared =
+        perKeyRoute
+            ? null
+            : spec.workload().route(0, spec.hops(), spec.fanout(), spec.partitions());
     this.keyBytes = new byte[spec.keys()][];
     for (int i = 0; i < spec.keys(); i++) {
       keyBytes[i] = StreamKeys.root(i).getBytes(StandardCharsets.UTF_8);
@@ -96,7 +100,8 @@ final class LoadDriver implements AutoCloseable {
     reader.assign(partitions);
     reader.seekToBeginning(partitions);
     for (TopicPartition tp : partitions) {
-      reader.position(tp, Duration.ofSeconds(30)); // resolve now, not during the first measured poll
+      reader.position(
+          tp, Duration.ofSeconds(30)); // resolve now, not during the first measured poll
     }
     this.readerThread = new Thread(this::readLoop, "bench-egress-reader");
     readerThread.setDaemon(true);
@@ -164,7 +169,8 @@ final class LoadDriver implements AutoCloseable {
    * @param stopEarly checked between messages; returning true ends the phase
    * @return the intended time after the last message (the phase's end)
    */
-  long sendAtRate(double rate, double seconds, long startNanos, java.util.function.BooleanSupplier stopEarly) {
+  long sendAtRate(
+      double rate, double seconds, long startNanos, java.util.function.BooleanSupplier stopEarly) {
     long n = Math.round(rate * seconds);
     double period = 1e9 / rate;
     for (long k = 0; k < n; k++) {
@@ -183,7 +189,9 @@ final class LoadDriver implements AutoCloseable {
     return startNanos + (long) (n * period);
   }
 
-  /** Sends {@code count} messages as fast as the producer takes them; returns the first send time. */
+  /**
+   * Sends {@code count} messages as fast as the producer takes them; returns the first send time.
+   */
   long sendBurst(long count) {
     long first = System.nanoTime();
     for (long k = 0; k < count; k++) {

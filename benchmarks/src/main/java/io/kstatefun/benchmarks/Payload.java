@@ -56,7 +56,8 @@ public final class Payload {
       throw new IllegalArgumentException("not a benchmark record: '" + abbreviate(s) + "'");
     }
     try {
-      return new Parsed(Long.parseLong(s, 0, a, 10), Long.parseLong(s, a + 1, b, 10), s.substring(b + 1));
+      return new Parsed(
+          Long.parseLong(s, 0, a, 10), Long.parseLong(s, a + 1, b, 10), s.substring(b + 1));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not a benchmark record: '" + abbreviate(s) + "'", e);
     }

@@ -56,8 +56,8 @@ public record RunSpec(
 
   /**
    * A rate ladder: steps of {@code stepS} seconds from {@code start} msg/s, multiplied by {@code
-   * factor} per step, up to {@code max}. A step is sustained when every message sent during it
-   * came out and its p99 latency is at most {@code maxP99Ms}.
+   * factor} per step, up to {@code max}. A step is sustained when every message sent during it came
+   * out and its p99 latency is at most {@code maxP99Ms}.
    */
   public record Ladder(double start, double factor, double stepS, double max, double maxP99Ms) {
     public static Ladder defaults() {
@@ -88,26 +88,82 @@ public record RunSpec(
     Map<String, String> s = new LinkedHashMap<>(settings);
     s.putAll(more);
     String p = s.remove(PARTITIONS_KEY);
-    return new RunSpec(label, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
-        burstCount, ladder, p == null ? partitions : Integer.parseInt(p), s, jfr);
+    return new RunSpec(
+        label,
+        workload,
+        keys,
+        hops,
+        fanout,
+        mode,
+        rate,
+        durationS,
+        warmupS,
+        warmupRate,
+        burstCount,
+        ladder,
+        p == null ? partitions : Integer.parseInt(p),
+        s,
+        jfr);
   }
 
   /** A setting that is this run's {@link #partitions()} rather than a plain property. */
   static final String PARTITIONS_KEY = "kstatefun.partitions";
 
   public RunSpec withLabel(String newLabel) {
-    return new RunSpec(newLabel, workload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
-        burstCount, ladder, partitions, settings, jfr);
+    return new RunSpec(
+        newLabel,
+        workload,
+        keys,
+        hops,
+        fanout,
+        mode,
+        rate,
+        durationS,
+        warmupS,
+        warmupRate,
+        burstCount,
+        ladder,
+        partitions,
+        settings,
+        jfr);
   }
 
   public RunSpec withWorkload(Workload newWorkload) {
-    return new RunSpec(label, newWorkload, keys, hops, fanout, mode, rate, durationS, warmupS, warmupRate,
-        burstCount, ladder, partitions, settings, jfr);
+    return new RunSpec(
+        label,
+        newWorkload,
+        keys,
+        hops,
+        fanout,
+        mode,
+        rate,
+        durationS,
+        warmupS,
+        warmupRate,
+        burstCount,
+        ladder,
+        partitions,
+        settings,
+        jfr);
   }
 
   public RunSpec withRate(double newRate) {
-    return new RunSpec(label, workload, keys, hops, fanout, mode, newRate, durationS, warmupS, warmupRate,
-        burstCount, ladder, partitions, settings, jfr);
+    return new RunSpec(
+        label,
+        workload,
+        keys,
+        hops,
+        fanout,
+        mode,
+        newRate,
+        durationS,
+        warmupS,
+        warmupRate,
+        burstCount,
+        ladder,
+        partitions,
+        settings,
+        jfr);
   }
 
   /** A builder with defaults: counter, 64 keys, 500 msg/s for 30 s after 10 s of warm-up. */
@@ -138,17 +194,64 @@ public record RunSpec(
       this.workload = workload;
     }
 
-    public Builder keys(int v) { keys = v; return this; }
-    public Builder hops(int v) { hops = v; return this; }
-    public Builder fanout(int v) { fanout = v; return this; }
-    public Builder rate(double v) { mode = Mode.RATE; rate = v; return this; }
-    public Builder mode(Mode v) { mode = v; return this; }
-    public Builder duration(double seconds) { durationS = seconds; return this; }
-    public Builder warmup(double seconds, double atRate) { warmupS = seconds; warmupRate = atRate; return this; }
-    public Builder burst(long count) { mode = Mode.BURST; burstCount = count; return this; }
-    public Builder ladder(Ladder v) { mode = Mode.LADDER; ladder = v; return this; }
-    public Builder partitions(int v) { partitions = v; return this; }
-    public Builder set(String key, String value) { return settings(Map.of(key, value)); }
+    public Builder keys(int v) {
+      keys = v;
+      return this;
+    }
+
+    public Builder hops(int v) {
+      hops = v;
+      return this;
+    }
+
+    public Builder fanout(int v) {
+      fanout = v;
+      return this;
+    }
+
+    public Builder rate(double v) {
+      mode = Mode.RATE;
+      rate = v;
+      return this;
+    }
+
+    public Builder mode(Mode v) {
+      mode = v;
+      return this;
+    }
+
+    public Builder duration(double seconds) {
+      durationS = seconds;
+      return this;
+    }
+
+    public Builder warmup(double seconds, double atRate) {
+      warmupS = seconds;
+      warmupRate = atRate;
+      return this;
+    }
+
+    public Builder burst(long count) {
+      mode = Mode.BURST;
+      burstCount = count;
+      return this;
+    }
+
+    public Builder ladder(Ladder v) {
+      mode = Mode.LADDER;
+      ladder = v;
+      return this;
+    }
+
+    public Builder partitions(int v) {
+      partitions = v;
+      return this;
+    }
+
+    public Builder set(String key, String value) {
+      return settings(Map.of(key, value));
+    }
+
     public Builder settings(Map<String, String> v) {
       settings.putAll(v);
       String p = settings.remove(PARTITIONS_KEY);
@@ -157,12 +260,30 @@ public record RunSpec(
       }
       return this;
     }
-    public Builder jfr(boolean v) { jfr = v; return this; }
+
+    public Builder jfr(boolean v) {
+      jfr = v;
+      return this;
+    }
 
     public RunSpec build() {
       double wr = warmupRate > 0 ? warmupRate : Math.min(mode == Mode.RATE ? rate : 500, 500);
-      return new RunSpec(label, workload, keys, hops, fanout, mode, rate, durationS, warmupS, wr, burstCount,
-          ladder, partitions, settings, jfr);
+      return new RunSpec(
+          label,
+          workload,
+          keys,
+          hops,
+          fanout,
+          mode,
+          rate,
+          durationS,
+          warmupS,
+          wr,
+          burstCount,
+          ladder,
+          partitions,
+          settings,
+          jfr);
     }
   }
 }

@@ -46,7 +46,8 @@ final class Runner {
       double waited = (System.nanoTime() - start) / 1e9;
       if (quietCores <= 0 || busy <= quietCores || waited >= quietWaitS) {
         if (waited > 5) {
-          Bench.log(String.format("  waited %.0f s for a quiet machine (%.2f cores busy)", waited, busy));
+          Bench.log(
+              String.format("  waited %.0f s for a quiet machine (%.2f cores busy)", waited, busy));
         }
         return new double[] {waited, busy};
       }
@@ -54,7 +55,8 @@ final class Runner {
   }
 
   /** A CPU snapshot of every accounted process plus the machine. */
-  private record CpuSnapshot(long atNanos, Map<String, Long> cpuNanos, ProcStats.MachineCpu machine) {
+  private record CpuSnapshot(
+      long atNanos, Map<String, Long> cpuNanos, ProcStats.MachineCpu machine) {
     static CpuSnapshot take(Map<String, Long> pids) {
       Map<String, Long> cpu = new LinkedHashMap<>();
       pids.forEach((name, pid) -> cpu.put(name, ProcStats.cpuNanos(pid)));
@@ -63,7 +65,11 @@ final class Runner {
   }
 
   Map<String, Object> run(RunSpec spec) throws Exception {
-    String app = "bench-" + spec.workload().label() + "-" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
+    String app =
+        "bench-"
+            + spec.workload().label()
+            + "-"
+            + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("ts", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     out.put("label", spec.label());
@@ -79,11 +85,23 @@ final class Runner {
     }
     out.put("partitions", spec.partitions());
     out.put("load_before", ProcStats.loadAverages());
-    Bench.log("run " + spec.label() + " (" + app + "): " + spec.workload().label() + " " + spec.mode() + " keys=" + spec.keys()
-        + (spec.settings().isEmpty() ? "" : " " + spec.settings()));
+    Bench.log(
+        "run "
+            + spec.label()
+            + " ("
+            + app
+            + "): "
+            + spec.workload().label()
+            + " "
+            + spec.mode()
+            + " keys="
+            + spec.keys()
+            + (spec.settings().isEmpty() ? "" : " " + spec.settings()));
 
     try (Deployment deployment = new Deployment(env, spec, app);
-        LoadDriver driver = new LoadDriver(env.bootstrap(), deployment.ingressTopic(), deployment.egressTopic(), spec)) {
+        LoadDriver driver =
+            new LoadDriver(
+                env.bootstrap(), deployment.ingressTopic(), deployment.egressTopic(), spec)) {
       Map<String, Long> pids = deployment.pids();
 
       // Warm-up: JIT, connections, state handshakes; verified, not measured.
@@ -125,9 +143,12 @@ final class Runner {
       }
       driver.flush();
       // A big burst may take long to drain: allow at least 500 msg/s.
-      Duration drain = spec.mode() == RunSpec.Mode.BURST
-          ? Duration.ofSeconds(Math.max(DRAIN_TIMEOUT.toSeconds(), spec.burstCount() * spec.streamsPerKey() / 500))
-          : DRAIN_TIMEOUT;
+      Duration drain =
+          spec.mode() == RunSpec.Mode.BURST
+              ? Duration.ofSeconds(
+                  Math.max(
+                      DRAIN_TIMEOUT.toSeconds(), spec.burstCount() * spec.streamsPerKey() / 500))
+              : DRAIN_TIMEOUT;
       boolean complete = driver.awaitAll(drain);
       LatencyRecorder.Window window = driver.latencies().window(measureStart, measureEnd);
       long lastArrival = window.lastArrivalNanos();
@@ -138,9 +159,14 @@ final class Runner {
       ExactlyOnceVerifier.Result verdict = driver.finish();
 
       long records = window.count();
-      double spanS = lastArrival == Long.MIN_VALUE ? Double.NaN : (lastArrival - measureStart) / 1e9;
+      double spanS =
+          lastArrival == Long.MIN_VALUE ? Double.NaN : (lastArrival - measureStart) / 1e9;
       if (spec.mode() != RunSpec.Mode.LADDER) {
-        out.put("messages", spec.mode() == RunSpec.Mode.BURST ? spec.burstCount() : Math.round(spec.rate() * spec.durationS()));
+        out.put(
+            "messages",
+            spec.mode() == RunSpec.Mode.BURST
+                ? spec.burstCount()
+                : Math.round(spec.rate() * spec.durationS()));
         out.put("egress_records", records);
         out.put("throughput", round(records / spanS, 0));
       }
@@ -154,7 +180,12 @@ final class Runner {
           sustained = ((Number) s.get("rate")).doubleValue();
         }
         out.put("sustained", sustained);
-        out.put("max_achieved", steps.stream().mapToDouble(s -> ((Number) s.get("achieved")).doubleValue()).max().orElse(0));
+        out.put(
+            "max_achieved",
+            steps.stream()
+                .mapToDouble(s -> ((Number) s.get("achieved")).doubleValue())
+                .max()
+                .orElse(0));
       }
       out.put("p50_ms", round(window.percentileMs(0.50), 1));
       out.put("p90_ms", round(window.percentileMs(0.90), 1));
@@ -183,7 +214,11 @@ final class Runner {
       }
 
       long deadLettered = number(statsAfter, "dead_lettered");
-      long errors = driver.sendErrors() + verdict.foreign() + deadLettered + (driver.readerFailure() == null ? 0 : 1);
+      long errors =
+          driver.sendErrors()
+              + verdict.foreign()
+              + deadLettered
+              + (driver.readerFailure() == null ? 0 : 1);
       out.put("errors", errors);
       out.put("exactly_once_ok", complete && verdict.exactlyOnce() && errors == 0);
       out.put("expected", verdict.expected());
@@ -247,13 +282,19 @@ final class Runner {
     return (long) pending.get(pending.size() - 1)[2];
   }
 
-  private boolean judge(RunSpec spec, LoadDriver driver, double[] step, List<Map<String, Object>> steps, boolean drained) {
+  private boolean judge(
+      RunSpec spec,
+      LoadDriver driver,
+      double[] step,
+      List<Map<String, Object>> steps,
+      boolean drained) {
     double rate = step[0];
     long from = (long) step[1];
     long to = (long) step[2];
     LatencyRecorder.Window w = driver.latencies().window(from, to);
     long expected = Math.round(rate * spec.ladder().stepS()) * spec.streamsPerKey();
-    double span = w.lastArrivalNanos() == Long.MIN_VALUE ? Double.NaN : (w.lastArrivalNanos() - from) / 1e9;
+    double span =
+        w.lastArrivalNanos() == Long.MIN_VALUE ? Double.NaN : (w.lastArrivalNanos() - from) / 1e9;
     boolean allOut = w.count() >= expected;
     double p99 = w.percentileMs(0.99);
     boolean ok = allOut && p99 <= spec.ladder().maxP99Ms();
@@ -266,8 +307,10 @@ final class Runner {
     s.put("out", w.count());
     s.put("ok", ok);
     steps.add(s);
-    Bench.log(String.format("  step %.0f msg/s: p50 %.1f ms, p99 %.1f ms, %d/%d out%s", rate, w.percentileMs(0.5), p99,
-        w.count(), expected, ok ? "" : " -> not sustained"));
+    Bench.log(
+        String.format(
+            "  step %.0f msg/s: p50 %.1f ms, p99 %.1f ms, %d/%d out%s",
+            rate, w.percentileMs(0.5), p99, w.count(), expected, ok ? "" : " -> not sustained"));
     return ok;
   }
 
@@ -276,9 +319,16 @@ final class Runner {
     after.forEach(
         (k, v) -> {
           Object b = before.get(k);
-          if (v instanceof Number n && b instanceof Number bn && (k.endsWith("total") || k.equals("batches")
-              || k.equals("batch_messages") || k.startsWith("routed") || k.startsWith("http") || k.startsWith("gc")
-              || k.equals("batch_retries") || k.equals("dead_lettered"))) {
+          if (v instanceof Number n
+              && b instanceof Number bn
+              && (k.endsWith("total")
+                  || k.equals("batches")
+                  || k.equals("batch_messages")
+                  || k.startsWith("routed")
+                  || k.startsWith("http")
+                  || k.startsWith("gc")
+                  || k.equals("batch_retries")
+                  || k.equals("dead_lettered"))) {
             d.put(k, n.longValue() - bn.longValue());
           } else {
             d.put(k, v);

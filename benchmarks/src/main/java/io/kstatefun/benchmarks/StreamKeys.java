@@ -3,8 +3,8 @@ package io.kstatefun.benchmarks;
 import io.kstatefun.routing.AddressPartitioner;
 
 /**
- * The ids the benchmark uses and how an egress key maps back to the stream of messages the
- * verifier checks.
+ * The ids the benchmark uses and how an egress key maps back to the stream of messages the verifier
+ * checks.
  *
  * <ul>
  *   <li>Root ids (the ingress keys): {@code k<i>} for key index {@code i}.
@@ -13,8 +13,8 @@ import io.kstatefun.routing.AddressPartitioner;
  *   <li>Fan-out leaves: {@code k<i>.<j>} for {@code j < fanout}.
  * </ul>
  *
- * <p>Each egress key is one stream: {@code k<i>} and chain ids are stream {@code i}; a leaf
- * {@code k<i>.<j>} is stream {@code i * fanout + j}.
+ * <p>Each egress key is one stream: {@code k<i>} and chain ids are stream {@code i}; a leaf {@code
+ * k<i>.<j>} is stream {@code i * fanout + j}.
  */
 public final class StreamKeys {
 

@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 /**
  * The benchmark suite: every workload of the issue, kstatefun next to the substrate baseline,
- * repeated round by round (so noise from other load on the machine spreads over all runs), with
- * a table of medians at the end.
+ * repeated round by round (so noise from other load on the machine spreads over all runs), with a
+ * table of medians at the end.
  */
 final class Suite {
 
@@ -28,48 +28,146 @@ final class Suite {
     double dur = quick ? 10 : 30;
     double warm = quick ? 5 : 10;
     long burst = quick ? 50_000 : 200_000;
-    RunSpec.Ladder ladder = quick
-        ? new RunSpec.Ladder(250, 1.5, 5, 200_000, 1000)
-        : new RunSpec.Ladder(250, 1.25, 10, 200_000, 1000);
+    RunSpec.Ladder ladder =
+        quick
+            ? new RunSpec.Ladder(250, 1.5, 5, 200_000, 1000)
+            : new RunSpec.Ladder(250, 1.25, 10, 200_000, 1000);
     int millionKeys = quick ? 100_000 : 1_000_000;
     List<Entry> e = new ArrayList<>();
 
     // Latency at fixed rates.
-    e.add(fixed("latency-1hop", RunSpec.builder("", Workload.COUNTER).keys(64).rate(500).duration(dur).warmup(warm, 500), settings));
-    e.add(fixed("latency-1hop-baseline", RunSpec.builder("", Workload.BASELINE).keys(64).rate(500).duration(dur).warmup(warm, 500), settings));
-    e.add(fixed("latency-chain3", RunSpec.builder("", Workload.CHAIN).keys(64).hops(3).rate(200).duration(dur).warmup(warm, 200), settings));
-    e.add(fixed("latency-same-id-chain3", RunSpec.builder("", Workload.SAME_ID_CHAIN).keys(64).hops(3).rate(200).duration(dur).warmup(warm, 200), settings));
-    e.add(fixed("latency-fanout10", RunSpec.builder("", Workload.FANOUT).keys(64).fanout(10).rate(100).duration(dur).warmup(warm, 100), settings));
-    e.add(fixed("latency-large-state", RunSpec.builder("", Workload.LARGE_STATE).keys(1000).rate(200).duration(dur).warmup(warm, 200), settings));
+    e.add(
+        fixed(
+            "latency-1hop",
+            RunSpec.builder("", Workload.COUNTER)
+                .keys(64)
+                .rate(500)
+                .duration(dur)
+                .warmup(warm, 500),
+            settings));
+    e.add(
+        fixed(
+            "latency-1hop-baseline",
+            RunSpec.builder("", Workload.BASELINE)
+                .keys(64)
+                .rate(500)
+                .duration(dur)
+                .warmup(warm, 500),
+            settings));
+    e.add(
+        fixed(
+            "latency-chain3",
+            RunSpec.builder("", Workload.CHAIN)
+                .keys(64)
+                .hops(3)
+                .rate(200)
+                .duration(dur)
+                .warmup(warm, 200),
+            settings));
+    e.add(
+        fixed(
+            "latency-same-id-chain3",
+            RunSpec.builder("", Workload.SAME_ID_CHAIN)
+                .keys(64)
+                .hops(3)
+                .rate(200)
+                .duration(dur)
+                .warmup(warm, 200),
+            settings));
+    e.add(
+        fixed(
+            "latency-fanout10",
+            RunSpec.builder("", Workload.FANOUT)
+                .keys(64)
+                .fanout(10)
+                .rate(100)
+                .duration(dur)
+                .warmup(warm, 100),
+            settings));
+    e.add(
+        fixed(
+            "latency-large-state",
+            RunSpec.builder("", Workload.LARGE_STATE)
+                .keys(1000)
+                .rate(200)
+                .duration(dur)
+                .warmup(warm, 200),
+            settings));
 
     // Sustained throughput: rate ladders and burst drains, kstatefun and baseline side by side.
     // "-baseline" commits like kstatefun (same Streams settings and commit policy); "-baseline-eos"
     // is the plain Kafka Streams EOS app with Streams' own commit policy (every 100 ms), the
     // substrate's best throughput.
-    Map<String, String> eos = Map.of("baseline.commit.on.output", "false", "commit.interval.ms", "100");
+    Map<String, String> eos =
+        Map.of("baseline.commit.on.output", "false", "commit.interval.ms", "100");
     for (int keys : new int[] {64, 4096}) {
-      e.add(fixed("ladder-" + keys, RunSpec.builder("", Workload.COUNTER).keys(keys).ladder(ladder).warmup(warm, 250), settings));
-      e.add(fixed("ladder-" + keys + "-baseline", RunSpec.builder("", Workload.BASELINE).keys(keys).ladder(ladder).warmup(warm, 250), settings));
-      e.add(fixed("ladder-" + keys + "-baseline-eos", RunSpec.builder("", Workload.BASELINE).keys(keys).ladder(ladder).warmup(warm, 250), merge(settings, eos)));
-      e.add(fixed("burst-" + keys, RunSpec.builder("", Workload.COUNTER).keys(keys).burst(burst).warmup(warm, 250), settings));
-      e.add(fixed("burst-" + keys + "-baseline-eos", RunSpec.builder("", Workload.BASELINE).keys(keys).burst(burst).warmup(warm, 250), merge(settings, eos)));
+      e.add(
+          fixed(
+              "ladder-" + keys,
+              RunSpec.builder("", Workload.COUNTER).keys(keys).ladder(ladder).warmup(warm, 250),
+              settings));
+      e.add(
+          fixed(
+              "ladder-" + keys + "-baseline",
+              RunSpec.builder("", Workload.BASELINE).keys(keys).ladder(ladder).warmup(warm, 250),
+              settings));
+      e.add(
+          fixed(
+              "ladder-" + keys + "-baseline-eos",
+              RunSpec.builder("", Workload.BASELINE).keys(keys).ladder(ladder).warmup(warm, 250),
+              merge(settings, eos)));
+      e.add(
+          fixed(
+              "burst-" + keys,
+              RunSpec.builder("", Workload.COUNTER).keys(keys).burst(burst).warmup(warm, 250),
+              settings));
+      e.add(
+          fixed(
+              "burst-" + keys + "-baseline-eos",
+              RunSpec.builder("", Workload.BASELINE).keys(keys).burst(burst).warmup(warm, 250),
+              merge(settings, eos)));
       String ladderLabel = "ladder-" + keys;
-      e.add(new Entry("half-" + keys, round -> {
-        Map<String, Object> r = round.get(ladderLabel);
-        if (r == null || !(r.get("sustained") instanceof Number n) || n.doubleValue() <= 0) {
-          return null;
-        }
-        return RunSpec.builder("half-" + keys, Workload.COUNTER).keys(keys).rate(Math.round(n.doubleValue() / 2))
-            .duration(dur).warmup(warm, 250).settings(settings).build();
-      }));
+      e.add(
+          new Entry(
+              "half-" + keys,
+              round -> {
+                Map<String, Object> r = round.get(ladderLabel);
+                if (r == null
+                    || !(r.get("sustained") instanceof Number n)
+                    || n.doubleValue() <= 0) {
+                  return null;
+                }
+                return RunSpec.builder("half-" + keys, Workload.COUNTER)
+                    .keys(keys)
+                    .rate(Math.round(n.doubleValue() / 2))
+                    .duration(dur)
+                    .warmup(warm, 250)
+                    .settings(settings)
+                    .build();
+              }));
     }
 
     // A 50 ms function against the fast one, 10k keys.
-    e.add(fixed("burst-10k-fast", RunSpec.builder("", Workload.COUNTER).keys(10_000).burst(burst).warmup(warm, 250), settings));
-    e.add(fixed("burst-10k-slow", RunSpec.builder("", Workload.SLOW).keys(10_000).burst(burst).warmup(warm, 250), settings));
+    e.add(
+        fixed(
+            "burst-10k-fast",
+            RunSpec.builder("", Workload.COUNTER).keys(10_000).burst(burst).warmup(warm, 250),
+            settings));
+    e.add(
+        fixed(
+            "burst-10k-slow",
+            RunSpec.builder("", Workload.SLOW).keys(10_000).burst(burst).warmup(warm, 250),
+            settings));
 
     // 1M distinct keys: one message each; heap and RSS of the runtime.
-    e.add(fixed("keys-1m", RunSpec.builder("", Workload.COUNTER).keys(millionKeys).burst(millionKeys).warmup(warm, 250), settings));
+    e.add(
+        fixed(
+            "keys-1m",
+            RunSpec.builder("", Workload.COUNTER)
+                .keys(millionKeys)
+                .burst(millionKeys)
+                .warmup(warm, 250),
+            settings));
     return e;
   }
 
@@ -86,8 +184,20 @@ final class Suite {
 
   /** The medians of the numeric fields of the runs of each label, as a Markdown table. */
   static String table(Map<String, List<Map<String, Object>>> byLabel) {
-    List<String> cols = List.of("throughput", "sustained", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms",
-        "cpu_cores_used", "cpu_us_per_msg", "foreign_cpu_cores", "rss_mb", "heap_live_mb");
+    List<String> cols =
+        List.of(
+            "throughput",
+            "sustained",
+            "p50_ms",
+            "p90_ms",
+            "p99_ms",
+            "p999_ms",
+            "max_ms",
+            "cpu_cores_used",
+            "cpu_us_per_msg",
+            "foreign_cpu_cores",
+            "rss_mb",
+            "heap_live_mb");
     StringBuilder sb = new StringBuilder();
     sb.append("| run | n | eo ok |");
     cols.forEach(c -> sb.append(' ').append(c).append(" |"));
@@ -96,8 +206,17 @@ final class Suite {
     sb.append('\n');
     byLabel.forEach(
         (label, runs) -> {
-          long ok = runs.stream().filter(r -> Boolean.TRUE.equals(r.get("exactly_once_ok"))).count();
-          sb.append("| ").append(label).append(" | ").append(runs.size()).append(" | ").append(ok).append('/').append(runs.size()).append(" |");
+          long ok =
+              runs.stream().filter(r -> Boolean.TRUE.equals(r.get("exactly_once_ok"))).count();
+          sb.append("| ")
+              .append(label)
+              .append(" | ")
+              .append(runs.size())
+              .append(" | ")
+              .append(ok)
+              .append('/')
+              .append(runs.size())
+              .append(" |");
           for (String c : cols) {
             List<Double> v = new ArrayList<>();
             for (Map<String, Object> r : runs) {

@@ -12,9 +12,15 @@ public enum Workload {
    * every hop after the first crosses the loopback topic) -> egress.
    */
   CHAIN("chain", "chain"),
-  /** ingress -> {@code bench/a(k)} -> {@code bench/b(k)} -> {@code bench/c(k)} -> egress: in-process hops. */
+  /**
+   * ingress -> {@code bench/a(k)} -> {@code bench/b(k)} -> {@code bench/c(k)} -> egress: in-process
+   * hops.
+   */
   SAME_ID_CHAIN("same-id-chain", "a"),
-  /** ingress -> {@code bench/fanout(k)} -> {@code fanout} counters {@code k.0..k.N-1} -> egress each. */
+  /**
+   * ingress -> {@code bench/fanout(k)} -> {@code fanout} counters {@code k.0..k.N-1} -> egress
+   * each.
+   */
   FANOUT("fanout", "fanout"),
   /** The counter, taking 50 ms per invocation (asynchronously, on the function side). */
   SLOW("slow", "slow"),
@@ -35,7 +41,10 @@ public enum Workload {
     return label;
   }
 
-  /** The function type name (in namespace {@code bench}) the ingress targets, or null for the baseline. */
+  /**
+   * The function type name (in namespace {@code bench}) the ingress targets, or null for the
+   * baseline.
+   */
   public String firstFunction() {
     return firstFunction;
   }

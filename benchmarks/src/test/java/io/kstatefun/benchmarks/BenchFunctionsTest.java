@@ -64,8 +64,11 @@ class BenchFunctionsTest {
     TestContext c = context("fanout", "k3");
     c.invoke(payload(c, 1, "*3"));
 
-    assertThat(c.sentMessages()).extracting(m -> m.targetAddress().id()).containsExactly("k3.0", "k3.1", "k3.2");
-    assertThat(c.sentMessages()).allMatch(m -> m.targetAddress().type().equals(TypeName.of("bench", "counter")));
+    assertThat(c.sentMessages())
+        .extracting(m -> m.targetAddress().id())
+        .containsExactly("k3.0", "k3.1", "k3.2");
+    assertThat(c.sentMessages())
+        .allMatch(m -> m.targetAddress().type().equals(TypeName.of("bench", "counter")));
   }
 
   @Test
@@ -74,10 +77,12 @@ class BenchFunctionsTest {
     c.invoke(payload(c, 1, ""));
     c.invoke(payload(c, 2, ""));
 
-    assertThat(c.storage().get(BenchFunctions.BLOB)).hasValueSatisfying(b -> {
-      assertThat(b).hasSize(64);
-      assertThat(b[0]).isEqualTo((byte) 2);
-    });
+    assertThat(c.storage().get(BenchFunctions.BLOB))
+        .hasValueSatisfying(
+            b -> {
+              assertThat(b).hasSize(64);
+              assertThat(b[0]).isEqualTo((byte) 2);
+            });
   }
 
   @Test

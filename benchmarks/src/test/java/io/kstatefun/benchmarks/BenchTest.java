@@ -22,7 +22,10 @@ class BenchTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int bench(String... args) {
-    return Bench.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return Bench.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   @Test
@@ -33,14 +36,23 @@ class BenchTest {
     assertThat(help).doesNotContain("runtime-host", "baseline-host");
     out.reset();
     assertThat(bench("help", "run")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--workload=W", "--rate=R", "--duration=SECONDS", "--set=KEY=VALUE");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--workload=W", "--rate=R", "--duration=SECONDS", "--set=KEY=VALUE");
   }
 
   @Test
   void shouldReadTheReadmesRunArguments() {
     Bench.RunCommand run = new Bench.RunCommand();
-    new CommandLine(run).parseArgs("--workload", "counter", "--rate", "500", "--duration", "30", "--set",
-        "kstatefun.commit.min.interval.ms=50");
+    new CommandLine(run)
+        .parseArgs(
+            "--workload",
+            "counter",
+            "--rate",
+            "500",
+            "--duration",
+            "30",
+            "--set",
+            "kstatefun.commit.min.interval.ms=50");
 
     assertThat(Workload.parse(run.workload)).isEqualTo(Workload.COUNTER);
     assertThat(run.rate).isEqualTo(500);
@@ -62,7 +74,9 @@ class BenchTest {
   @Test
   void shouldParseEveryBenchCommandLineOfTheReadme() throws Exception {
     String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-    Matcher m = Pattern.compile("(?m)(?:`|^)bin/kstatefun-bench (suite|run|jfr-top)([^`\\n]*)").matcher(readme);
+    Matcher m =
+        Pattern.compile("(?m)(?:`|^)bin/kstatefun-bench (suite|run|jfr-top)([^`\\n]*)")
+            .matcher(readme);
     int parsed = 0;
     while (m.find()) {
       List<String> args = new ArrayList<>(List.of(m.group(1)));

@@ -14,7 +14,8 @@ class StreamKeysTest {
     for (int i = 0; i < 100; i++) {
       int p0 = AddressPartitioner.partition(StreamKeys.root(i), 8);
       for (int hop = 1; hop <= 2; hop++) {
-        assertThat(AddressPartitioner.partition(StreamKeys.chainHop(i, hop, 8), 8)).isEqualTo((p0 + hop) % 8);
+        assertThat(AddressPartitioner.partition(StreamKeys.chainHop(i, hop, 8), 8))
+            .isEqualTo((p0 + hop) % 8);
       }
     }
   }

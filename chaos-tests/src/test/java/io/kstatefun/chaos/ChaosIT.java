@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
  * The chaos rounds, one dynamic test per round: real brokers, runtimes and function servers as
  * processes, faults chosen by the seed, invariants checked on the read_committed output (see
  * README.md). The default build runs one short round; {@code mvn -Pchaos verify -pl chaos-tests
- * -Dchaos.rounds=50 -Dchaos.seed=N} runs full ones. A failing round prints its seed and the
- * command that replays it.
+ * -Dchaos.rounds=50 -Dchaos.seed=N} runs full ones. A failing round prints its seed and the command
+ * that replays it.
  */
 class ChaosIT {
 
@@ -36,7 +36,8 @@ class ChaosIT {
   @BeforeAll
   static void setUp() {
     // This JVM's Kafka clients complain loudly while brokers are down on purpose.
-    org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.kafka", org.apache.logging.log4j.Level.ERROR);
+    org.apache.logging.log4j.core.config.Configurator.setLevel(
+        "org.apache.kafka", org.apache.logging.log4j.Level.ERROR);
     settings = ChaosSettings.fromSystemProperties();
     run = new ChaosRun(settings);
   }
@@ -62,13 +63,22 @@ class ChaosIT {
                 DynamicTest.dynamicTest(
                     "round " + i + " seed " + settings.seedOf(i),
                     () -> {
-                      RoundResult result = assertTimeoutPreemptively(ROUND_TIMEOUT, () -> run.round(i));
-                      String replay = "replay: -Dchaos.length=" + settings.config().name() + " -Dchaos.seed="
-                          + result.seed() + " -Dchaos.rounds=1";
-                      assertThat(result.error()).as("harness error in round %d seed %d (%s)", i, result.seed(), replay).isNull();
+                      RoundResult result =
+                          assertTimeoutPreemptively(ROUND_TIMEOUT, () -> run.round(i));
+                      String replay =
+                          "replay: -Dchaos.length="
+                              + settings.config().name()
+                              + " -Dchaos.seed="
+                              + result.seed()
+                              + " -Dchaos.rounds=1";
+                      assertThat(result.error())
+                          .as("harness error in round %d seed %d (%s)", i, result.seed(), replay)
+                          .isNull();
                       if (settings.expectViolations()) {
                         assertThat(result.violations())
-                            .as("the verifier must catch the broken runtime in round %d seed %d (%s)", i, result.seed(), replay)
+                            .as(
+                                "the verifier must catch the broken runtime in round %d seed %d (%s)",
+                                i, result.seed(), replay)
                             .isNotEmpty();
                       } else {
                         assertThat(result.violations())

@@ -29,9 +29,12 @@ public final class CliReference {
     CommandLine launcher = Launcher.commandLine(sink(), sink());
     StringBuilder md = new StringBuilder();
     md.append("# Command reference\n\n")
-        .append("<!-- Generated from the picocli definitions of the commands by io.kstatefun.cli.CliReference;\n")
-        .append("     CliReferenceTest fails when this file differs from them. Do not edit by hand. -->\n\n")
-        .append("`bin/kstatefun COMMAND --help` prints the same text. In the source tree `bin/kstatefun` builds the\n")
+        .append(
+            "<!-- Generated from the picocli definitions of the commands by io.kstatefun.cli.CliReference;\n")
+        .append(
+            "     CliReferenceTest fails when this file differs from them. Do not edit by hand. -->\n\n")
+        .append(
+            "`bin/kstatefun COMMAND --help` prints the same text. In the source tree `bin/kstatefun` builds the\n")
         .append("project with Maven on first use; in a release (`kstatefun-VERSION.tar.gz`, see\n")
         .append("[deploying.md](deploying.md)) it needs only a JDK 17+.\n\n");
     section(md, "kstatefun", launcher);
@@ -48,7 +51,9 @@ public final class CliReference {
   }
 
   private static void section(StringBuilder md, String title, CommandLine command) {
-    md.append("## `").append(title).append("`\n\n```\n")
+    md.append("## `")
+        .append(title)
+        .append("`\n\n```\n")
         .append(command.getUsageMessage(Ansi.OFF).stripTrailing())
         .append("\n```\n\n");
   }

@@ -15,10 +15,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bin/kstatefun}: every command, each defined once with picocli where it lives (the dev
- * demo in examples, {@code kafka} in local-kafka, {@code run}/{@code topic}/{@code dlq} in the
- * runtime). {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come from
- * these definitions.
+ * {@code bin/kstatefun}: every command, each defined once with picocli where it lives (the dev demo
+ * in examples, {@code kafka} in local-kafka, {@code run}/{@code topic}/{@code dlq} in the runtime).
+ * {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come from these
+ * definitions.
  *
  * <p>This class and the command classes hold no static logger: the dev demo chooses its logging
  * configuration before anything logs.
@@ -27,9 +27,14 @@ import picocli.CommandLine.Spec;
     name = "kstatefun",
     mixinStandardHelpOptions = true,
     versionProvider = KStatefunCli.ManifestVersion.class,
-    description = "Stateful Functions on Kafka Streams. 'kstatefun help COMMAND' shows the options of a command.",
+    description =
+        "Stateful Functions on Kafka Streams. 'kstatefun help COMMAND' shows the options of a command.",
     subcommands = {
-      DevCommand.class, RunCommand.class, KafkaServerMain.class, TopicCommand.class, DeadLetterCommand.class,
+      DevCommand.class,
+      RunCommand.class,
+      KafkaServerMain.class,
+      TopicCommand.class,
+      DeadLetterCommand.class,
       HelpCommand.class
     })
 public final class Launcher implements Callable<Integer> {

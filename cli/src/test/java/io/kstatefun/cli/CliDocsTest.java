@@ -24,15 +24,17 @@ import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.ParameterException;
 
 /**
- * Every {@code bin/kstatefun ...} command line in the repository's Markdown (README.md, docs/,
- * the modules' READMEs) is parsed by the launcher's picocli definitions, and every {@code --flag}
- * named in inline code after such a command is one of its options. Only a missing required option
- * or parameter is tolerated: the docs also show fragments such as {@code bin/kstatefun run --set KEY=VALUE}.
+ * Every {@code bin/kstatefun ...} command line in the repository's Markdown (README.md, docs/, the
+ * modules' READMEs) is parsed by the launcher's picocli definitions, and every {@code --flag} named
+ * in inline code after such a command is one of its options. Only a missing required option or
+ * parameter is tolerated: the docs also show fragments such as {@code bin/kstatefun run --set
+ * KEY=VALUE}.
  */
 class CliDocsTest {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-  private static final Pattern INVOCATION = Pattern.compile("^(?:bin/)?kstatefun\\s+([a-z][a-z-]*)(?=\\s|$)(.*)$");
+  private static final Pattern INVOCATION =
+      Pattern.compile("^(?:bin/)?kstatefun\\s+([a-z][a-z-]*)(?=\\s|$)(.*)$");
   private static final Pattern OTHER_LAUNCHER = Pattern.compile("^(?:bin/)?kstatefun-[a-z]+\\s.*$");
   private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
   private static final Pattern FLAG = Pattern.compile("^(--[a-z][a-z0-9-]*)");
@@ -100,8 +102,13 @@ class CliDocsTest {
         }
         checked++;
         if (command.getCommandSpec().findOption(flag.group(1)) == null) {
-          problems.add(code.where() + ": " + flag.group(1) + " is not an option of " + commandName
-              + " (see docs/cli.md)");
+          problems.add(
+              code.where()
+                  + ": "
+                  + flag.group(1)
+                  + " is not an option of "
+                  + commandName
+                  + " (see docs/cli.md)");
         }
       }
     }
@@ -123,23 +130,25 @@ class CliDocsTest {
   static List<Path> docs() {
     List<Path> out = new ArrayList<>();
     try {
-      Files.walkFileTree(ROOT, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
-          return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
-              ? FileVisitResult.SKIP_SUBTREE
-              : FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          ROOT,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
+              return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
+                  ? FileVisitResult.SKIP_SUBTREE
+                  : FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (file.getFileName().toString().endsWith(".md")) {
-            out.add(file);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (file.getFileName().toString().endsWith(".md")) {
+                out.add(file);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -21,8 +21,9 @@ class CliReferenceTest {
       Path generated = Path.of("target", "cli.md");
       Files.writeString(generated, expected, StandardCharsets.UTF_8);
       assertThat(actual)
-          .as("docs/cli.md differs from the commands' picocli definitions; the up-to-date text is in "
-              + "cli/target/cli.md: copy it to docs/cli.md")
+          .as(
+              "docs/cli.md differs from the commands' picocli definitions; the up-to-date text is in "
+                  + "cli/target/cli.md: copy it to docs/cli.md")
           .isEqualTo(expected);
     }
   }
@@ -30,9 +31,18 @@ class CliReferenceTest {
   @Test
   void shouldHaveASectionWithTheOptionsOfEachCommand() {
     assertThat(CliReference.markdown())
-        .contains("## `kstatefun dev`", "## `kstatefun run`", "## `kstatefun kafka`", "## `kstatefun topic create`",
+        .contains(
+            "## `kstatefun dev`",
+            "## `kstatefun run`",
+            "## `kstatefun kafka`",
+            "## `kstatefun topic create`",
             "## `kstatefun dlq`")
-        .contains("--module=FILE", "--kafka-port=PORT", "--loopback-topic=TOPIC", "--partitions=N", "--dir=DIR")
+        .contains(
+            "--module=FILE",
+            "--kafka-port=PORT",
+            "--loopback-topic=TOPIC",
+            "--partitions=N",
+            "--dir=DIR")
         .doesNotContain("## `kstatefun help`");
   }
 }

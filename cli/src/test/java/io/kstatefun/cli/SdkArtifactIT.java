@@ -34,10 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The SDK as a separate project uses it: the parent POM, {@code kstatefun-remote-protocol} and
  * {@code kstatefun-sdk} this build produced are installed, as ordinary Maven artifacts, into a
  * repository private to this test (never the shared one), and a throwaway project that depends on
- * {@code kstatefun-sdk} alone builds the SDK README's five-minute function with Maven and serves it.
- * Everything else the builds need is read from the shared local repository (as a file:// repository)
- * and, when missing there, from Maven Central. The throwaway project must get the versions of the
- * SDK's dependencies that this build tested.
+ * {@code kstatefun-sdk} alone builds the SDK README's five-minute function with Maven and serves
+ * it. Everything else the builds need is read from the shared local repository (as a file://
+ * repository) and, when missing there, from Maven Central. The throwaway project must get the
+ * versions of the SDK's dependencies that this build tested.
  */
 @Timeout(600)
 class SdkArtifactIT {
@@ -47,15 +47,21 @@ class SdkArtifactIT {
   @TempDir Path dir;
 
   @Test
-  void shouldBuildAndServeTheReadmesFunctionInAProjectThatDependsOnlyOnTheInstalledSdk() throws Exception {
+  void shouldBuildAndServeTheReadmesFunctionInAProjectThatDependsOnlyOnTheInstalledSdk()
+      throws Exception {
     String version = System.getProperty("kstatefun.version", "0.1.0-SNAPSHOT");
-    Path shared = Path.of(System.getProperty("kstatefun.sharedRepository",
-        Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
+    Path shared =
+        Path.of(
+            System.getProperty(
+                "kstatefun.sharedRepository",
+                Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
     Path repo = dir.resolve("repository");
     Path settings = dir.resolve("settings.xml");
     // The shared repository is read first (releases only: it may hold stale kstatefun SNAPSHOTs);
     // what it lacks (e.g. maven-install-plugin, which `mvn verify` never runs) comes from Central.
-    Files.writeString(settings, """
+    Files.writeString(
+        settings,
+        """
         <settings>
           <localRepository>%s</localRepository>
           <profiles>
@@ -81,39 +87,66 @@ class SdkArtifactIT {
             <activeProfile>shared-local-repository</activeProfile>
           </activeProfiles>
         </settings>
-        """.formatted(repo, shared.toUri(), shared.toUri()));
+        """
+            .formatted(repo, shared.toUri(), shared.toUri()));
 
     install(settings, ROOT.resolve("pom.xml"), ROOT.resolve("pom.xml"));
-    install(settings, ROOT.resolve("remote-protocol/pom.xml"),
+    install(
+        settings,
+        ROOT.resolve("remote-protocol/pom.xml"),
         ROOT.resolve("remote-protocol/target/kstatefun-remote-protocol-" + version + ".jar"));
-    install(settings, ROOT.resolve("sdk/pom.xml"), ROOT.resolve("sdk/target/kstatefun-sdk-" + version + ".jar"));
-    assertThat(repo.resolve("io/kstatefun/kstatefun-sdk/" + version + "/kstatefun-sdk-" + version + ".jar")).isRegularFile();
+    install(
+        settings,
+        ROOT.resolve("sdk/pom.xml"),
+        ROOT.resolve("sdk/target/kstatefun-sdk-" + version + ".jar"));
+    assertThat(
+            repo.resolve(
+                "io/kstatefun/kstatefun-sdk/" + version + "/kstatefun-sdk-" + version + ".jar"))
+        .isRegularFile();
 
     Path project = Files.createDirectories(dir.resolve("greeter"));
     Files.writeString(project.resolve("pom.xml"), consumerPom(version));
-    Path source = Files.createDirectories(project.resolve("src/main/java/example")).resolve("Greeter.java");
-    Files.writeString(source, "package example;\n\n" + readmeFunction().replace(".listen(8000)", ".listen(Integer.parseInt(args[0]))"));
-    assertThat(maven(project, settings, "package")).as("mvn package of the throwaway project").isZero();
+    Path source =
+        Files.createDirectories(project.resolve("src/main/java/example")).resolve("Greeter.java");
+    Files.writeString(
+        source,
+        "package example;\n\n"
+            + readmeFunction().replace(".listen(8000)", ".listen(Integer.parseInt(args[0]))"));
+    assertThat(maven(project, settings, "package"))
+        .as("mvn package of the throwaway project")
+        .isZero();
     assertThat(jarNames(project.resolve("target/lib")))
-        .as("the SDK's dependencies as a project depending on it gets them: the versions this build tested")
-        .contains("kstatefun-sdk-" + version + ".jar", "kstatefun-remote-protocol-" + version + ".jar")
+        .as(
+            "the SDK's dependencies as a project depending on it gets them: the versions this build tested")
+        .contains(
+            "kstatefun-sdk-" + version + ".jar", "kstatefun-remote-protocol-" + version + ".jar")
         .allMatch(name -> name.startsWith("kstatefun-") || testedJars().contains(name));
 
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", "target/classes" + java.io.File.pathSeparator + "target/lib/*", "example.Greeter", Integer.toString(port))
-        .directory(project.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    Process server =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                "target/classes" + java.io.File.pathSeparator + "target/lib/*",
+                "example.Greeter",
+                Integer.toString(port))
+            .directory(project.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("server.log").toFile())
+            .start();
     try {
       FromFunction response = invoke(port, "alice");
       FromFunction.InvocationResponse result = response.getInvocationResult();
-      assertThat(result.getStateMutationsList()).extracting(FromFunction.PersistedValueMutation::getStateName)
+      assertThat(result.getStateMutationsList())
+          .extracting(FromFunction.PersistedValueMutation::getStateName)
           .containsExactly("seen");
       assertThat(result.getOutgoingEgressesList()).hasSize(1);
       FromFunction.EgressMessage egress = result.getOutgoingEgresses(0);
-      assertThat(egress.getEgressNamespace() + "/" + egress.getEgressType()).isEqualTo("example/greets");
+      assertThat(egress.getEgressNamespace() + "/" + egress.getEgressType())
+          .isEqualTo("example/greets");
       KafkaProducerRecord record = KafkaProducerRecord.parseFrom(egress.getArgument().getValue());
       assertThat(record.getTopic()).isEqualTo("greetings");
       assertThat(record.getValueBytes().toStringUtf8()).isEqualTo("Hello alice for the 1. time");
@@ -183,14 +216,22 @@ class SdkArtifactIT {
             </plugins>
           </build>
         </project>
-        """.formatted(version);
+        """
+        .formatted(version);
   }
 
   /** {@code mvn install:install-file} of {@code file} with its POM into the test's repository. */
   private void install(Path settings, Path pom, Path file) throws Exception {
-    assertThat(file).as("built by this reactor before the cli module (mvn verify builds it)").isRegularFile();
-    int code = maven(dir, settings, "org.apache.maven.plugins:maven-install-plugin:3.1.4:install-file",
-        "-Dfile=" + file, "-DpomFile=" + pom);
+    assertThat(file)
+        .as("built by this reactor before the cli module (mvn verify builds it)")
+        .isRegularFile();
+    int code =
+        maven(
+            dir,
+            settings,
+            "org.apache.maven.plugins:maven-install-plugin:3.1.4:install-file",
+            "-Dfile=" + file,
+            "-DpomFile=" + pom);
     assertThat(code).as("install-file " + file).isZero();
   }
 
@@ -201,8 +242,12 @@ class SdkArtifactIT {
     command.addAll(List.of("-B", "-q", "-s", settings.toString()));
     command.addAll(List.of(args));
     Path log = Files.createTempFile(dir, "mvn-", ".log");
-    Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError(command + " did not finish within 5 minutes");
@@ -213,22 +258,42 @@ class SdkArtifactIT {
     return p.exitValue();
   }
 
-  /** Posts one invocation for {@code example/greeter/<id>} with the state attached, until the server answers. */
+  /**
+   * Posts one invocation for {@code example/greeter/<id>} with the state attached, until the server
+   * answers.
+   */
   private static FromFunction invoke(int port, String id) throws Exception {
-    ToFunction request = ToFunction.newBuilder()
-        .setInvocation(ToFunction.InvocationBatchRequest.newBuilder()
-            .setTarget(Address.newBuilder().setNamespace("example").setType("greeter").setId(id))
-            .addState(ToFunction.PersistedValue.newBuilder().setStateName("seen")
-                .setStateValue(TypedValue.newBuilder().setTypename("io.statefun.types/int").setHasValue(false)))
-            .addInvocations(ToFunction.Invocation.newBuilder()
-                .setArgument(TypedValue.newBuilder().setTypename("io.statefun.types/string").setHasValue(true)
-                    .setValue(StringWrapper.newBuilder().setValue(id).build().toByteString()))))
-        .build();
+    ToFunction request =
+        ToFunction.newBuilder()
+            .setInvocation(
+                ToFunction.InvocationBatchRequest.newBuilder()
+                    .setTarget(
+                        Address.newBuilder().setNamespace("example").setType("greeter").setId(id))
+                    .addState(
+                        ToFunction.PersistedValue.newBuilder()
+                            .setStateName("seen")
+                            .setStateValue(
+                                TypedValue.newBuilder()
+                                    .setTypename("io.statefun.types/int")
+                                    .setHasValue(false)))
+                    .addInvocations(
+                        ToFunction.Invocation.newBuilder()
+                            .setArgument(
+                                TypedValue.newBuilder()
+                                    .setTypename("io.statefun.types/string")
+                                    .setHasValue(true)
+                                    .setValue(
+                                        StringWrapper.newBuilder()
+                                            .setValue(id)
+                                            .build()
+                                            .toByteString()))))
+            .build();
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/statefun"))
-        .header("Content-Type", "application/octet-stream")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()))
-        .build();
+    HttpRequest post =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/statefun"))
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()))
+            .build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
@@ -237,7 +302,8 @@ class SdkArtifactIT {
         return FromFunction.parseFrom(response.body());
       } catch (java.net.ConnectException e) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("the function server did not listen on port " + port + " within 60 s", e);
+          throw new AssertionError(
+              "the function server did not listen on port " + port + " within 60 s", e);
         }
         Thread.sleep(100); // the server is still starting: poll again
       }

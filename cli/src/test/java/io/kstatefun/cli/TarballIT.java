@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The release tarball ({@code cli/target/kstatefun-VERSION.tar.gz}, built by {@code mvn package}),
- * unpacked into an empty directory and run the way a user without the source tree or Maven runs
- * it: every process sees a PATH with only {@code java}, {@code bash} and {@code dirname}.
+ * unpacked into an empty directory and run the way a user without the source tree or Maven runs it:
+ * every process sees a PATH with only {@code java}, {@code bash} and {@code dirname}.
  */
 @Timeout(300)
 class TarballIT {
@@ -47,15 +47,21 @@ class TarballIT {
 
   @BeforeAll
   static void unpack() throws Exception {
-    Path tarball = Path.of(System.getProperty("kstatefun.tarball", "target/kstatefun-" + version() + ".tar.gz"));
+    Path tarball =
+        Path.of(
+            System.getProperty("kstatefun.tarball", "target/kstatefun-" + version() + ".tar.gz"));
     assertThat(tarball).as("the release tarball (built by mvn package)").isRegularFile();
     Path unpacked = Files.createDirectories(dir.resolve("unpacked"));
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toAbsolutePath().toString(), "-C", unpacked.toString())
-        .inheritIO().start();
+    Process tar =
+        new ProcessBuilder(
+                "tar", "-xzf", tarball.toAbsolutePath().toString(), "-C", unpacked.toString())
+            .inheritIO()
+            .start();
     assertThat(tar.waitFor()).as("tar -xzf exit code").isZero();
     home = unpacked.resolve("kstatefun-" + version());
     tools = Files.createDirectories(dir.resolve("tools"));
-    Files.createSymbolicLink(tools.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+    Files.createSymbolicLink(
+        tools.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
     for (String tool : List.of("bash", "dirname")) {
       Files.createSymbolicLink(tools.resolve(tool), which(tool));
     }
@@ -70,11 +76,16 @@ class TarballIT {
     assertThat(home.resolve("docs/deploying.md")).isRegularFile();
     try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
       assertThat(jars.map(p -> p.getFileName().toString()))
-          .contains("kstatefun-cli-" + version() + ".jar", "kstatefun-kstreams-runtime-" + version() + ".jar",
-              "kstatefun-local-kafka-" + version() + ".jar", "kstatefun-examples-" + version() + ".jar")
+          .contains(
+              "kstatefun-cli-" + version() + ".jar",
+              "kstatefun-kstreams-runtime-" + version() + ".jar",
+              "kstatefun-local-kafka-" + version() + ".jar",
+              "kstatefun-examples-" + version() + ".jar")
           .noneMatch(name -> name.contains("junit") || name.contains("assertj"));
     }
-    assertThat(shell("command -v mvn").exitCode()).as("mvn is not on the PATH the tests give the release").isNotZero();
+    assertThat(shell("command -v mvn").exitCode())
+        .as("mvn is not on the PATH the tests give the release")
+        .isNotZero();
     assertThat(shell("command -v java").exitCode()).isZero();
 
     Result help = kstatefun("--help");
@@ -89,36 +100,88 @@ class TarballIT {
   @Test
   void shouldRunAnExampleModuleToAFirstEgressRecordWithOnlyAJdkOnThePath() throws Exception {
     String app = "tarball-" + UUID.randomUUID().toString().substring(0, 8);
-    try (Child kafka = start("kafka", kstatefunCommand("kafka", "--port", "0", "--dir", dir.resolve("kafka").toString(),
-            "--parent-pid", Long.toString(ProcessHandle.current().pid())))) {
-      String bootstrap = kafka.await(line -> line.startsWith("kafka ready at "), STARTUP).substring("kafka ready at ".length()).trim();
+    try (Child kafka =
+        start(
+            "kafka",
+            kstatefunCommand(
+                "kafka",
+                "--port",
+                "0",
+                "--dir",
+                dir.resolve("kafka").toString(),
+                "--parent-pid",
+                Long.toString(ProcessHandle.current().pid())))) {
+      String bootstrap =
+          kafka
+              .await(line -> line.startsWith("kafka ready at "), STARTUP)
+              .substring("kafka ready at ".length())
+              .trim();
 
-      Result topics = kstatefun("topic", "create", "names", "greetings", "--partitions", "2", "--bootstrap-servers", bootstrap);
+      Result topics =
+          kstatefun(
+              "topic",
+              "create",
+              "names",
+              "greetings",
+              "--partitions",
+              "2",
+              "--bootstrap-servers",
+              bootstrap);
       assertThat(topics.exitCode()).as(topics.output()).isZero();
       assertThat(topics.output()).contains("created topic names with 2 partitions");
 
-      try (Child functions = start("greeter", List.of(tools.resolve("java").toString(), "-cp", home.resolve("lib") + "/*",
-              "io.kstatefun.examples.greeter.Greeter", "0"))) {
-        String port = functions.await(line -> line.startsWith("greeter functions listening on port "), STARTUP)
-            .replaceAll("\\D+", "");
+      try (Child functions =
+          start(
+              "greeter",
+              List.of(
+                  tools.resolve("java").toString(),
+                  "-cp",
+                  home.resolve("lib") + "/*",
+                  "io.kstatefun.examples.greeter.Greeter",
+                  "0"))) {
+        String port =
+            functions
+                .await(line -> line.startsWith("greeter functions listening on port "), STARTUP)
+                .replaceAll("\\D+", "");
         Path module = dir.resolve(app + "-module.yaml");
-        Files.writeString(module,
+        Files.writeString(
+            module,
             Files.readString(home.resolve("config/examples/greeter/module.yaml"))
                 .replace("http://localhost:8000", "http://127.0.0.1:" + port)
                 .replace("localhost:9092", bootstrap));
 
-        try (Child runtime = start("runtime", kstatefunCommand("run", "--module", module.toString(), "--application-id", app,
-                "--state-dir", dir.resolve(app).toString(), "--set", "kstatefun.partitions=2"))) {
+        try (Child runtime =
+            start(
+                "runtime",
+                kstatefunCommand(
+                    "run",
+                    "--module",
+                    module.toString(),
+                    "--application-id",
+                    app,
+                    "--state-dir",
+                    dir.resolve(app).toString(),
+                    "--set",
+                    "kstatefun.partitions=2"))) {
           runtime.await(line -> line.startsWith("kstatefun running"), STARTUP);
-          try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-              ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-              new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>("names", "alice", "alice")).get(30, TimeUnit.SECONDS);
+          try (KafkaProducer<String, String> producer =
+              new KafkaProducer<>(
+                  Map.of(
+                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                      bootstrap,
+                      ProducerConfig.ACKS_CONFIG,
+                      "all"),
+                  new StringSerializer(),
+                  new StringSerializer())) {
+            producer
+                .send(new ProducerRecord<>("names", "alice", "alice"))
+                .get(30, TimeUnit.SECONDS);
           }
           assertThat(firstRecord(bootstrap, "greetings", Duration.ofSeconds(90)))
               .isEqualTo("alice -> Hello alice, visit #1");
 
-          Result dlq = kstatefun("dlq", "--bootstrap-servers", bootstrap, "--topic", app + "-dead-letters");
+          Result dlq =
+              kstatefun("dlq", "--bootstrap-servers", bootstrap, "--topic", app + "-dead-letters");
           assertThat(dlq.exitCode()).as(dlq.output()).isZero();
           assertThat(dlq.output()).contains("0 record(s)");
 
@@ -153,9 +216,12 @@ class TarballIT {
     return command;
   }
 
-  /** A process with the release's environment: the unpacked directory, PATH = java, bash, dirname. */
+  /**
+   * A process with the release's environment: the unpacked directory, PATH = java, bash, dirname.
+   */
   private static ProcessBuilder builder(List<String> command) {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().clear();
     pb.environment().put("PATH", tools.toString());
     pb.environment().put("KSTATEFUN_JAVA_OPTS", "-Xmx384m -XX:+UseSerialGC");
@@ -175,19 +241,21 @@ class TarballIT {
   private static Result run(List<String> command) throws Exception {
     Process p = builder(command).start();
     CompletableFuture<String> output =
-        CompletableFuture.supplyAsync(() -> {
-          try {
-            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-          } catch (IOException e) {
-            return e.toString();
-          }
-        });
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return e.toString();
+              }
+            });
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IllegalStateException(command + " did not end within 120 s");
     }
     String printed = output.get(10, TimeUnit.SECONDS);
-    System.out.println("[" + String.join(" ", command.subList(1, command.size())) + "] " + printed.strip());
+    System.out.println(
+        "[" + String.join(" ", command.subList(1, command.size())) + "] " + printed.strip());
     return new Result(p.exitValue(), printed);
   }
 
@@ -203,17 +271,22 @@ class TarballIT {
 
     Child(String name, Process process) {
       this.process = process;
-      this.pump = new Thread(() -> {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = in.readLine()) != null) {
-            System.out.println("[" + name + "] " + line);
-            lines.add(line);
-          }
-        } catch (IOException ignored) {
-          // the process ended
-        }
-      }, name + "-output");
+      this.pump =
+          new Thread(
+              () -> {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  String line;
+                  while ((line = in.readLine()) != null) {
+                    System.out.println("[" + name + "] " + line);
+                    lines.add(line);
+                  }
+                } catch (IOException ignored) {
+                  // the process ended
+                }
+              },
+              name + "-output");
       pump.setDaemon(true);
       pump.start();
     }
@@ -228,7 +301,11 @@ class TarballIT {
           }
         }
         if (!process.isAlive()) {
-          throw new AssertionError("process ended with " + process.exitValue() + " before the expected line:\n" + output());
+          throw new AssertionError(
+              "process ended with "
+                  + process.exitValue()
+                  + " before the expected line:\n"
+                  + output());
         }
         Thread.sleep(50);
       }
@@ -261,11 +338,19 @@ class TarballIT {
   }
 
   private static String firstRecord(String bootstrap, String topic, Duration timeout) {
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "tarball-it-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "tarball-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + timeout.toNanos();
       while (System.nanoTime() < deadline) {

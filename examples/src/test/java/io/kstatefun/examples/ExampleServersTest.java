@@ -27,7 +27,10 @@ class ExampleServersTest {
   @Test
   void shouldServeEachExamplesFunctionsWithAHealthEndpoint() throws Exception {
     assertServes(Greeter::serve, "example/greeter");
-    assertServes(port -> Billing.serve(port, Duration.ofSeconds(10)), "billing/subscription", "billing/payment");
+    assertServes(
+        port -> Billing.serve(port, Duration.ofSeconds(10)),
+        "billing/subscription",
+        "billing/payment");
     assertServes(ShoppingCart::serve, "cart/cart", "cart/inventory");
   }
 
@@ -35,7 +38,10 @@ class ExampleServersTest {
   void shouldShipModuleFilesForLocalhost() {
     for (String example : new String[] {"greeter", "billing", "cart", "js-greeter"}) {
       String yaml = ExampleModule.yaml(example);
-      assertThat(yaml).as(example).contains("address: localhost:9092").containsPattern("urlPathTemplate: http://localhost:800[01]/");
+      assertThat(yaml)
+          .as(example)
+          .contains("address: localhost:9092")
+          .containsPattern("urlPathTemplate: http://localhost:800[01]/");
       ModuleSpec spec = ExampleModule.load(example, "127.0.0.1:1234", "http://127.0.0.1:5678");
       assertThat(spec.ingresses()).as(example).hasSize(1);
       assertThat(spec.egresses()).as(example).hasSize(1);
@@ -45,12 +51,15 @@ class ExampleServersTest {
     }
   }
 
-  private static void assertServes(IntFunction<FunctionServer> serve, String... functionTypes) throws Exception {
+  private static void assertServes(IntFunction<FunctionServer> serve, String... functionTypes)
+      throws Exception {
     try (FunctionServer server = serve.apply(0)) {
       HttpResponse<String> health =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health")).build(),
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + server.port() + "/health"))
+                      .build(),
                   HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).contains(functionTypes);

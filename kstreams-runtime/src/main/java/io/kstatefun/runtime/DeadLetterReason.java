@@ -14,9 +14,9 @@ public enum DeadLetterReason {
   /** An ingress record has no value (a tombstone). */
   NULL_VALUE,
   /**
-   * An ingress record is larger than the ingress's maxRecordBytes, or its message would be a
-   * larger record than the runtime can write (derived from the producer's max.request.size); also
-   * a message from the loopback topic that is too large.
+   * An ingress record is larger than the ingress's maxRecordBytes, or its message would be a larger
+   * record than the runtime can write (derived from the producer's max.request.size); also a
+   * message from the loopback topic that is too large.
    */
   RECORD_TOO_LARGE,
   /** A record arrived on a topic no ingress declares. */
@@ -27,7 +27,9 @@ public enum DeadLetterReason {
   INVALID_ADDRESS,
   /** A message for a function type that no endpoint serves. */
   UNKNOWN_FUNCTION_TYPE,
-  /** The function could not be called successfully within the retry budget, or failed terminally. */
+  /**
+   * The function could not be called successfully within the retry budget, or failed terminally.
+   */
   FUNCTION_CALL_FAILED,
   /** The function's answer could not be decoded (not a FromFunction, or the wrong content type). */
   MALFORMED_RESPONSE,
@@ -45,7 +47,10 @@ public enum DeadLetterReason {
   MALFORMED_EGRESS_RECORD,
   /** A Kafka egress record for a topic that does not exist in the cluster. */
   EGRESS_TOPIC_MISSING,
-  /** A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate token). */
+  /**
+   * A delayed message that cannot be scheduled (negative delay, too many pending timers, duplicate
+   * token).
+   */
   INVALID_DELAYED_MESSAGE,
   /** The mailbox of an address is over its limit (kstatefun.max.mailbox.size). */
   MAILBOX_FULL,

@@ -3,13 +3,12 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.admin.AdminServer;
-import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
+import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
+import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -26,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One kstatefun runtime instance: a Kafka Streams application that runs the functions of a
- * StateFun module. Start as many instances with the same {@code application.id} as you need; they
- * share the partitions.
+ * One kstatefun runtime instance: a Kafka Streams application that runs the functions of a StateFun
+ * module. Start as many instances with the same {@code application.id} as you need; they share the
+ * partitions.
  *
  * <pre>{@code
  * ModuleSpec module = ModuleParser.parse(Path.of("module.yaml"));
@@ -54,6 +53,7 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final KafkaStreams streams;
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
+
   /** What {@link #close} does with the group membership: leave, unless the member is static. */
   private final CloseOptions.GroupMembershipOperation onClose;
 
@@ -86,8 +86,12 @@ public final class KStatefunRuntime implements AutoCloseable {
     Properties streamsProps = KStatefunConfig.streamsProperties(props);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     RuntimeMetrics metrics = new RuntimeMetrics(registry);
-    RuntimeServicesFactory.Runtime parts = RuntimeServicesFactory.create(
-            config, module, streamsProps, listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
+    RuntimeServicesFactory.Runtime parts =
+        RuntimeServicesFactory.create(
+            config,
+            module,
+            streamsProps,
+            listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
@@ -101,8 +105,10 @@ public final class KStatefunRuntime implements AutoCloseable {
     streams.setUncaughtExceptionHandler(
         e -> {
           if (io.kstatefun.runtime.internals.topology.IngressFailureException.isCauseOf(e)) {
-            LOG.error("Stopping the application: an ingress with onError 'fail' got a bad record", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_APPLICATION;
+            LOG.error(
+                "Stopping the application: an ingress with onError 'fail' got a bad record", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                .SHUTDOWN_APPLICATION;
           }
           crashLoops.onFailure(e); // logs it, and once per crash loop an ERROR naming the task
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -126,21 +132,30 @@ public final class KStatefunRuntime implements AutoCloseable {
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
-              parts.vertx(), adminPort, config.applicationId(), streams, registry, metrics, parts.services().tasks(),
+              parts.vertx(),
+              adminPort,
+              config.applicationId(),
+              streams,
+              registry,
+              metrics,
+              parts.services().tasks(),
               crashLoops);
-      LOG.info("kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status", admin.port());
+      LOG.info(
+          "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
+          admin.port());
     }
     return new KStatefunRuntime(parts, streams, metrics, admin, membershipOnClose(streamsProps));
   }
 
   /**
-   * A graceful stop leaves the consumer group, so that the other instances take the partitions
-   * over at the next rebalance instead of after the session timeout. A static member ({@code
+   * A graceful stop leaves the consumer group, so that the other instances take the partitions over
+   * at the next rebalance instead of after the session timeout. A static member ({@code
    * group.instance.id} set) stays: static membership is chosen to keep partitions across a restart.
    */
   static CloseOptions.GroupMembershipOperation membershipOnClose(Properties streamsProps) {
     String key = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
-    for (String k : List.of(key, StreamsConfig.consumerPrefix(key), StreamsConfig.mainConsumerPrefix(key))) {
+    for (String k :
+        List.of(key, StreamsConfig.consumerPrefix(key), StreamsConfig.mainConsumerPrefix(key))) {
       Object v = streamsProps.get(k);
       if (v != null && !v.toString().isBlank()) {
         return CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;

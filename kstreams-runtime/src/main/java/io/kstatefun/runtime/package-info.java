@@ -1,6 +1,6 @@
 /**
- * The kstatefun runtime's API: {@link io.kstatefun.runtime.KStatefunRuntime} starts one instance
- * of a StateFun module on Kafka Streams; {@link io.kstatefun.runtime.RuntimeListener} observes what it
+ * The kstatefun runtime's API: {@link io.kstatefun.runtime.KStatefunRuntime} starts one instance of
+ * a StateFun module on Kafka Streams; {@link io.kstatefun.runtime.RuntimeListener} observes what it
  * does; {@link io.kstatefun.runtime.DeadLetterReason} names why a record was dead-lettered (the
  * stable values of the {@code kstatefun.dlq.reason} header).
  *

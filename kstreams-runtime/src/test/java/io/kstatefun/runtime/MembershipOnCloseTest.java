@@ -12,15 +12,21 @@ class MembershipOnCloseTest {
   void shouldLeaveTheGroupOnCloseWhenTheMemberIsDynamic() {
     Properties props = new Properties();
     props.put("application.id", "app");
-    assertThat(KStatefunRuntime.membershipOnClose(props)).isEqualTo(GroupMembershipOperation.LEAVE_GROUP);
+    assertThat(KStatefunRuntime.membershipOnClose(props))
+        .isEqualTo(GroupMembershipOperation.LEAVE_GROUP);
   }
 
   @Test
   void shouldStayInTheGroupOnCloseWhenTheMemberIsStatic() {
-    for (String key : new String[] {"group.instance.id", "consumer.group.instance.id", "main.consumer.group.instance.id"}) {
+    for (String key :
+        new String[] {
+          "group.instance.id", "consumer.group.instance.id", "main.consumer.group.instance.id"
+        }) {
       Properties props = new Properties();
       props.put(key, "instance-1");
-      assertThat(KStatefunRuntime.membershipOnClose(props)).as(key).isEqualTo(GroupMembershipOperation.REMAIN_IN_GROUP);
+      assertThat(KStatefunRuntime.membershipOnClose(props))
+          .as(key)
+          .isEqualTo(GroupMembershipOperation.REMAIN_IN_GROUP);
     }
   }
 }

@@ -64,17 +64,22 @@ final class BrokerAdmin {
   }
 
   /**
-   * Waits until the broker behind {@code bootstrapServers} answers and reports node
-   * {@code nodeId} as a live (unfenced) broker.
+   * Waits until the broker behind {@code bootstrapServers} answers and reports node {@code nodeId}
+   * as a live (unfenced) broker.
    */
-  static void awaitNodeReady(String bootstrapServers, int nodeId, long deadlineNanos, BooleanSupplier aborted) {
+  static void awaitNodeReady(
+      String bootstrapServers, int nodeId, long deadlineNanos, BooleanSupplier aborted) {
     try (Admin admin = admin(bootstrapServers)) {
       Exception last = null;
       while (!KafkaSupport.expired(deadlineNanos)) {
         checkAborted(aborted);
         try {
-          Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs(deadlineNanos, 5_000)))
-              .nodes().get(KafkaSupport.remainingMillis(deadlineNanos) + 100, TimeUnit.MILLISECONDS);
+          Collection<Node> nodes =
+              admin
+                  .describeCluster(
+                      new DescribeClusterOptions().timeoutMs(timeoutMs(deadlineNanos, 5_000)))
+                  .nodes()
+                  .get(KafkaSupport.remainingMillis(deadlineNanos) + 100, TimeUnit.MILLISECONDS);
           if (nodes.stream().anyMatch(n -> n.id() == nodeId)) {
             return;
           }
@@ -87,7 +92,8 @@ final class BrokerAdmin {
         }
         KafkaSupport.sleepQuietly(RETRY_MILLIS);
       }
-      throw timeout("node " + nodeId + " at " + bootstrapServers + " did not become a live broker", last);
+      throw timeout(
+          "node " + nodeId + " at " + bootstrapServers + " did not become a live broker", last);
     }
   }
 
@@ -112,8 +118,12 @@ final class BrokerAdmin {
     while (!KafkaSupport.expired(deadlineNanos)) {
       checkAborted(aborted);
       try {
-        admin.createTopics(List.of(new NewTopic(WARMUP_TOPIC, Optional.of(1), Optional.empty())))
-            .all().get(Math.min(KafkaSupport.remainingMillis(deadlineNanos), 10_000) + 100, TimeUnit.MILLISECONDS);
+        admin
+            .createTopics(List.of(new NewTopic(WARMUP_TOPIC, Optional.of(1), Optional.empty())))
+            .all()
+            .get(
+                Math.min(KafkaSupport.remainingMillis(deadlineNanos), 10_000) + 100,
+                TimeUnit.MILLISECONDS);
         return;
       } catch (ExecutionException e) {
         if (e.getCause() instanceof TopicExistsException) {
@@ -135,8 +145,8 @@ final class BrokerAdmin {
    * Commits two transactions with one producer; retried with a fresh producer on any error (a
    * freshly formatted broker has been seen to fail the very first transactions).
    */
-  private static long commitTransactions(String bootstrapServers, TopicPartition tp, long deadlineNanos,
-      BooleanSupplier aborted) {
+  private static long commitTransactions(
+      String bootstrapServers, TopicPartition tp, long deadlineNanos, BooleanSupplier aborted) {
     Exception last = null;
     while (!KafkaSupport.expired(deadlineNanos)) {
       checkAborted(aborted);
@@ -161,10 +171,14 @@ final class BrokerAdmin {
         long offset = -1;
         for (int i = 0; i < 2; i++) {
           producer.beginTransaction();
-          RecordMetadata md = producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), null, new byte[] {(byte) i}))
-              .get(budget, TimeUnit.MILLISECONDS);
+          RecordMetadata md =
+              producer
+                  .send(
+                      new ProducerRecord<>(tp.topic(), tp.partition(), null, new byte[] {(byte) i}))
+                  .get(budget, TimeUnit.MILLISECONDS);
           if (i == 0) {
-            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(0)), groupHolder.groupMetadata());
+            producer.sendOffsetsToTransaction(
+                Map.of(tp, new OffsetAndMetadata(0)), groupHolder.groupMetadata());
           }
           producer.commitTransaction();
           offset = md.offset();
@@ -175,7 +189,9 @@ final class BrokerAdmin {
         throw new IllegalStateException("interrupted during Kafka warm-up", e);
       } catch (Exception e) {
         last = e;
-        LOG.info("Kafka warm-up transaction failed, retrying with a new producer: {}", KafkaSupport.describe(e));
+        LOG.info(
+            "Kafka warm-up transaction failed, retrying with a new producer: {}",
+            KafkaSupport.describe(e));
       }
       KafkaSupport.sleepQuietly(RETRY_MILLIS);
     }
@@ -190,19 +206,27 @@ final class BrokerAdmin {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, WARMUP_GROUP);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return new KafkaConsumer<>(props);
   }
 
-  private static void awaitCommittedVisible(Admin admin, TopicPartition tp, long offset, long deadlineNanos,
-      BooleanSupplier aborted) {
+  private static void awaitCommittedVisible(
+      Admin admin, TopicPartition tp, long offset, long deadlineNanos, BooleanSupplier aborted) {
     Exception last = null;
     while (!KafkaSupport.expired(deadlineNanos)) {
       checkAborted(aborted);
       try {
-        long lso = admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-            .partitionResult(tp).get(Math.min(KafkaSupport.remainingMillis(deadlineNanos), 5_000) + 100, TimeUnit.MILLISECONDS)
-            .offset();
+        long lso =
+            admin
+                .listOffsets(
+                    Map.of(tp, OffsetSpec.latest()),
+                    new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .partitionResult(tp)
+                .get(
+                    Math.min(KafkaSupport.remainingMillis(deadlineNanos), 5_000) + 100,
+                    TimeUnit.MILLISECONDS)
+                .offset();
         if (lso > offset) {
           return;
         }
@@ -247,15 +271,24 @@ final class BrokerAdmin {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<String> names = topics.stream().map(NewTopic::name).collect(Collectors.toList());
     try (Admin admin = admin(bootstrapServers)) {
-      admin.createTopics(new ArrayList<>(topics)).all().get(KafkaSupport.remainingMillis(deadline), TimeUnit.MILLISECONDS);
+      admin
+          .createTopics(new ArrayList<>(topics))
+          .all()
+          .get(KafkaSupport.remainingMillis(deadline), TimeUnit.MILLISECONDS);
       Exception last = null;
       while (!KafkaSupport.expired(deadline)) {
         try {
-          Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames()
-              .get(Math.min(KafkaSupport.remainingMillis(deadline), 5_000) + 100, TimeUnit.MILLISECONDS);
-          boolean allLed = descriptions.values().stream()
-              .flatMap(d -> d.partitions().stream())
-              .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+          Map<String, TopicDescription> descriptions =
+              admin
+                  .describeTopics(names)
+                  .allTopicNames()
+                  .get(
+                      Math.min(KafkaSupport.remainingMillis(deadline), 5_000) + 100,
+                      TimeUnit.MILLISECONDS);
+          boolean allLed =
+              descriptions.values().stream()
+                  .flatMap(d -> d.partitions().stream())
+                  .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
           if (allLed && descriptions.keySet().containsAll(names)) {
             return;
           }
@@ -266,7 +299,8 @@ final class BrokerAdmin {
       }
       throw timeout("topics " + names + " were created but not all partitions got a leader", last);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("could not create topics " + names + ": " + KafkaSupport.describe(e), e);
+      throw new IllegalStateException(
+          "could not create topics " + names + ": " + KafkaSupport.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics " + names, e);
@@ -282,14 +316,19 @@ final class BrokerAdmin {
       while (!KafkaSupport.expired(deadline)) {
         try {
           int budget = timeoutMs(deadline, 5_000) + 100;
-          Set<String> listing = admin.listTopics(new ListTopicsOptions().listInternal(true))
-              .names().get(budget, TimeUnit.MILLISECONDS);
-          Map<String, TopicDescription> descriptions = admin.describeTopics(listing).allTopicNames()
-              .get(budget, TimeUnit.MILLISECONDS);
+          Set<String> listing =
+              admin
+                  .listTopics(new ListTopicsOptions().listInternal(true))
+                  .names()
+                  .get(budget, TimeUnit.MILLISECONDS);
+          Map<String, TopicDescription> descriptions =
+              admin.describeTopics(listing).allTopicNames().get(budget, TimeUnit.MILLISECONDS);
           List<String> behind = new ArrayList<>();
           for (TopicDescription d : descriptions.values()) {
             for (TopicPartitionInfo p : d.partitions()) {
-              if (p.isr().size() < p.replicas().size() || p.leader() == null || p.leader().isEmpty()) {
+              if (p.isr().size() < p.replicas().size()
+                  || p.leader() == null
+                  || p.leader().isEmpty()) {
                 behind.add(d.name() + "-" + p.partition());
               }
             }

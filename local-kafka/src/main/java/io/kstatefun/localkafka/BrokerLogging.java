@@ -15,37 +15,39 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
  * output of the application or test that runs it.
  *
  * <p>{@link #quiet()} touches the loggers of broker code, not {@code org.apache.kafka.clients} nor
- * {@code org.apache.kafka.streams}; but it includes three shared loggers that would otherwise
- * print the broker's configuration many times ({@code AbstractConfig}, {@code AppInfoParser},
- * {@code org.apache.kafka.common.metrics}), which also hides the clients' configuration dumps.
- * {@link #quietAll()} (for a JVM that only runs a broker) quiets {@code kafka} and
- * {@code org.apache.kafka} as a whole. Only loggers that the active log4j2 configuration leaves to
- * the root logger are changed: a level configured explicitly for one of them, or for a parent
- * other than the root, wins. Without log4j2-core as the slf4j binding this is a no-op.
+ * {@code org.apache.kafka.streams}; but it includes three shared loggers that would otherwise print
+ * the broker's configuration many times ({@code AbstractConfig}, {@code AppInfoParser}, {@code
+ * org.apache.kafka.common.metrics}), which also hides the clients' configuration dumps. {@link
+ * #quietAll()} (for a JVM that only runs a broker) quiets {@code kafka} and {@code
+ * org.apache.kafka} as a whole. Only loggers that the active log4j2 configuration leaves to the
+ * root logger are changed: a level configured explicitly for one of them, or for a parent other
+ * than the root, wins. Without log4j2-core as the slf4j binding this is a no-op.
  */
 final class BrokerLogging {
 
   /** Logger names (prefixes) used only by broker and controller code. */
-  static final List<String> BROKER_LOGGERS = List.of(
-      "kafka",
-      "state.change.logger",
-      "org.apache.kafka.controller",
-      "org.apache.kafka.coordinator",
-      "org.apache.kafka.image",
-      "org.apache.kafka.metadata",
-      "org.apache.kafka.network",
-      "org.apache.kafka.queue",
-      "org.apache.kafka.raft",
-      "org.apache.kafka.security",
-      "org.apache.kafka.server",
-      "org.apache.kafka.snapshot",
-      "org.apache.kafka.storage",
-      "org.apache.kafka.common.config.AbstractConfig",
-      "org.apache.kafka.common.utils.AppInfoParser",
-      "org.apache.kafka.common.metrics");
+  static final List<String> BROKER_LOGGERS =
+      List.of(
+          "kafka",
+          "state.change.logger",
+          "org.apache.kafka.controller",
+          "org.apache.kafka.coordinator",
+          "org.apache.kafka.image",
+          "org.apache.kafka.metadata",
+          "org.apache.kafka.network",
+          "org.apache.kafka.queue",
+          "org.apache.kafka.raft",
+          "org.apache.kafka.security",
+          "org.apache.kafka.server",
+          "org.apache.kafka.snapshot",
+          "org.apache.kafka.storage",
+          "org.apache.kafka.common.config.AbstractConfig",
+          "org.apache.kafka.common.utils.AppInfoParser",
+          "org.apache.kafka.common.metrics");
 
   /** Everything Kafka, for a JVM that only runs a broker. */
-  static final List<String> ALL_KAFKA_LOGGERS = List.of("kafka", "state.change.logger", "org.apache.kafka");
+  static final List<String> ALL_KAFKA_LOGGERS =
+      List.of("kafka", "state.change.logger", "org.apache.kafka");
 
   private static boolean appliedBroker;
   private static boolean appliedAll;

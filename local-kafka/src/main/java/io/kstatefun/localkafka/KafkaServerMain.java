@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
  * 127.0.0.1) as the main program of a JVM, until SIGTERM/Ctrl-C. Options: see {@code --help} or
  * docs/cli.md.
  *
- * <p>Prints exactly one line {@code kafka ready at 127.0.0.1:PORT} to standard output once the
- * node is ready (single node: after a warm-up transaction has committed; quorum member: once
- * it is a live broker). A shutdown hook stops the broker cleanly on SIGTERM.
+ * <p>Prints exactly one line {@code kafka ready at 127.0.0.1:PORT} to standard output once the node
+ * is ready (single node: after a warm-up transaction has committed; quorum member: once it is a
+ * live broker). A shutdown hook stops the broker cleanly on SIGTERM.
  */
 @Command(
     name = "kafka",
@@ -42,40 +42,71 @@ public final class KafkaServerMain implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
-  @Option(names = "--dir", paramLabel = "DIR", required = true,
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      required = true,
       description = "Log directory; formatted on first start, reused afterwards.")
   Path dir;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "9092",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "9092",
       description = "Client port (0: a free one). Default: ${DEFAULT-VALUE}.")
   int port;
 
-  @Option(names = "--controller-port", paramLabel = "N", defaultValue = "0",
-      description = "KRaft controller port. Default: from --voters, else the one remembered in DIR, else a free one.")
+  @Option(
+      names = "--controller-port",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "KRaft controller port. Default: from --voters, else the one remembered in DIR, else a free one.")
   int controllerPort;
 
-  @Option(names = "--node-id", paramLabel = "N", defaultValue = "1", description = "node.id. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--node-id",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "node.id. Default: ${DEFAULT-VALUE}.")
   int nodeId;
 
-  @Option(names = "--voters", paramLabel = "VOTERS",
-      description = "Static quorum of a multi-node cluster, 1@127.0.0.1:P1,2@127.0.0.1:P2,... (needs --cluster-id).")
+  @Option(
+      names = "--voters",
+      paramLabel = "VOTERS",
+      description =
+          "Static quorum of a multi-node cluster, 1@127.0.0.1:P1,2@127.0.0.1:P2,... (needs --cluster-id).")
   String voters;
 
-  @Option(names = "--cluster-id", paramLabel = "ID",
-      description = "Cluster id used when formatting (default: random); must match a formatted DIR.")
+  @Option(
+      names = "--cluster-id",
+      paramLabel = "ID",
+      description =
+          "Cluster id used when formatting (default: random); must match a formatted DIR.")
   String clusterId;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An extra broker property (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "An extra broker property (repeatable).")
   Map<String, String> properties = new LinkedHashMap<>();
 
-  @Option(names = "--startup-timeout", paramLabel = "SECONDS", defaultValue = "120",
+  @Option(
+      names = "--startup-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "120",
       description = "How long to wait for the broker to be ready. Default: ${DEFAULT-VALUE}.")
   int startupTimeoutSeconds;
 
-  @Option(names = "--parent-pid", paramLabel = "PID",
+  @Option(
+      names = "--parent-pid",
+      paramLabel = "PID",
       description = "Shut down when that process exits (child brokers of tests and benchmarks).")
   Long parentPid;
 
@@ -85,7 +116,8 @@ public final class KafkaServerMain implements Callable<Integer> {
   /** Entry point of a standalone broker JVM; exits with {@link #run(String[])}'s code. */
   public static void main(String[] args) {
     // Keep logging alive while the broker shuts down in our own shutdown hook.
-    if (System.getProperty("log4j2.shutdownHookEnabled") == null && System.getProperty("log4j.shutdownHookEnabled") == null) {
+    if (System.getProperty("log4j2.shutdownHookEnabled") == null
+        && System.getProperty("log4j.shutdownHookEnabled") == null) {
       System.setProperty("log4j2.shutdownHookEnabled", "false");
     }
     System.exit(run(args));
@@ -117,9 +149,11 @@ public final class KafkaServerMain implements Callable<Integer> {
   }
 
   private void validate() {
-    for (Map.Entry<String, Integer> port : Map.of("--port", this.port, "--controller-port", controllerPort).entrySet()) {
+    for (Map.Entry<String, Integer> port :
+        Map.of("--port", this.port, "--controller-port", controllerPort).entrySet()) {
       if (port.getValue() < 0 || port.getValue() > 65535) {
-        throw new ParameterException(spec.commandLine(), port.getKey() + " out of range: " + port.getValue());
+        throw new ParameterException(
+            spec.commandLine(), port.getKey() + " out of range: " + port.getValue());
       }
     }
     if (startupTimeoutSeconds <= 0) {
@@ -182,14 +216,15 @@ public final class KafkaServerMain implements Callable<Integer> {
   LocalKafkaBroker.Builder toBuilder() {
     Map<String, String> trimmed = new LinkedHashMap<>();
     properties.forEach((k, v) -> trimmed.put(k.trim(), v.trim()));
-    LocalKafkaBroker.Builder b = LocalKafkaBroker.builder()
-        .port(port)
-        .controllerPort(controllerPort)
-        .nodeId(nodeId)
-        .logDir(dir)
-        .brokerProperties(trimmed)
-        .startupTimeout(Duration.ofSeconds(startupTimeoutSeconds))
-        .quietLogging(!verbose);
+    LocalKafkaBroker.Builder b =
+        LocalKafkaBroker.builder()
+            .port(port)
+            .controllerPort(controllerPort)
+            .nodeId(nodeId)
+            .logDir(dir)
+            .brokerProperties(trimmed)
+            .startupTimeout(Duration.ofSeconds(startupTimeoutSeconds))
+            .quietLogging(!verbose);
     if (voters != null) {
       b.quorumVoters(voters);
     }

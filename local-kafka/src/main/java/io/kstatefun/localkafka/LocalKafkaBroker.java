@@ -37,22 +37,22 @@ import org.slf4j.LoggerFactory;
  * A real Apache Kafka node (KRaft, combined broker and controller) running inside this JVM,
  * listening on {@code 127.0.0.1} only.
  *
- * <p>By default it is a single-node cluster with a fresh temporary log directory (deleted by
- * {@link #close()}), free ports and a small footprint (few internal-topic partitions, a 2 MiB log
- * cleaner buffer, no initial rebalance delay, replication factor and min ISR 1). {@link #start()}
- * formats the log directory when it is not formatted yet (an existing one is reused, never
- * reformatted) and returns only once the broker is usable: a topic could be created and a first
- * transaction (record plus transactional offset commit) has committed and is visible to
- * {@code read_committed} readers. Freshly formatted brokers have been seen to fail their very
- * first transactions, so that warm-up is retried until it succeeds or the start-up timeout ends.
+ * <p>By default it is a single-node cluster with a fresh temporary log directory (deleted by {@link
+ * #close()}), free ports and a small footprint (few internal-topic partitions, a 2 MiB log cleaner
+ * buffer, no initial rebalance delay, replication factor and min ISR 1). {@link #start()} formats
+ * the log directory when it is not formatted yet (an existing one is reused, never reformatted) and
+ * returns only once the broker is usable: a topic could be created and a first transaction (record
+ * plus transactional offset commit) has committed and is visible to {@code read_committed} readers.
+ * Freshly formatted brokers have been seen to fail their very first transactions, so that warm-up
+ * is retried until it succeeds or the start-up timeout ends.
  *
  * <p>As one voter of a multi-node quorum ({@link Builder#quorumVoters(String)}), {@code start()}
- * only waits until this node is a live broker: the warm-up is then the cluster's job (see
- * {@link LocalKafkaCluster}), since internal topics need enough live brokers.
+ * only waits until this node is a live broker: the warm-up is then the cluster's job (see {@link
+ * LocalKafkaCluster}), since internal topics need enough live brokers.
  *
- * <p>Broker loggers are raised to WARN unless configured explicitly (see
- * {@link Builder#quietLogging(boolean)}). Note that Kafka halts the JVM on some fatal broker
- * errors (for example a corrupted metadata log).
+ * <p>Broker loggers are raised to WARN unless configured explicitly (see {@link
+ * Builder#quietLogging(boolean)}). Note that Kafka halts the JVM on some fatal broker errors (for
+ * example a corrupted metadata log).
  *
  * <pre>{@code
  * try (LocalKafkaBroker kafka = LocalKafkaBroker.builder().start()) {
@@ -63,7 +63,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalKafkaBroker implements AutoCloseable {
 
-  /** File in the log directory where the node remembers its ports (the controller port is reused). */
+  /**
+   * File in the log directory where the node remembers its ports (the controller port is reused).
+   */
   static final String NODE_STATE_FILE = "kstatefun-node.properties";
 
   /** Written by the Kafka storage tool when a log directory is formatted. */
@@ -113,11 +115,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
     if (quorumVoters != null) {
       Integer votedPort = voterControllerPorts.get(nodeId);
       if (votedPort == null) {
-        throw new IllegalArgumentException("node id " + nodeId + " is not among the quorum voters " + quorumVoters);
+        throw new IllegalArgumentException(
+            "node id " + nodeId + " is not among the quorum voters " + quorumVoters);
       }
       if (requestedControllerPort != 0 && requestedControllerPort != votedPort) {
-        throw new IllegalArgumentException("controller port " + requestedControllerPort
-            + " differs from the port of node " + nodeId + " in the quorum voters " + quorumVoters);
+        throw new IllegalArgumentException(
+            "controller port "
+                + requestedControllerPort
+                + " differs from the port of node "
+                + nodeId
+                + " in the quorum voters "
+                + quorumVoters);
       }
     }
   }
@@ -158,10 +166,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
           break;
         } catch (RuntimeException e) {
           stopServer();
-          boolean portsWereAuto = requestedPort == 0 || (requestedControllerPort == 0 && quorumVoters == null);
-          if (freshlyFormatted && portsWereAuto && attempt < MAX_BIND_ATTEMPTS
-              && KafkaSupport.hasCause(e, BindException.class) && !KafkaSupport.expired(deadline) && !closing) {
-            LOG.info("port clash while starting the local Kafka broker, retrying with other ports: {}", KafkaSupport.describe(e));
+          boolean portsWereAuto =
+              requestedPort == 0 || (requestedControllerPort == 0 && quorumVoters == null);
+          if (freshlyFormatted
+              && portsWereAuto
+              && attempt < MAX_BIND_ATTEMPTS
+              && KafkaSupport.hasCause(e, BindException.class)
+              && !KafkaSupport.expired(deadline)
+              && !closing) {
+            LOG.info(
+                "port clash while starting the local Kafka broker, retrying with other ports: {}",
+                KafkaSupport.describe(e));
             wipeLogDir();
             continue;
           }
@@ -179,16 +194,27 @@ public final class LocalKafkaBroker implements AutoCloseable {
       }
       startupDuration = Duration.ofNanos(System.nanoTime() - t0);
       ready = true;
-      LOG.info("Kafka node {} ready at {} in {} ms ({} ms server start-up, {} ms {}; log dir {})", nodeId, bootstrapAddress(),
-          startupDuration.toMillis(), (serverStarted - t0) / 1_000_000, (System.nanoTime() - serverStarted) / 1_000_000,
-          quorumVoters == null ? "warm-up" : "readiness check", logDir);
+      LOG.info(
+          "Kafka node {} ready at {} in {} ms ({} ms server start-up, {} ms {}; log dir {})",
+          nodeId,
+          bootstrapAddress(),
+          startupDuration.toMillis(),
+          (serverStarted - t0) / 1_000_000,
+          (System.nanoTime() - serverStarted) / 1_000_000,
+          quorumVoters == null ? "warm-up" : "readiness check",
+          logDir);
       return this;
     } catch (RuntimeException | Error e) {
       boolean aborted = closing;
       close();
-      throw new IllegalStateException(aborted ? "the local Kafka broker was closed while starting"
-          : "the local Kafka broker failed to start (start-up timeout " + startupTimeout.toSeconds() + " s): "
-          + KafkaSupport.describe(e), e);
+      throw new IllegalStateException(
+          aborted
+              ? "the local Kafka broker was closed while starting"
+              : "the local Kafka broker failed to start (start-up timeout "
+                  + startupTimeout.toSeconds()
+                  + " s): "
+                  + KafkaSupport.describe(e),
+          e);
     }
   }
 
@@ -251,11 +277,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
   /** Creates topics (name to partition count) like {@link #createTopic(String, int)}. */
   public void createTopics(Map<String, Integer> partitionsByTopic) {
     List<NewTopic> topics = new ArrayList<>();
-    partitionsByTopic.forEach((name, partitions) -> topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())));
+    partitionsByTopic.forEach(
+        (name, partitions) ->
+            topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())));
     createTopics(topics);
   }
 
-  /** Creates topics as described (partitions, replication, configs) and waits until all have leaders. */
+  /**
+   * Creates topics as described (partitions, replication, configs) and waits until all have
+   * leaders.
+   */
   public void createTopics(Collection<NewTopic> topics) {
     BrokerAdmin.createTopics(bootstrapServers(), topics, Duration.ofSeconds(30));
   }
@@ -336,11 +367,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
       controllerPort = voterControllerPorts.get(nodeId);
     } else {
       Path state = logDir.resolve(NODE_STATE_FILE);
-      String stored = Files.exists(state) && Files.exists(logDir.resolve(META_PROPERTIES))
-          ? KafkaSupport.readProperties(state).getProperty("controller.port") : null;
+      String stored =
+          Files.exists(state) && Files.exists(logDir.resolve(META_PROPERTIES))
+              ? KafkaSupport.readProperties(state).getProperty("controller.port")
+              : null;
       int storedPort = stored == null ? 0 : Integer.parseInt(stored.trim());
       // A standalone node accepts a changed controller port on restart, so a busy one is not fatal.
-      controllerPort = storedPort != 0 && KafkaSupport.isFree(storedPort) ? storedPort : KafkaSupport.freePort();
+      controllerPort =
+          storedPort != 0 && KafkaSupport.isFree(storedPort) ? storedPort : KafkaSupport.freePort();
     }
   }
 
@@ -351,33 +385,45 @@ public final class LocalKafkaBroker implements AutoCloseable {
       Properties stored = KafkaSupport.readProperties(meta);
       String storedId = stored.getProperty("cluster.id");
       if (requestedClusterId != null && !requestedClusterId.equals(storedId)) {
-        throw new IllegalStateException(logDir + " belongs to cluster " + storedId + ", not " + requestedClusterId);
+        throw new IllegalStateException(
+            logDir + " belongs to cluster " + storedId + ", not " + requestedClusterId);
       }
       String storedNode = stored.getProperty("node.id");
       if (storedNode != null && Integer.parseInt(storedNode.trim()) != nodeId) {
-        throw new IllegalStateException(logDir + " belongs to node " + storedNode + ", not " + nodeId);
+        throw new IllegalStateException(
+            logDir + " belongs to node " + storedNode + ", not " + nodeId);
       }
       clusterId = storedId;
       return false;
     }
     try (Stream<Path> entries = Files.list(logDir)) {
-      List<String> foreign = entries.map(p -> p.getFileName().toString()).filter(n -> !n.equals(NODE_STATE_FILE)).toList();
+      List<String> foreign =
+          entries
+              .map(p -> p.getFileName().toString())
+              .filter(n -> !n.equals(NODE_STATE_FILE))
+              .toList();
       if (!foreign.isEmpty()) {
-        throw new IllegalStateException(logDir + " is not empty and not a formatted Kafka log directory (contains "
-            + (foreign.size() > 5 ? foreign.subList(0, 5) + "..." : foreign) + ")");
+        throw new IllegalStateException(
+            logDir
+                + " is not empty and not a formatted Kafka log directory (contains "
+                + (foreign.size() > 5 ? foreign.subList(0, 5) + "..." : foreign)
+                + ")");
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + logDir, e);
     }
     if (quorumVoters != null && requestedClusterId == null) {
-      throw new IllegalStateException("a cluster id is required to format a node of a multi-node quorum");
+      throw new IllegalStateException(
+          "a cluster id is required to format a node of a multi-node quorum");
     }
     clusterId = requestedClusterId != null ? requestedClusterId : Uuid.randomUuid().toString();
     Path configFile = null;
     try {
       configFile = Files.createTempFile("kstatefun-kafka-format-", ".properties");
-      KafkaSupport.writeProperties(configFile, brokerProperties(), "generated for kafka-storage format");
-      List<String> args = new ArrayList<>(List.of("format", "-t", clusterId, "-c", configFile.toString()));
+      KafkaSupport.writeProperties(
+          configFile, brokerProperties(), "generated for kafka-storage format");
+      List<String> args =
+          new ArrayList<>(List.of("format", "-t", clusterId, "-c", configFile.toString()));
       if (quorumVoters == null) {
         args.add("--standalone");
       }
@@ -387,8 +433,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
         code = StorageTool.execute(args.toArray(new String[0]), out);
       }
       if (code != 0) {
-        throw new IllegalStateException("formatting " + logDir + " failed (exit code " + code + "): "
-            + output.toString(StandardCharsets.UTF_8).trim());
+        throw new IllegalStateException(
+            "formatting "
+                + logDir
+                + " failed (exit code "
+                + code
+                + "): "
+                + output.toString(StandardCharsets.UTF_8).trim());
       }
       return true;
     } catch (IOException e) {
@@ -418,8 +469,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
     String host = KafkaSupport.LOOPBACK;
     p.put("process.roles", "broker,controller");
     p.put("node.id", Integer.toString(nodeId));
-    p.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    p.put(
+        "advertised.listeners",
+        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("controller.listener.names", "CONTROLLER");
@@ -455,18 +510,22 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   private void startServer(long deadline) {
-    KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(), false), Time.SYSTEM);
+    KafkaRaftServer s =
+        new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(), false), Time.SYSTEM);
     server = s;
     CompletableFuture<Void> future = new CompletableFuture<>();
     startup = future;
-    Thread starter = new Thread(() -> {
-      try {
-        s.startup();
-        future.complete(null);
-      } catch (Throwable t) {
-        future.completeExceptionally(t);
-      }
-    }, "kstatefun-kafka-startup-" + nodeId);
+    Thread starter =
+        new Thread(
+            () -> {
+              try {
+                s.startup();
+                future.complete(null);
+              } catch (Throwable t) {
+                future.completeExceptionally(t);
+              }
+            },
+            "kstatefun-kafka-startup-" + nodeId);
     starter.setDaemon(true);
     starter.start();
     try {
@@ -491,14 +550,20 @@ public final class LocalKafkaBroker implements AutoCloseable {
     if (s == null) {
       return;
     }
-    Thread stopper = new Thread(() -> {
-      try {
-        s.shutdown();
-        s.awaitShutdown();
-      } catch (Throwable t) {
-        LOG.warn("error while shutting down Kafka node {}: {}", nodeId, KafkaSupport.describe(t));
-      }
-    }, "kstatefun-kafka-shutdown-" + nodeId);
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                s.shutdown();
+                s.awaitShutdown();
+              } catch (Throwable t) {
+                LOG.warn(
+                    "error while shutting down Kafka node {}: {}",
+                    nodeId,
+                    KafkaSupport.describe(t));
+              }
+            },
+            "kstatefun-kafka-shutdown-" + nodeId);
     stopper.setDaemon(true);
     stopper.start();
     try {
@@ -507,7 +572,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (stopper.isAlive()) {
-      LOG.warn("Kafka node {} did not shut down within {} s; giving up on it", nodeId, shutdownTimeout.toSeconds());
+      LOG.warn(
+          "Kafka node {} did not shut down within {} s; giving up on it",
+          nodeId,
+          shutdownTimeout.toSeconds());
     }
   }
 
@@ -516,7 +584,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
     state.setProperty("node.id", Integer.toString(nodeId));
     state.setProperty("port", Integer.toString(port));
     state.setProperty("controller.port", Integer.toString(controllerPort));
-    KafkaSupport.writeProperties(logDir.resolve(NODE_STATE_FILE), state,
+    KafkaSupport.writeProperties(
+        logDir.resolve(NODE_STATE_FILE),
+        state,
         "kstatefun local Kafka node; the controller port is reused on restart");
   }
 
@@ -533,7 +603,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
       try {
         ports.put(Integer.parseInt(e.substring(0, at)), Integer.parseInt(e.substring(colon + 1)));
       } catch (NumberFormatException ex) {
-        throw new IllegalArgumentException("bad quorum voter '" + e + "', expected id@host:port", ex);
+        throw new IllegalArgumentException(
+            "bad quorum voter '" + e + "', expected id@host:port", ex);
       }
     }
     if (ports.isEmpty()) {
@@ -600,7 +671,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       return this;
     }
 
-    /** Cluster id used when formatting; default random. Must match an already formatted directory. */
+    /**
+     * Cluster id used when formatting; default random. Must match an already formatted directory.
+     */
     public Builder clusterId(String clusterId) {
       this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
       return this;
@@ -630,7 +703,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
       return this;
     }
 
-    /** Whether to raise not explicitly configured broker loggers to WARN (log4j2 only); default true. */
+    /**
+     * Whether to raise not explicitly configured broker loggers to WARN (log4j2 only); default
+     * true.
+     */
     public Builder quietLogging(boolean quiet) {
       this.quietLogging = quiet;
       return this;

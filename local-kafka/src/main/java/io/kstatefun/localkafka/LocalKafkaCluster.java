@@ -35,19 +35,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A local multi-node Kafka cluster on 127.0.0.1: N KRaft nodes, each a combined broker and
- * controller and a voter of a static quorum ({@code controller.quorum.voters}), all formatted
- * with the same cluster id. Meant for broker-loss (chaos) tests: a node can be stopped
- * (SIGTERM or SIGKILL) and started again on the same log directory and ports.
+ * controller and a voter of a static quorum ({@code controller.quorum.voters}), all formatted with
+ * the same cluster id. Meant for broker-loss (chaos) tests: a node can be stopped (SIGTERM or
+ * SIGKILL) and started again on the same log directory and ports.
  *
- * <p>By default ({@link Mode#PROCESSES}) every node is its own JVM running
- * {@link KafkaServerMain} with this JVM's class path; its output goes to
- * {@code <baseDir>/node-<id>.log}. The children exit when this JVM exits. {@link Mode#IN_JVM}
- * runs the nodes as {@link LocalKafkaBroker}s in this JVM instead (no SIGKILL then).
+ * <p>By default ({@link Mode#PROCESSES}) every node is its own JVM running {@link KafkaServerMain}
+ * with this JVM's class path; its output goes to {@code <baseDir>/node-<id>.log}. The children exit
+ * when this JVM exits. {@link Mode#IN_JVM} runs the nodes as {@link LocalKafkaBroker}s in this JVM
+ * instead (no SIGKILL then).
  *
- * <p>Defaults for 3 nodes: replication factor 3 and min ISR 2 for data topics
- * ({@code default.replication.factor}, {@code min.insync.replicas}) and for the internal topics.
- * Kafka's own failure detection applies: a killed node is fenced (and leaves every ISR) after
- * {@code broker.session.timeout.ms} (9 s by default).
+ * <p>Defaults for 3 nodes: replication factor 3 and min ISR 2 for data topics ({@code
+ * default.replication.factor}, {@code min.insync.replicas}) and for the internal topics. Kafka's
+ * own failure detection applies: a killed node is fenced (and leaves every ISR) after {@code
+ * broker.session.timeout.ms} (9 s by default).
  *
  * <p>{@link #start()} starts the nodes concurrently (the quorum needs a majority) and returns once
  * a warm-up transaction has committed on the whole cluster. {@link #close()} stops all nodes
@@ -90,12 +90,15 @@ public final class LocalKafkaCluster implements AutoCloseable {
     this.mode = b.mode;
     this.size = b.nodes;
     this.replicationFactor = b.replicationFactor > 0 ? b.replicationFactor : Math.min(3, b.nodes);
-    this.minInsyncReplicas = b.minInsyncReplicas > 0 ? b.minInsyncReplicas : Math.max(1, replicationFactor - 1);
+    this.minInsyncReplicas =
+        b.minInsyncReplicas > 0 ? b.minInsyncReplicas : Math.max(1, replicationFactor - 1);
     if (replicationFactor > size) {
-      throw new IllegalArgumentException("replication factor " + replicationFactor + " > " + size + " nodes");
+      throw new IllegalArgumentException(
+          "replication factor " + replicationFactor + " > " + size + " nodes");
     }
     if (minInsyncReplicas > replicationFactor) {
-      throw new IllegalArgumentException("min ISR " + minInsyncReplicas + " > replication factor " + replicationFactor);
+      throw new IllegalArgumentException(
+          "min ISR " + minInsyncReplicas + " > replication factor " + replicationFactor);
     }
     this.requestedBaseDir = b.baseDir == null ? null : b.baseDir.toAbsolutePath().normalize();
     this.extraProperties = Map.copyOf(b.properties);
@@ -113,7 +116,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
    * Formats and starts every node concurrently and waits until a warm-up transaction has committed.
    *
    * @return this cluster
-   * @throws IllegalStateException if it is not ready within the start-up timeout (it is closed then)
+   * @throws IllegalStateException if it is not ready within the start-up timeout (it is closed
+   *     then)
    */
   public LocalKafkaCluster start() {
     if (!startCalled.compareAndSet(false, true)) {
@@ -142,29 +146,42 @@ public final class LocalKafkaCluster implements AutoCloseable {
       for (int i = 0; i < size; i++) {
         int id = i + 1;
         Path dir = baseDir.resolve("node-" + id);
-        nodes.put(id, mode == Mode.PROCESSES
-            ? new ProcessNode(id, ports[i], ports[size + i], dir)
-            : new InJvmNode(id, ports[i], ports[size + i], dir));
+        nodes.put(
+            id,
+            mode == Mode.PROCESSES
+                ? new ProcessNode(id, ports[i], ports[size + i], dir)
+                : new InJvmNode(id, ports[i], ports[size + i], dir));
       }
       forEachConcurrently(nodes.values(), node -> node.start(deadline));
       BrokerAdmin.warmUp(bootstrapServers(), deadline, () -> closing);
       startupDuration = Duration.ofNanos(System.nanoTime() - t0);
-      LOG.info("Kafka cluster of {} nodes ({}) ready at {} in {} ms", size, mode, bootstrapServers(), startupDuration.toMillis());
+      LOG.info(
+          "Kafka cluster of {} nodes ({}) ready at {} in {} ms",
+          size,
+          mode,
+          bootstrapServers(),
+          startupDuration.toMillis());
       return this;
     } catch (IOException e) {
       close();
       throw new UncheckedIOException("cannot create the cluster directory", e);
     } catch (RuntimeException | Error e) {
       close();
-      throw new IllegalStateException("the local Kafka cluster failed to start (start-up timeout "
-          + startupTimeout.toSeconds() + " s): " + KafkaSupport.describe(e), e);
+      throw new IllegalStateException(
+          "the local Kafka cluster failed to start (start-up timeout "
+              + startupTimeout.toSeconds()
+              + " s): "
+              + KafkaSupport.describe(e),
+          e);
     }
   }
 
   /** All nodes' client addresses, {@code 127.0.0.1:P1,127.0.0.1:P2,...}. */
   public String bootstrapServers() {
     requireStarted();
-    return nodes.values().stream().map(n -> KafkaSupport.LOOPBACK + ":" + n.port).collect(Collectors.joining(","));
+    return nodes.values().stream()
+        .map(n -> KafkaSupport.LOOPBACK + ":" + n.port)
+        .collect(Collectors.joining(","));
   }
 
   /** One node's client address, {@code 127.0.0.1:PORT}. */
@@ -189,7 +206,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
     return clusterId;
   }
 
-  /** The directory holding the nodes' log directories ({@code node-<id>}) and, for processes, their output. */
+  /**
+   * The directory holding the nodes' log directories ({@code node-<id>}) and, for processes, their
+   * output.
+   */
   public Path baseDir() {
     requireStarted();
     return baseDir;
@@ -217,9 +237,9 @@ public final class LocalKafkaCluster implements AutoCloseable {
   }
 
   /**
-   * Stops one node and waits until it is gone. {@code kill} sends SIGKILL (an unclean crash,
-   * {@link Mode#PROCESSES} only); otherwise a clean shutdown (SIGTERM for a process). No-op if
-   * the node is not running.
+   * Stops one node and waits until it is gone. {@code kill} sends SIGKILL (an unclean crash, {@link
+   * Mode#PROCESSES} only); otherwise a clean shutdown (SIGTERM for a process). No-op if the node is
+   * not running.
    */
   public void stopNode(int nodeId, boolean kill) {
     Node node = node(nodeId);
@@ -246,7 +266,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
     node.start(System.nanoTime() + startupTimeout.toNanos());
   }
 
-  /** Creates a topic with the cluster's replication factor; waits until every partition has a leader. */
+  /**
+   * Creates a topic with the cluster's replication factor; waits until every partition has a
+   * leader.
+   */
   public void createTopic(String name, int partitions) {
     createTopics(Map.of(name, partitions));
   }
@@ -254,21 +277,32 @@ public final class LocalKafkaCluster implements AutoCloseable {
   /** Creates topics (name to partition count) like {@link #createTopic(String, int)}. */
   public void createTopics(Map<String, Integer> partitionsByTopic) {
     List<NewTopic> topics = new ArrayList<>();
-    partitionsByTopic.forEach((name, partitions) -> topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())));
+    partitionsByTopic.forEach(
+        (name, partitions) ->
+            topics.add(new NewTopic(name, Optional.of(partitions), Optional.empty())));
     createTopics(topics);
   }
 
-  /** Creates topics as described (partitions, replication, configs) and waits until all have leaders. */
+  /**
+   * Creates topics as described (partitions, replication, configs) and waits until all have
+   * leaders.
+   */
   public void createTopics(Collection<NewTopic> topics) {
     BrokerAdmin.createTopics(bootstrapServers(), topics, Duration.ofSeconds(30));
   }
 
-  /** Waits until every partition of every topic (internal ones included) has all its replicas in sync. */
+  /**
+   * Waits until every partition of every topic (internal ones included) has all its replicas in
+   * sync.
+   */
   public void awaitFullyReplicated(Duration timeout) {
     BrokerAdmin.awaitFullyReplicated(bootstrapServers(), timeout);
   }
 
-  /** Stops all nodes concurrently (cleanly, bounded) and deletes the base directory if temporary. Idempotent. */
+  /**
+   * Stops all nodes concurrently (cleanly, bounded) and deletes the base directory if temporary.
+   * Idempotent.
+   */
   @Override
   public void close() {
     closing = true;
@@ -337,14 +371,17 @@ public final class LocalKafkaCluster implements AutoCloseable {
     List<CompletableFuture<Void>> futures = new ArrayList<>();
     for (T item : items) {
       CompletableFuture<Void> f = new CompletableFuture<>();
-      Thread t = new Thread(() -> {
-        try {
-          action.accept(item);
-          f.complete(null);
-        } catch (Throwable e) {
-          f.completeExceptionally(e);
-        }
-      }, "kstatefun-kafka-cluster-op");
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  action.accept(item);
+                  f.complete(null);
+                } catch (Throwable e) {
+                  f.completeExceptionally(e);
+                }
+              },
+              "kstatefun-kafka-cluster-op");
       t.setDaemon(true);
       t.start();
       futures.add(f);
@@ -355,7 +392,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
         f.get();
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        RuntimeException re = cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        RuntimeException re =
+            cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
         if (failure == null) {
           failure = re;
         } else {
@@ -402,17 +440,20 @@ public final class LocalKafkaCluster implements AutoCloseable {
 
     @Override
     synchronized void start(long deadlineNanos) {
-      broker = LocalKafkaBroker.builder()
-          .nodeId(id)
-          .port(port)
-          .controllerPort(controllerPort)
-          .logDir(dir)
-          .quorumVoters(voters)
-          .clusterId(clusterId)
-          .brokerProperties(nodeProperties())
-          .startupTimeout(Duration.ofNanos(Math.max(1_000_000_000L, KafkaSupport.remainingNanos(deadlineNanos))))
-          .shutdownTimeout(shutdownTimeout)
-          .start();
+      broker =
+          LocalKafkaBroker.builder()
+              .nodeId(id)
+              .port(port)
+              .controllerPort(controllerPort)
+              .logDir(dir)
+              .quorumVoters(voters)
+              .clusterId(clusterId)
+              .brokerProperties(nodeProperties())
+              .startupTimeout(
+                  Duration.ofNanos(
+                      Math.max(1_000_000_000L, KafkaSupport.remainingNanos(deadlineNanos))))
+              .shutdownTimeout(shutdownTimeout)
+              .start();
     }
 
     @Override
@@ -455,11 +496,28 @@ public final class LocalKafkaCluster implements AutoCloseable {
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
       command.add(KafkaServerMain.class.getName());
-      command.addAll(List.of("--node-id", Integer.toString(id), "--port", Integer.toString(port),
-          "--controller-port", Integer.toString(controllerPort), "--dir", dir.toString(),
-          "--voters", voters, "--cluster-id", clusterId,
-          "--parent-pid", Long.toString(ProcessHandle.current().pid()),
-          "--startup-timeout", Long.toString(Math.max(10, TimeUnit.NANOSECONDS.toSeconds(KafkaSupport.remainingNanos(deadlineNanos))))));
+      command.addAll(
+          List.of(
+              "--node-id",
+              Integer.toString(id),
+              "--port",
+              Integer.toString(port),
+              "--controller-port",
+              Integer.toString(controllerPort),
+              "--dir",
+              dir.toString(),
+              "--voters",
+              voters,
+              "--cluster-id",
+              clusterId,
+              "--parent-pid",
+              Long.toString(ProcessHandle.current().pid()),
+              "--startup-timeout",
+              Long.toString(
+                  Math.max(
+                      10,
+                      TimeUnit.NANOSECONDS.toSeconds(
+                          KafkaSupport.remainingNanos(deadlineNanos))))));
       nodeProperties().forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
 
       CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -467,7 +525,12 @@ public final class LocalKafkaCluster implements AutoCloseable {
       Process p;
       BufferedWriter log = null;
       try {
-        log = Files.newBufferedWriter(output, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        log =
+            Files.newBufferedWriter(
+                output,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
         log.write("==== " + Instant.now() + " starting node " + id + System.lineSeparator());
         log.flush();
         p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -477,7 +540,9 @@ public final class LocalKafkaCluster implements AutoCloseable {
       }
       process = p;
       BufferedWriter sink = log;
-      pump = new Thread(() -> pumpOutput(p, sink, tail, ready), "kstatefun-kafka-node-" + id + "-output");
+      pump =
+          new Thread(
+              () -> pumpOutput(p, sink, tail, ready), "kstatefun-kafka-node-" + id + "-output");
       pump.setDaemon(true);
       pump.start();
       try {
@@ -488,9 +553,17 @@ public final class LocalKafkaCluster implements AutoCloseable {
         synchronized (tail) {
           lastLines = String.join(System.lineSeparator(), tail);
         }
-        throw new IllegalStateException("Kafka node " + id + " did not get ready"
-            + (e instanceof TimeoutException ? " in time" : ": " + e.getCause().getMessage())
-            + "; last output (" + output + "):" + System.lineSeparator() + lastLines, e);
+        throw new IllegalStateException(
+            "Kafka node "
+                + id
+                + " did not get ready"
+                + (e instanceof TimeoutException ? " in time" : ": " + e.getCause().getMessage())
+                + "; last output ("
+                + output
+                + "):"
+                + System.lineSeparator()
+                + lastLines,
+            e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         destroyForcibly();
@@ -498,8 +571,12 @@ public final class LocalKafkaCluster implements AutoCloseable {
       }
     }
 
-    private void pumpOutput(Process p, BufferedWriter log, Deque<String> tail, CompletableFuture<Void> ready) {
-      try (log; BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    private void pumpOutput(
+        Process p, BufferedWriter log, Deque<String> tail, CompletableFuture<Void> ready) {
+      try (log;
+          BufferedReader in =
+              new BufferedReader(
+                  new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
           log.write(line);
@@ -518,8 +595,9 @@ public final class LocalKafkaCluster implements AutoCloseable {
       } catch (IOException e) {
         // the process went away
       } finally {
-        ready.completeExceptionally(new IllegalStateException("the process exited"
-            + (p.isAlive() ? "" : " with code " + exitCodeOf(p))));
+        ready.completeExceptionally(
+            new IllegalStateException(
+                "the process exited" + (p.isAlive() ? "" : " with code " + exitCodeOf(p))));
       }
     }
 
@@ -555,7 +633,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
       }
       try {
         if (!p.waitFor(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          LOG.warn("Kafka node {} did not stop within {} s after SIGTERM; killing it", id, shutdownTimeout.toSeconds());
+          LOG.warn(
+              "Kafka node {} did not stop within {} s after SIGTERM; killing it",
+              id,
+              shutdownTimeout.toSeconds());
           p.destroyForcibly();
           p.waitFor(30, TimeUnit.SECONDS);
         }
@@ -592,8 +673,14 @@ public final class LocalKafkaCluster implements AutoCloseable {
     private int minInsyncReplicas;
     private Path baseDir;
     private final Map<String, String> properties = new LinkedHashMap<>();
-    private final List<String> jvmOptions = new ArrayList<>(
-        List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"));
+    private final List<String> jvmOptions =
+        new ArrayList<>(
+            List.of(
+                "-Xms64m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Djava.awt.headless=true"));
     private Duration startupTimeout = Duration.ofSeconds(180);
     private Duration shutdownTimeout = Duration.ofSeconds(60);
 
@@ -645,8 +732,8 @@ public final class LocalKafkaCluster implements AutoCloseable {
     }
 
     /**
-     * JVM options of the node processes, replacing the default
-     * {@code -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true}.
+     * JVM options of the node processes, replacing the default {@code -Xms64m -Xmx512m
+     * -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true}.
      */
     public Builder jvmOptions(List<String> options) {
       jvmOptions.clear();
@@ -654,7 +741,10 @@ public final class LocalKafkaCluster implements AutoCloseable {
       return this;
     }
 
-    /** Bound of {@link LocalKafkaCluster#start()} and of each {@link LocalKafkaCluster#startNode(int)}; default 180 s. */
+    /**
+     * Bound of {@link LocalKafkaCluster#start()} and of each {@link
+     * LocalKafkaCluster#startNode(int)}; default 180 s.
+     */
     public Builder startupTimeout(Duration timeout) {
       this.startupTimeout = positive(timeout);
       return this;

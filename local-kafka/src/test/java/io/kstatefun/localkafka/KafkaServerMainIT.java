@@ -41,13 +41,18 @@ class KafkaServerMainIT {
     Child first = Child.start(dir, port);
     children.add(first.process);
     String bootstrap = first.awaitReady(90);
-    System.out.printf("KafkaServerMain (child JVM) ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "KafkaServerMain (child JVM) ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertThat(bootstrap).isEqualTo("127.0.0.1:" + port);
-    String clusterId = KafkaSupport.readProperties(dir.resolve("meta.properties")).getProperty("cluster.id");
+    String clusterId =
+        KafkaSupport.readProperties(dir.resolve("meta.properties")).getProperty("cluster.id");
 
-    BrokerAdmin.createTopics(bootstrap, List.of(new org.apache.kafka.clients.admin.NewTopic("durable", 1, (short) 1)),
+    BrokerAdmin.createTopics(
+        bootstrap,
+        List.of(new org.apache.kafka.clients.admin.NewTopic("durable", 1, (short) 1)),
         java.time.Duration.ofSeconds(30));
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(LocalKafkaBrokerIT.producerProps(bootstrap))) {
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(LocalKafkaBrokerIT.producerProps(bootstrap))) {
       producer.initTransactions();
       producer.beginTransaction();
       producer.send(new ProducerRecord<>("durable", "k", "before-restart"));
@@ -61,10 +66,14 @@ class KafkaServerMainIT {
     Child second = Child.start(dir, port);
     children.add(second.process);
     assertThat(second.awaitReady(90)).isEqualTo(bootstrap);
-    System.out.printf("KafkaServerMain restart ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-    assertThat(KafkaSupport.readProperties(dir.resolve("meta.properties")).getProperty("cluster.id")).isEqualTo(clusterId);
+    System.out.printf(
+        "KafkaServerMain restart ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertThat(
+            KafkaSupport.readProperties(dir.resolve("meta.properties")).getProperty("cluster.id"))
+        .isEqualTo(clusterId);
 
-    assertThat(LocalKafkaBrokerIT.readCommitted(bootstrap, "durable", 1)).containsExactly("before-restart");
+    assertThat(LocalKafkaBrokerIT.readCommitted(bootstrap, "durable", 1))
+        .containsExactly("before-restart");
 
     second.process.destroy();
     assertThat(second.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -85,16 +94,28 @@ class KafkaServerMainIT {
     }
 
     static Child start(Path dir, int port) throws IOException {
-      List<String> cmd = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-          "-cp", System.getProperty("java.class.path"), KafkaServerMain.class.getName(),
-          "--port", Integer.toString(port), "--dir", dir.toString(),
-          "--parent-pid", Long.toString(ProcessHandle.current().pid()));
+      List<String> cmd =
+          List.of(
+              Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+              "-Xmx512m",
+              "-XX:+UseSerialGC",
+              "-XX:TieredStopAtLevel=1",
+              "-cp",
+              System.getProperty("java.class.path"),
+              KafkaServerMain.class.getName(),
+              "--port",
+              Integer.toString(port),
+              "--dir",
+              dir.toString(),
+              "--parent-pid",
+              Long.toString(ProcessHandle.current().pid()));
       return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 
     private void pump() {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
           output.append(line).append('\n');
@@ -105,7 +126,8 @@ class KafkaServerMainIT {
       } catch (IOException ignored) {
         // process gone
       } finally {
-        ready.completeExceptionally(new IllegalStateException("broker exited before ready:\n" + output));
+        ready.completeExceptionally(
+            new IllegalStateException("broker exited before ready:\n" + output));
       }
     }
 
@@ -117,5 +139,4 @@ class KafkaServerMainIT {
       return output.toString();
     }
   }
-
 }

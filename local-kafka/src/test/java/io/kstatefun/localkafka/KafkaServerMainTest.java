@@ -16,11 +16,27 @@ class KafkaServerMainTest {
 
   @Test
   void parsesAllOptions() {
-    KafkaServerMain o = KafkaServerMain.parse(
-        "--port", "19092", "--dir", "data/kafka", "--controller-port=19093", "--node-id", "2",
-        "--voters", "1@127.0.0.1:1,2@127.0.0.1:19093", "--cluster-id", "abc",
-        "--set", "num.partitions=3", "--set=log.retention.ms = 1000", "--startup-timeout", "30",
-        "--parent-pid", "4242", "--verbose");
+    KafkaServerMain o =
+        KafkaServerMain.parse(
+            "--port",
+            "19092",
+            "--dir",
+            "data/kafka",
+            "--controller-port=19093",
+            "--node-id",
+            "2",
+            "--voters",
+            "1@127.0.0.1:1,2@127.0.0.1:19093",
+            "--cluster-id",
+            "abc",
+            "--set",
+            "num.partitions=3",
+            "--set=log.retention.ms = 1000",
+            "--startup-timeout",
+            "30",
+            "--parent-pid",
+            "4242",
+            "--verbose");
     assertThat(o.port).isEqualTo(19092);
     assertThat(o.controllerPort).isEqualTo(19093);
     assertThat(o.nodeId).isEqualTo(2);
@@ -60,19 +76,31 @@ class KafkaServerMainTest {
   @Test
   void printsUsageOnHelp() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = KafkaServerMain.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    int code =
+        KafkaServerMain.run(
+            new String[] {"--help"},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertThat(code).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: kafka", "--dir=DIR", "--port=N");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("Usage: kafka", "--dir=DIR", "--port=N");
   }
 
   @Test
   void parsesQuorumVoters() {
     assertThat(LocalKafkaBroker.parseVoters("1@127.0.0.1:9093, 2@localhost:9094"))
         .isEqualTo(Map.of(1, 9093, 2, 9094));
-    assertThatThrownBy(() -> LocalKafkaBroker.parseVoters("1@127.0.0.1")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> LocalKafkaBroker.parseVoters("x@h:1")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> LocalKafkaBroker.builder().nodeId(1).quorumVoters("1@127.0.0.1:5").controllerPort(6).build())
+    assertThatThrownBy(() -> LocalKafkaBroker.parseVoters("1@127.0.0.1"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> LocalKafkaBroker.parseVoters("x@h:1"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                LocalKafkaBroker.builder()
+                    .nodeId(1)
+                    .quorumVoters("1@127.0.0.1:5")
+                    .controllerPort(6)
+                    .build())
         .hasMessageContaining("differs");
   }
 

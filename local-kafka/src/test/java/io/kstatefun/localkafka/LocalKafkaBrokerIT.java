@@ -37,9 +37,11 @@ class LocalKafkaBrokerIT {
       assertThat(kafka.isRunning()).isTrue();
 
       kafka.createTopics(Map.of("committed", 3, "other", 1));
-      assertThatThrownBy(() -> kafka.createTopic("other", 1)).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> kafka.createTopic("other", 1))
+          .isInstanceOf(IllegalStateException.class);
 
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(kafka.bootstrapServers()))) {
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(producerProps(kafka.bootstrapServers()))) {
         producer.initTransactions();
         producer.beginTransaction();
         producer.send(new ProducerRecord<>("committed", "k1", "committed-1"));
@@ -78,7 +80,12 @@ class LocalKafkaBrokerIT {
         assertThat(kafka.controllerPort()).isEqualTo(controllerPort);
         assertThatThrownBy(() -> kafka.createTopic("kept", 1)).hasMessageContaining("kept");
       }
-      assertThatThrownBy(() -> LocalKafkaBroker.builder().logDir(dir).clusterId(UUID.randomUUID().toString()).start())
+      assertThatThrownBy(
+              () ->
+                  LocalKafkaBroker.builder()
+                      .logDir(dir)
+                      .clusterId(UUID.randomUUID().toString())
+                      .start())
           .hasMessageContaining("belongs to cluster");
     } finally {
       KafkaSupport.deleteRecursively(dir);

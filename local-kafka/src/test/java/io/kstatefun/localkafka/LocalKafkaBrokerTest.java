@@ -25,16 +25,24 @@ class LocalKafkaBrokerTest {
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-    int code = KafkaServerMain.run(new String[] {"--port", "0", "--dir", dir.toString()},
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errStream);
+    int code =
+        KafkaServerMain.run(
+            new String[] {"--port", "0", "--dir", dir.toString()},
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            errStream);
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("not a formatted Kafka log directory");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("not a formatted Kafka log directory");
   }
 
   @Test
   void aQuorumMemberNeedsAClusterIdToFormat(@TempDir Path dir) {
-    LocalKafkaBroker broker = LocalKafkaBroker.builder().logDir(dir).nodeId(1)
-        .quorumVoters("1@127.0.0.1:" + KafkaSupport.freePort()).build();
+    LocalKafkaBroker broker =
+        LocalKafkaBroker.builder()
+            .logDir(dir)
+            .nodeId(1)
+            .quorumVoters("1@127.0.0.1:" + KafkaSupport.freePort())
+            .build();
     assertThatThrownBy(broker::start).hasMessageContaining("cluster id is required");
   }
 

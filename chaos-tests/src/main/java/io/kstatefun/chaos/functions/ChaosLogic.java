@@ -21,13 +21,14 @@ import java.util.TreeMap;
  * {@link State}, so both behave identically.
  *
  * <p>For every message it runs the commands in order and then reports an {@code applied} event
- * (uid, sender, sequence number, increments, counter after) to the events topic. Outgoing
- * immediate messages get the next sequence number of their (self, receiver) pair, kept in state.
+ * (uid, sender, sequence number, increments, counter after) to the events topic. Outgoing immediate
+ * messages get the next sequence number of their (self, receiver) pair, kept in state.
  */
 public final class ChaosLogic {
 
   /** The Kafka egress id the functions write to. */
   public static final String EGRESS_NAMESPACE = ChaosMessage.NAMESPACE;
+
   public static final String EGRESS_NAME = "out";
 
   /** Typename of the state value holding the per-receiver sequence numbers (JSON object). */
@@ -69,7 +70,8 @@ public final class ChaosLogic {
   }
 
   /** Handles {@code message} at {@code self}; returns the new state. */
-  public State apply(FnAddress self, State state, ChaosMessage message, long nowMs, Effects effects) {
+  public State apply(
+      FnAddress self, State state, ChaosMessage message, long nowMs, Effects effects) {
     int count = state.count();
     Map<String, Long> seqs = new TreeMap<>(state.outSeqs());
     int incs = 0;
@@ -91,16 +93,24 @@ public final class ChaosLogic {
                 new ChaosMessage(c.uid(), self.toString(), 0, c.cmds()));
         case Command.CANCEL -> effects.cancel(c.token());
         case Command.EGRESS ->
-            effects.kafka(egressTopic, Long.toString(c.uid()), Json.bytes(new EgressRecord(c.uid(), self.toString())));
+            effects.kafka(
+                egressTopic,
+                Long.toString(c.uid()),
+                Json.bytes(new EgressRecord(c.uid(), self.toString())));
         case Command.VERIFY ->
             effects.kafka(
                 eventsTopic,
                 self.toString(),
                 Json.bytes(FunctionEvent.verify(self, message.uid(), c.expected(), count, nowMs)));
-        default -> throw new IllegalArgumentException("unknown command '" + c.op() + "' in message " + message.uid());
+        default ->
+            throw new IllegalArgumentException(
+                "unknown command '" + c.op() + "' in message " + message.uid());
       }
     }
-    effects.kafka(eventsTopic, self.toString(), Json.bytes(FunctionEvent.applied(self, message, incs, count, nowMs)));
+    effects.kafka(
+        eventsTopic,
+        self.toString(),
+        Json.bytes(FunctionEvent.applied(self, message, incs, count, nowMs)));
     return new State(count, seqs);
   }
 

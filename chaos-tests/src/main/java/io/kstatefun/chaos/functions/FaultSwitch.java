@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * stall MS    delay every answer by MS milliseconds (0: stop stalling)
  * </pre>
  *
- * Each command is acknowledged with {@code ok <command>} on standard output. End of input means
- * the harness is gone: the server halts.
+ * Each command is acknowledged with {@code ok <command>} on standard output. End of input means the
+ * harness is gone: the server halts.
  *
  * <p>Threading: thread-safe; read by request threads, written by the control thread.
  */
@@ -80,7 +80,8 @@ public final class FaultSwitch {
     Thread t =
         new Thread(
             () -> {
-              try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                   out.println((apply(line) ? "ok " : "unknown command: ") + line.trim());

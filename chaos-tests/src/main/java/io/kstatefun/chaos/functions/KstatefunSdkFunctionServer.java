@@ -34,8 +34,10 @@ public final class KstatefunSdkFunctionServer {
 
   static final TypeName TYPE = TypeName.of(ChaosMessage.NAMESPACE, FnAddress.Kind.OURS.typeName());
   static final TypeName EGRESS = TypeName.of(ChaosLogic.EGRESS_NAMESPACE, ChaosLogic.EGRESS_NAME);
-  static final Type<byte[]> CMD = Types.simpleType(TypeName.parse(ChaosMessage.TYPENAME), b -> b, b -> b);
-  static final Type<byte[]> SEQS = Types.simpleType(TypeName.parse(ChaosLogic.SEQS_TYPENAME), b -> b, b -> b);
+  static final Type<byte[]> CMD =
+      Types.simpleType(TypeName.parse(ChaosMessage.TYPENAME), b -> b, b -> b);
+  static final Type<byte[]> SEQS =
+      Types.simpleType(TypeName.parse(ChaosLogic.SEQS_TYPENAME), b -> b, b -> b);
   static final ValueSpec<Integer> COUNT = ValueSpec.named("count").withIntType();
   static final ValueSpec<byte[]> SEQ_STATE = ValueSpec.named("seqs").withType(SEQS);
 
@@ -88,11 +90,13 @@ public final class KstatefunSdkFunctionServer {
           new ChaosLogic.State(
               context.storage().get(COUNT).orElse(0),
               context.storage().get(SEQ_STATE).map(ChaosLogic::decodeSeqs).orElse(Map.of()));
-      ChaosLogic.State next = logic.apply(self, state, m, System.currentTimeMillis(), new OurEffects(context));
+      ChaosLogic.State next =
+          logic.apply(self, state, m, System.currentTimeMillis(), new OurEffects(context));
       context.storage().set(COUNT, next.count());
       context.storage().set(SEQ_STATE, ChaosLogic.encodeSeqs(next.outSeqs()));
       if (stall > 0) {
-        return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(stall, TimeUnit.MILLISECONDS));
+        return CompletableFuture.runAsync(
+            () -> {}, CompletableFuture.delayedExecutor(stall, TimeUnit.MILLISECONDS));
       }
       return context.done();
     }
@@ -120,12 +124,19 @@ public final class KstatefunSdkFunctionServer {
 
     @Override
     public void kafka(String topic, String key, byte[] value) {
-      context.send(KafkaEgressMessage.forEgress(EGRESS).withTopic(topic).withUtf8Key(key).withValue(value).build());
+      context.send(
+          KafkaEgressMessage.forEgress(EGRESS)
+              .withTopic(topic)
+              .withUtf8Key(key)
+              .withValue(value)
+              .build());
     }
 
     private static Message build(FnAddress to, ChaosMessage message) {
       TypeName type = TypeName.of(ChaosMessage.NAMESPACE, to.kind().typeName());
-      return MessageBuilder.forAddress(new Address(type, to.id())).withValue(CMD, Json.bytes(message)).build();
+      return MessageBuilder.forAddress(new Address(type, to.id()))
+          .withValue(CMD, Json.bytes(message))
+          .build();
     }
   }
 }

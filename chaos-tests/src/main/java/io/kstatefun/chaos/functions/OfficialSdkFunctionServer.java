@@ -30,20 +30,25 @@ import org.apache.flink.statefun.sdk.java.types.Type;
 
 /**
  * The function server of {@code chaos/official}, written only against the official {@code
- * statefun-sdk-java} 3.3.0 and served with the JDK's HTTP server, the way StateFun's docs serve
- * it. Faults ({@link FaultSwitch}) are injected at the HTTP layer: a stall delays the whole
- * answer, a failure answers 500 without calling the SDK.
+ * statefun-sdk-java} 3.3.0 and served with the JDK's HTTP server, the way StateFun's docs serve it.
+ * Faults ({@link FaultSwitch}) are injected at the HTTP layer: a stall delays the whole answer, a
+ * failure answers 500 without calling the SDK.
  *
  * <p>Main class of its own process: {@code --events-topic T --egress-topic T [--port N]}.
  */
 public final class OfficialSdkFunctionServer {
 
-  static final TypeName TYPE = TypeName.typeNameFromString(ChaosMessage.NAMESPACE + "/" + FnAddress.Kind.OFFICIAL.typeName());
-  static final TypeName EGRESS = TypeName.typeNameFromString(ChaosLogic.EGRESS_NAMESPACE + "/" + ChaosLogic.EGRESS_NAME);
+  static final TypeName TYPE =
+      TypeName.typeNameFromString(
+          ChaosMessage.NAMESPACE + "/" + FnAddress.Kind.OFFICIAL.typeName());
+  static final TypeName EGRESS =
+      TypeName.typeNameFromString(ChaosLogic.EGRESS_NAMESPACE + "/" + ChaosLogic.EGRESS_NAME);
   static final Type<byte[]> CMD =
-      SimpleType.simpleImmutableTypeFrom(TypeName.typeNameFromString(ChaosMessage.TYPENAME), b -> b, b -> b);
+      SimpleType.simpleImmutableTypeFrom(
+          TypeName.typeNameFromString(ChaosMessage.TYPENAME), b -> b, b -> b);
   static final Type<byte[]> SEQS =
-      SimpleType.simpleImmutableTypeFrom(TypeName.typeNameFromString(ChaosLogic.SEQS_TYPENAME), b -> b, b -> b);
+      SimpleType.simpleImmutableTypeFrom(
+          TypeName.typeNameFromString(ChaosLogic.SEQS_TYPENAME), b -> b, b -> b);
   static final ValueSpec<Integer> COUNT = ValueSpec.named("count").withIntType();
   static final ValueSpec<byte[]> SEQ_STATE = ValueSpec.named("seqs").withCustomType(SEQS);
 
@@ -121,7 +126,11 @@ public final class OfficialSdkFunctionServer {
       ChaosLogic.State state =
           new ChaosLogic.State(
               context.storage().get(COUNT).orElse(0),
-              context.storage().get(SEQ_STATE).map(ChaosLogic::decodeSeqs).orElse(java.util.Map.of()));
+              context
+                  .storage()
+                  .get(SEQ_STATE)
+                  .map(ChaosLogic::decodeSeqs)
+                  .orElse(java.util.Map.of()));
       ChaosLogic.State next =
           logic.apply(self, state, m, System.currentTimeMillis(), new OfficialEffects(context));
       context.storage().set(COUNT, next.count());
@@ -153,12 +162,19 @@ public final class OfficialSdkFunctionServer {
     @Override
     public void kafka(String topic, String key, byte[] value) {
       context.send(
-          KafkaEgressMessage.forEgress(EGRESS).withTopic(topic).withUtf8Key(key).withValue(value).build());
+          KafkaEgressMessage.forEgress(EGRESS)
+              .withTopic(topic)
+              .withUtf8Key(key)
+              .withValue(value)
+              .build());
     }
 
     private static Message build(FnAddress to, ChaosMessage message) {
-      TypeName type = TypeName.typeNameFromString(ChaosMessage.NAMESPACE + "/" + to.kind().typeName());
-      return MessageBuilder.forAddress(new Address(type, to.id())).withCustomType(CMD, Json.bytes(message)).build();
+      TypeName type =
+          TypeName.typeNameFromString(ChaosMessage.NAMESPACE + "/" + to.kind().typeName());
+      return MessageBuilder.forAddress(new Address(type, to.id()))
+          .withCustomType(CMD, Json.bytes(message))
+          .build();
     }
   }
 }

@@ -11,15 +11,24 @@ final class ServerArgs {
   /** The line a server prints once it accepts requests, followed by its port. */
   static final String READY_PREFIX = "chaos function server listening on ";
 
-  @Option(names = "--events-topic", paramLabel = "TOPIC", required = true,
+  @Option(
+      names = "--events-topic",
+      paramLabel = "TOPIC",
+      required = true,
       description = "Where functions report applied messages and verifications.")
   private String eventsTopic;
 
-  @Option(names = "--egress-topic", paramLabel = "TOPIC", required = true,
+  @Option(
+      names = "--egress-topic",
+      paramLabel = "TOPIC",
+      required = true,
       description = "Where 'egress' commands write.")
   private String egressTopic;
 
-  @Option(names = "--port", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "The port to listen on; 0 for a free one.")
   private int port;
 

@@ -1,4 +1,2 @@
-/**
- * The functions the chaos rounds run, on the official StateFun SDK and on the kstatefun SDK.
- */
+/** The functions the chaos rounds run, on the official StateFun SDK and on the kstatefun SDK. */
 package io.kstatefun.chaos.functions;

@@ -45,7 +45,13 @@ public final class ChaosKafka implements AutoCloseable {
             .replicationFactor(rf)
             .minInsyncReplicas(Math.max(1, rf - 1))
             .baseDir(dir)
-            .jvmOptions(List.of("-Xms64m", "-Xmx448m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"))
+            .jvmOptions(
+                List.of(
+                    "-Xms64m",
+                    "-Xmx448m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Djava.awt.headless=true"))
             // Smaller internal topics: fewer partitions to move around after a broker restart.
             .brokerProperty("offsets.topic.num.partitions", "4")
             .brokerProperty("transaction.state.log.num.partitions", "4")
@@ -54,18 +60,22 @@ public final class ChaosKafka implements AutoCloseable {
   }
 
   /**
-   * Sets the cluster's {@code transaction.version} feature (1: the classic protocol, 2: the
-   * KIP-890 protocol, the 4.x default) and returns the finalized level.
+   * Sets the cluster's {@code transaction.version} feature (1: the classic protocol, 2: the KIP-890
+   * protocol, the 4.x default) and returns the finalized level.
    */
   public short transactionVersion(short version) {
     try {
       short current = finalizedTransactionVersion();
       if (current != version) {
-        admin.updateFeatures(
-                Map.of("transaction.version",
-                    new org.apache.kafka.clients.admin.FeatureUpdate(version,
+        admin
+            .updateFeatures(
+                Map.of(
+                    "transaction.version",
+                    new org.apache.kafka.clients.admin.FeatureUpdate(
+                        version,
                         version < current
-                            ? org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE
+                            ? org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType
+                                .SAFE_DOWNGRADE
                             : org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.UPGRADE)),
                 new org.apache.kafka.clients.admin.UpdateFeaturesOptions())
             .all()
@@ -79,8 +89,13 @@ public final class ChaosKafka implements AutoCloseable {
 
   /** The finalized {@code transaction.version} (0 if unset). */
   public short finalizedTransactionVersion() throws Exception {
-    var range = admin.describeFeatures().featureMetadata().get(60, TimeUnit.SECONDS)
-        .finalizedFeatures().get("transaction.version");
+    var range =
+        admin
+            .describeFeatures()
+            .featureMetadata()
+            .get(60, TimeUnit.SECONDS)
+            .finalizedFeatures()
+            .get("transaction.version");
     return range == null ? 0 : range.maxVersionLevel();
   }
 
@@ -99,7 +114,8 @@ public final class ChaosKafka implements AutoCloseable {
   /** Creates topics (name to partitions) with the cluster's replication factor. */
   public void createTopics(Map<String, Integer> topics) {
     List<NewTopic> list = new ArrayList<>();
-    topics.forEach((name, partitions) -> list.add(new NewTopic(name, partitions, (short) replicationFactor)));
+    topics.forEach(
+        (name, partitions) -> list.add(new NewTopic(name, partitions, (short) replicationFactor)));
     cluster.createTopics(list);
   }
 

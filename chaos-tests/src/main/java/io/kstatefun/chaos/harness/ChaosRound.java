@@ -47,14 +47,17 @@ public final class ChaosRound {
   private final ChaosKafka kafka;
   private final Path dir;
   private final Map<String, String> runtimeSettings;
+
   /** The command that replays this round. */
   private final String replay;
+
   private final String app;
   private final List<FnAddress> probes;
   private final List<String> probeNames;
 
   private final List<RuntimeInstance> runtimes = new ArrayList<>();
-  private final Map<FnAddress.Kind, FunctionServerProcess> servers = new EnumMap<>(FnAddress.Kind.class);
+  private final Map<FnAddress.Kind, FunctionServerProcess> servers =
+      new EnumMap<>(FnAddress.Kind.class);
   private final List<Violation> harnessViolations = new CopyOnWriteArrayList<>();
   private final ShadowModel model = new ShadowModel();
   private EventCollector collector;
@@ -62,7 +65,12 @@ public final class ChaosRound {
   private long loadStartMs;
 
   public ChaosRound(
-      int index, long seed, RoundConfig config, ChaosKafka kafka, Path dir, Map<String, String> runtimeSettings,
+      int index,
+      long seed,
+      RoundConfig config,
+      ChaosKafka kafka,
+      Path dir,
+      Map<String, String> runtimeSettings,
       String replay) {
     this.replay = replay;
     this.runtimeSettings = Map.copyOf(runtimeSettings);
@@ -104,16 +112,35 @@ public final class ChaosRound {
   public RoundResult run() {
     long t0 = System.currentTimeMillis();
     Random random = new Random(seed);
-    int faultCount = config.minFaults() + random.nextInt(config.maxFaults() - config.minFaults() + 1);
+    int faultCount =
+        config.minFaults() + random.nextInt(config.maxFaults() - config.minFaults() + 1);
     FaultPlan plan =
-        FaultPlan.choose(seed, config.faultKinds(), faultCount, 3_000, config.load().toMillis(), config.runtimes(), kafka.brokers());
+        FaultPlan.choose(
+            seed,
+            config.faultKinds(),
+            faultCount,
+            3_000,
+            config.load().toMillis(),
+            config.runtimes(),
+            kafka.brokers());
     List<WorkloadGenerator.Tree> trees = new WorkloadGenerator(config.workload(), seed).generate();
     List<FaultRecord> faultRecords = new CopyOnWriteArrayList<>();
     Long convergedMs = null;
     String error = null;
     Verifier.Report report = null;
-    log("config " + config.name() + ", " + kafka.brokers() + " broker(s), " + config.runtimes() + " runtimes, "
-        + trees.size() + " trees, guarantee " + config.processingGuarantee() + ", faults " + plan.faults());
+    log(
+        "config "
+            + config.name()
+            + ", "
+            + kafka.brokers()
+            + " broker(s), "
+            + config.runtimes()
+            + " runtimes, "
+            + trees.size()
+            + " trees, guarantee "
+            + config.processingGuarantee()
+            + ", faults "
+            + plan.faults());
     try {
       setUp();
       warmUp();
@@ -123,14 +150,20 @@ public final class ChaosRound {
       AtomicBoolean probing = new AtomicBoolean(true);
       Thread prober = daemon("chaos-prober", () -> probeLoop(probing));
       CompletableFuture<Void> faultsDone =
-          CompletableFuture.runAsync(() -> runFaults(plan, faultRecords), r -> daemon("chaos-faults", r));
+          CompletableFuture.runAsync(
+              () -> runFaults(plan, faultRecords), r -> daemon("chaos-faults", r));
       long interval = trees.isEmpty() ? 0 : config.load().toMillis() / trees.size();
       for (int i = 0; i < trees.size(); i++) {
         sleepUntil(loadStartMs + i * interval);
         driver.send(trees.get(i));
       }
       driver.flush();
-      log("load sent (" + trees.size() + " trees) at +" + sinceLoad() + " ms; waiting for the faults to finish");
+      log(
+          "load sent ("
+              + trees.size()
+              + " trees) at +"
+              + sinceLoad()
+              + " ms; waiting for the faults to finish");
       faultsDone.join();
       probing.set(false);
       prober.join(10_000);
@@ -139,14 +172,16 @@ public final class ChaosRound {
       // Converge.
       long convergeStart = System.currentTimeMillis();
       convergedMs = awaitConvergence(model, convergeStart);
-      log(convergedMs == null
-          ? "did NOT converge within " + config.convergeBound().toSeconds() + " s"
-          : "converged " + convergedMs + " ms after the load and faults");
+      log(
+          convergedMs == null
+              ? "did NOT converge within " + config.convergeBound().toSeconds() + " s"
+              : "converged " + convergedMs + " ms after the load and faults");
       verifyCounters(model);
       awaitCancelledDueTimes(model);
       collector.awaitQuiet(Duration.ofSeconds(3), Duration.ofSeconds(30));
       if (!driver.sendFailures().isEmpty()) {
-        throw new IllegalStateException("the driver could not send: " + driver.sendFailures().get(0));
+        throw new IllegalStateException(
+            "the driver could not send: " + driver.sendFailures().get(0));
       }
       report =
           Verifier.check(
@@ -181,7 +216,12 @@ public final class ChaosRound {
             report == null ? Map.of() : report.stats(),
             error,
             dir.toString());
-    log(result.outcome() + " in " + result.durationMs() / 1000 + " s" + (report == null ? "" : ", " + report.stats()));
+    log(
+        result.outcome()
+            + " in "
+            + result.durationMs() / 1000
+            + " s"
+            + (report == null ? "" : ", " + report.stats()));
     for (FaultRecord f : faultRecords) {
       log("  fault " + f);
     }
@@ -203,36 +243,50 @@ public final class ChaosRound {
 
   private void setUp() throws IOException {
     Files.createDirectories(dir);
-    Map<FnAddress.Kind, String> ingress = Map.of(
-        FnAddress.Kind.OFFICIAL, topic("in-official"),
-        FnAddress.Kind.OURS, topic("in-ours"));
-    kafka.createTopics(Map.of(
-        ingress.get(FnAddress.Kind.OFFICIAL), 4,
-        ingress.get(FnAddress.Kind.OURS), 4,
-        topic("events"), 3,
-        topic("egress"), 2,
-        topic("dead-letters"), 1));
-    List<String> serverArgs = List.of("--events-topic", topic("events"), "--egress-topic", topic("egress"));
-    servers.put(FnAddress.Kind.OFFICIAL, new FunctionServerProcess(
-        FnAddress.Kind.OFFICIAL, OfficialSdkFunctionServer.class.getName(), serverArgs, dir.resolve("functions-official.log")));
-    servers.put(FnAddress.Kind.OURS, new FunctionServerProcess(
-        FnAddress.Kind.OURS, KstatefunSdkFunctionServer.class.getName(), serverArgs, dir.resolve("functions-ours.log")));
+    Map<FnAddress.Kind, String> ingress =
+        Map.of(
+            FnAddress.Kind.OFFICIAL, topic("in-official"),
+            FnAddress.Kind.OURS, topic("in-ours"));
+    kafka.createTopics(
+        Map.of(
+            ingress.get(FnAddress.Kind.OFFICIAL), 4,
+            ingress.get(FnAddress.Kind.OURS), 4,
+            topic("events"), 3,
+            topic("egress"), 2,
+            topic("dead-letters"), 1));
+    List<String> serverArgs =
+        List.of("--events-topic", topic("events"), "--egress-topic", topic("egress"));
+    servers.put(
+        FnAddress.Kind.OFFICIAL,
+        new FunctionServerProcess(
+            FnAddress.Kind.OFFICIAL,
+            OfficialSdkFunctionServer.class.getName(),
+            serverArgs,
+            dir.resolve("functions-official.log")));
+    servers.put(
+        FnAddress.Kind.OURS,
+        new FunctionServerProcess(
+            FnAddress.Kind.OURS,
+            KstatefunSdkFunctionServer.class.getName(),
+            serverArgs,
+            dir.resolve("functions-ours.log")));
     for (FunctionServerProcess s : servers.values()) {
       s.start(Duration.ofSeconds(60));
     }
     Path module = writeModule(ingress);
     int rf = kafka.replicationFactor();
     for (int i = 1; i <= config.runtimes(); i++) {
-      List<String> args = List.of(
-          "--module", module.toString(),
-          "--bootstrap-servers", kafka.bootstrapServers(),
-          "--application-id", app,
-          "--state-dir", dir.resolve("state").resolve("runtime-" + i).toString(),
-          "--set", "replication.factor=" + rf,
-          "--set", "kstatefun.replication.factor=" + rf,
-          "--set", "kstatefun.partitions=" + config.partitions(),
-          "--set", "kstatefun.dead.letter.topic=" + topic("dead-letters"),
-          "--set", "processing.guarantee=" + config.processingGuarantee());
+      List<String> args =
+          List.of(
+              "--module", module.toString(),
+              "--bootstrap-servers", kafka.bootstrapServers(),
+              "--application-id", app,
+              "--state-dir", dir.resolve("state").resolve("runtime-" + i).toString(),
+              "--set", "replication.factor=" + rf,
+              "--set", "kstatefun.replication.factor=" + rf,
+              "--set", "kstatefun.partitions=" + config.partitions(),
+              "--set", "kstatefun.dead.letter.topic=" + topic("dead-letters"),
+              "--set", "processing.guarantee=" + config.processingGuarantee());
       List<String> all = new ArrayList<>(args);
       if (!"exactly_once_v2".equals(config.processingGuarantee())) {
         // The negative control: kstatefun refuses another guarantee unless told explicitly.
@@ -240,59 +294,69 @@ public final class ChaosRound {
       }
       runtimeSettings.forEach((k, v) -> all.addAll(List.of("--set", k + "=" + v)));
       args = all;
-      runtimes.add(new RuntimeInstance("runtime-" + i, args, dir.resolve("runtime-" + i + ".log"), "384m"));
+      runtimes.add(
+          new RuntimeInstance("runtime-" + i, args, dir.resolve("runtime-" + i + ".log"), "384m"));
     }
     runtimes.forEach(RuntimeInstance::start);
     for (RuntimeInstance r : runtimes) {
       if (!r.awaitRunning(Duration.ofSeconds(180))) {
-        throw new IllegalStateException(r.name() + " did not reach RUNNING in 180 s; see " + r.log());
+        throw new IllegalStateException(
+            r.name() + " did not reach RUNNING in 180 s; see " + r.log());
       }
     }
-    collector = new EventCollector(kafka.bootstrapServers(), topic("events"), topic("egress"), topic("dead-letters"));
+    collector =
+        new EventCollector(
+            kafka.bootstrapServers(), topic("events"), topic("egress"), topic("dead-letters"));
     driver = new Driver(kafka.bootstrapServers(), ingress, model, collector);
   }
 
   private Path writeModule(Map<FnAddress.Kind, String> ingress) throws IOException {
     StringBuilder yaml = new StringBuilder();
     for (FnAddress.Kind kind : FnAddress.Kind.values()) {
-      yaml.append(String.join("\n",
-          "kind: io.statefun.endpoints.v2/http",
-          "spec:",
-          "  functions: chaos/" + kind.typeName(),
-          "  urlPathTemplate: http://127.0.0.1:" + servers.get(kind).proxy().port() + "/{function.name}",
-          "  onFailure: retry-forever",
-          "  transport:",
-          "    call: 30s",
-          "    connect: 5s",
-          "---",
-          ""));
+      yaml.append(
+          String.join(
+              "\n",
+              "kind: io.statefun.endpoints.v2/http",
+              "spec:",
+              "  functions: chaos/" + kind.typeName(),
+              "  urlPathTemplate: http://127.0.0.1:"
+                  + servers.get(kind).proxy().port()
+                  + "/{function.name}",
+              "  onFailure: retry-forever",
+              "  transport:",
+              "    call: 30s",
+              "    connect: 5s",
+              "---",
+              ""));
     }
-    yaml.append(String.join("\n",
-        "kind: io.statefun.kafka.v1/ingress",
-        "spec:",
-        "  id: chaos/in",
-        "  address: " + kafka.bootstrapServers(),
-        "  consumerGroupId: " + app,
-        "  startupPosition:",
-        "    type: earliest",
-        "  topics:",
-        "    - topic: " + ingress.get(FnAddress.Kind.OFFICIAL),
-        "      valueType: chaos/cmd",
-        "      targets:",
-        "        - chaos/official",
-        "    - topic: " + ingress.get(FnAddress.Kind.OURS),
-        "      valueType: chaos/cmd",
-        "      targets:",
-        "        - chaos/ours",
-        "---",
-        "kind: io.statefun.kafka.v1/egress",
-        "spec:",
-        "  id: chaos/out",
-        "  address: " + kafka.bootstrapServers(),
-        "  deliverySemantic:",
-        "    type: exactly-once",
-        "    transactionTimeout: 15min",
-        ""));
+    yaml.append(
+        String.join(
+            "\n",
+            "kind: io.statefun.kafka.v1/ingress",
+            "spec:",
+            "  id: chaos/in",
+            "  address: " + kafka.bootstrapServers(),
+            "  consumerGroupId: " + app,
+            "  startupPosition:",
+            "    type: earliest",
+            "  topics:",
+            "    - topic: " + ingress.get(FnAddress.Kind.OFFICIAL),
+            "      valueType: chaos/cmd",
+            "      targets:",
+            "        - chaos/official",
+            "    - topic: " + ingress.get(FnAddress.Kind.OURS),
+            "      valueType: chaos/cmd",
+            "      targets:",
+            "        - chaos/ours",
+            "---",
+            "kind: io.statefun.kafka.v1/egress",
+            "spec:",
+            "  id: chaos/out",
+            "  address: " + kafka.bootstrapServers(),
+            "  deliverySemantic:",
+            "    type: exactly-once",
+            "    transactionTimeout: 15min",
+            ""));
     Path file = dir.resolve("module.yaml");
     Files.writeString(file, yaml.toString());
     return file;
@@ -301,15 +365,22 @@ public final class ChaosRound {
   private void tearDown() {
     List<CompletableFuture<Void>> stops = new ArrayList<>();
     for (RuntimeInstance r : runtimes) {
-      stops.add(CompletableFuture.runAsync(() -> {
-        if (r.isAlive()) {
-          Optional<Integer> code = r.terminate(Duration.ofSeconds(60));
-          if (code.isEmpty()) {
-            harnessViolations.add(new Violation(Violation.Kind.SHUTDOWN, 1,
-                List.of(r.name() + " did not stop within 60 s of SIGTERM at the end of the round")));
-          }
-        }
-      }));
+      stops.add(
+          CompletableFuture.runAsync(
+              () -> {
+                if (r.isAlive()) {
+                  Optional<Integer> code = r.terminate(Duration.ofSeconds(60));
+                  if (code.isEmpty()) {
+                    harnessViolations.add(
+                        new Violation(
+                            Violation.Kind.SHUTDOWN,
+                            1,
+                            List.of(
+                                r.name()
+                                    + " did not stop within 60 s of SIGTERM at the end of the round")));
+                  }
+                }
+              }));
     }
     stops.forEach(CompletableFuture::join);
     runtimes.forEach(RuntimeInstance::close);
@@ -342,8 +413,10 @@ public final class ChaosRound {
     long deadline = start + 180_000;
     while (!collector.probesProgressedSince(probeNames, start)) {
       if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("warm-up: probes " + collector.laggingProbes(probeNames, start)
-            + " got no answer within 180 s");
+        throw new IllegalStateException(
+            "warm-up: probes "
+                + collector.laggingProbes(probeNames, start)
+                + " got no answer within 180 s");
       }
       probes.forEach(driver::probe);
       sleep(1_000);
@@ -362,7 +435,8 @@ public final class ChaosRound {
     long deadline = start + config.convergeBound().toMillis();
     while (true) {
       Map<Long, Integer> applied = collector.appliedUids();
-      long missing = model.delivered().keySet().stream().filter(uid -> !applied.containsKey(uid)).count();
+      long missing =
+          model.delivered().keySet().stream().filter(uid -> !applied.containsKey(uid)).count();
       if (missing == 0) {
         return System.currentTimeMillis() - start;
       }
@@ -393,11 +467,16 @@ public final class ChaosRound {
   private void awaitCancelledDueTimes(ShadowModel model) {
     Map<String, List<FunctionEvent>> events = collector.eventsByAddress();
     Map<Long, Long> ts = new java.util.HashMap<>();
-    events.values().forEach(l -> l.forEach(e -> {
-      if (e.isApplied()) {
-        ts.putIfAbsent(e.uid(), e.ts());
-      }
-    }));
+    events
+        .values()
+        .forEach(
+            l ->
+                l.forEach(
+                    e -> {
+                      if (e.isApplied()) {
+                        ts.putIfAbsent(e.uid(), e.ts());
+                      }
+                    }));
     long latestDue = 0;
     for (ShadowModel.Cancelled c : model.cancelled().values()) {
       Long scheduled = ts.get(c.scheduledBy());
@@ -407,7 +486,10 @@ public final class ChaosRound {
     }
     long waitUntil = Math.min(latestDue + 5_000, System.currentTimeMillis() + 120_000);
     if (waitUntil > System.currentTimeMillis()) {
-      log("waiting " + (waitUntil - System.currentTimeMillis()) + " ms past the due time of the cancelled messages");
+      log(
+          "waiting "
+              + (waitUntil - System.currentTimeMillis())
+              + " ms past the due time of the cancelled messages");
       sleepUntil(waitUntil);
     }
   }
@@ -423,7 +505,12 @@ public final class ChaosRound {
         records.add(record);
         if (!record.recovered()) {
           int left = plan.faults().size() - records.size();
-          log("no progress after " + record.kind() + ": skipping the " + left + " remaining fault(s)");
+          log(
+              "no progress after "
+                  + record.kind()
+                  + ": skipping the "
+                  + left
+                  + " remaining fault(s)");
           return;
         }
       } catch (RuntimeException e) {
@@ -452,11 +539,15 @@ public final class ChaosRound {
         target = r.name();
         long t = System.currentTimeMillis();
         Optional<Integer> code = r.terminate(Duration.ofSeconds(60));
-        detail.append(code.map(c -> "exit code " + c).orElse("did not stop in 60 s, killed"))
-            .append(" after ").append(System.currentTimeMillis() - t).append(" ms");
+        detail
+            .append(code.map(c -> "exit code " + c).orElse("did not stop in 60 s, killed"))
+            .append(" after ")
+            .append(System.currentTimeMillis() - t)
+            .append(" ms");
         if (code.isEmpty() || (code.get() != 0 && code.get() != 143)) {
-          harnessViolations.add(new Violation(Violation.Kind.SHUTDOWN, 1,
-              List.of(r.name() + " after SIGTERM: " + detail)));
+          harnessViolations.add(
+              new Violation(
+                  Violation.Kind.SHUTDOWN, 1, List.of(r.name() + " after SIGTERM: " + detail)));
         }
         sleep(fault.holdMs());
         r.start();
@@ -482,7 +573,12 @@ public final class ChaosRound {
         s.stall(fault.param());
         sleep(fault.holdMs());
         s.stall(0);
-        detail.append("answers ").append(fault.param()).append(" ms late for ").append(fault.holdMs()).append(" ms");
+        detail
+            .append("answers ")
+            .append(fault.param())
+            .append(" ms late for ")
+            .append(fault.holdMs())
+            .append(" ms");
       }
       case HTTP_500_BURST -> {
         FunctionServerProcess s = server(fault.target());
@@ -496,7 +592,12 @@ public final class ChaosRound {
         s.proxy().delay(fault.param());
         sleep(fault.holdMs());
         s.proxy().pass();
-        detail.append("+").append(fault.param()).append(" ms per chunk for ").append(fault.holdMs()).append(" ms");
+        detail
+            .append("+")
+            .append(fault.param())
+            .append(" ms per chunk for ")
+            .append(fault.holdMs())
+            .append(" ms");
       }
       case PROXY_DROP -> {
         FunctionServerProcess s = server(fault.target());
@@ -505,8 +606,12 @@ public final class ChaosRound {
         s.proxy().drop();
         sleep(fault.holdMs());
         s.proxy().pass();
-        detail.append("reset ").append(open).append(" open connection(s), refused new ones for ")
-            .append(fault.holdMs()).append(" ms");
+        detail
+            .append("reset ")
+            .append(open)
+            .append(" open connection(s), refused new ones for ")
+            .append(fault.holdMs())
+            .append(" ms");
       }
       default -> throw new IllegalStateException("unknown fault " + fault.kind());
     }
@@ -518,18 +623,41 @@ public final class ChaosRound {
     }
     if (recovery == null) {
       List<String> lagging = collector.laggingProbes(probeNames, healedAtAbs);
-      harnessViolations.add(new Violation(Violation.Kind.NO_PROGRESS, 1, List.of(
-          "after " + fault.kind() + " " + target + " (healed at +" + healedAt + " ms) probes " + lagging
-              + " made no progress within " + config.recoveryBound(fault.kind()).toSeconds() + " s")));
+      harnessViolations.add(
+          new Violation(
+              Violation.Kind.NO_PROGRESS,
+              1,
+              List.of(
+                  "after "
+                      + fault.kind()
+                      + " "
+                      + target
+                      + " (healed at +"
+                      + healedAt
+                      + " ms) probes "
+                      + lagging
+                      + " made no progress within "
+                      + config.recoveryBound(fault.kind()).toSeconds()
+                      + " s")));
     }
     if (fault.kind() == FaultPlan.Kind.BROKER_KILL) {
       long t = System.currentTimeMillis();
       kafka.awaitFullyReplicated(Duration.ofMinutes(3));
-      detail.append(", fully replicated again after ").append(System.currentTimeMillis() - t).append(" ms more");
+      detail
+          .append(", fully replicated again after ")
+          .append(System.currentTimeMillis() - t)
+          .append(" ms more");
     }
     FaultRecord record =
-        new FaultRecord(fault.kind().name(), target, fault.atMs(), injectedAt, healedAt, recovery,
-            recovery == null ? null : healedAt + recovery - injectedAt, detail.toString());
+        new FaultRecord(
+            fault.kind().name(),
+            target,
+            fault.atMs(),
+            injectedAt,
+            healedAt,
+            recovery,
+            recovery == null ? null : healedAt + recovery - injectedAt,
+            detail.toString());
     log("  " + record);
     return record;
   }
@@ -548,8 +676,14 @@ public final class ChaosRound {
     if (worstTimes == null) {
       return "-";
     }
-    return worst + " (sent +" + (worstTimes[0] - sinceMs) + " ms, applied +" + (worstTimes[1] - sinceMs)
-        + " ms, read +" + (worstTimes[2] - sinceMs) + " ms after healing)";
+    return worst
+        + " (sent +"
+        + (worstTimes[0] - sinceMs)
+        + " ms, applied +"
+        + (worstTimes[1] - sinceMs)
+        + " ms, read +"
+        + (worstTimes[2] - sinceMs)
+        + " ms after healing)";
   }
 
   private FunctionServerProcess server(int index) {
@@ -584,9 +718,14 @@ public final class ChaosRound {
       }
       Path file = dir.resolve(r.name() + "-threads-" + sinceLoad() + ".txt");
       try {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-            Long.toString(pid), "Thread.print")
-            .redirectErrorStream(true).redirectOutput(file.toFile()).start();
+        Process p =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid),
+                    "Thread.print")
+                .redirectErrorStream(true)
+                .redirectOutput(file.toFile())
+                .start();
         if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
           p.destroyForcibly();
         }
@@ -630,13 +769,15 @@ public final class ChaosRound {
       return;
     }
     try (var walk = Files.walk(path)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort
-        }
-      });
+      walk.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       // best effort
     }

@@ -13,8 +13,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * A chaos run: one Kafka cluster shared by {@link ChaosSettings#rounds()} rounds, each with its
- * own seed; the summary goes to {@code <outputDir>/chaos-summary.json}.
+ * A chaos run: one Kafka cluster shared by {@link ChaosSettings#rounds()} rounds, each with its own
+ * seed; the summary goes to {@code <outputDir>/chaos-summary.json}.
  *
  * <p>Threading: used by one thread.
  */
@@ -29,13 +29,31 @@ public final class ChaosRun implements AutoCloseable {
   public ChaosRun(ChaosSettings settings) {
     this.settings = settings;
     this.runDir =
-        settings.outputDir().resolve("chaos").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        settings
+            .outputDir()
+            .resolve("chaos")
+            .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     RoundConfig c = settings.config();
-    System.out.println("[chaos] run: " + settings.rounds() + " " + c.name() + " round(s), base seed " + settings.baseSeed()
-        + " (round i uses seed " + settings.baseSeed() + " + i; replay one with -Dchaos.seed=<seed> -Dchaos.rounds=1), "
-        + c.brokers() + " broker(s), guarantee " + c.processingGuarantee() + ", faults " + c.faultKinds()
-        + (settings.runtimeSettings().isEmpty() ? "" : ", runtime settings " + settings.runtimeSettings())
-        + ", logs under " + runDir);
+    System.out.println(
+        "[chaos] run: "
+            + settings.rounds()
+            + " "
+            + c.name()
+            + " round(s), base seed "
+            + settings.baseSeed()
+            + " (round i uses seed "
+            + settings.baseSeed()
+            + " + i; replay one with -Dchaos.seed=<seed> -Dchaos.rounds=1), "
+            + c.brokers()
+            + " broker(s), guarantee "
+            + c.processingGuarantee()
+            + ", faults "
+            + c.faultKinds()
+            + (settings.runtimeSettings().isEmpty()
+                ? ""
+                : ", runtime settings " + settings.runtimeSettings())
+            + ", logs under "
+            + runDir);
   }
 
   /** Runs round {@code i} (0-based) and records its result. */
@@ -45,11 +63,30 @@ public final class ChaosRun implements AutoCloseable {
     RoundResult result;
     try {
       ensureKafka();
-      result = new ChaosRound(i, seed, settings.config(), kafka, dir, settings.runtimeSettings(),
-          settings.replayCommand(seed)).run();
+      result =
+          new ChaosRound(
+                  i,
+                  seed,
+                  settings.config(),
+                  kafka,
+                  dir,
+                  settings.runtimeSettings(),
+                  settings.replayCommand(seed))
+              .run();
     } catch (RuntimeException e) {
-      result = new RoundResult(i, seed, settings.config().name(), 0, List.of(), List.of(), 0, null,
-          java.util.Map.of(), "Kafka cluster unavailable: " + e, dir.toString());
+      result =
+          new RoundResult(
+              i,
+              seed,
+              settings.config().name(),
+              0,
+              List.of(),
+              List.of(),
+              0,
+              null,
+              java.util.Map.of(),
+              "Kafka cluster unavailable: " + e,
+              dir.toString());
       System.out.println("[chaos] round " + i + " seed " + seed + ": " + result.outcome());
       closeKafka();
     }
@@ -73,7 +110,8 @@ public final class ChaosRun implements AutoCloseable {
         kafka.awaitFullyReplicated(Duration.ofMinutes(3));
         return;
       } catch (RuntimeException e) {
-        System.out.println("[chaos] the Kafka cluster is unhealthy (" + e + "); starting a new one");
+        System.out.println(
+            "[chaos] the Kafka cluster is unhealthy (" + e + "); starting a new one");
         closeKafka();
       }
     }
@@ -81,14 +119,22 @@ public final class ChaosRun implements AutoCloseable {
     kafka = ChaosKafka.start(settings.config().brokers(), runDir.resolve("kafka-" + (++clusters)));
     String tv;
     try {
-      tv = settings.transactionVersion() > 0
-          ? "set to " + kafka.transactionVersion(settings.transactionVersion())
-          : "default " + kafka.finalizedTransactionVersion();
+      tv =
+          settings.transactionVersion() > 0
+              ? "set to " + kafka.transactionVersion(settings.transactionVersion())
+              : "default " + kafka.finalizedTransactionVersion();
     } catch (Exception e) {
       throw new IllegalStateException("cannot read the transaction.version feature", e);
     }
-    System.out.println("[chaos] Kafka cluster of " + kafka.brokers() + " broker(s) ready at " + kafka.bootstrapServers()
-        + " in " + (System.currentTimeMillis() - t) + " ms; transaction.version " + tv);
+    System.out.println(
+        "[chaos] Kafka cluster of "
+            + kafka.brokers()
+            + " broker(s) ready at "
+            + kafka.bootstrapServers()
+            + " in "
+            + (System.currentTimeMillis() - t)
+            + " ms; transaction.version "
+            + tv);
   }
 
   private void closeKafka() {
@@ -107,10 +153,14 @@ public final class ChaosRun implements AutoCloseable {
   }
 
   public ChaosSummary summary() {
-    return ChaosSummary.of(settings.config(), settings.config().brokers(), settings.baseSeed(), results);
+    return ChaosSummary.of(
+        settings.config(), settings.config().brokers(), settings.baseSeed(), results);
   }
 
-  /** Writes {@code chaos-summary.json} (summary) and the run's {@code rounds.json} (every round in full). */
+  /**
+   * Writes {@code chaos-summary.json} (summary) and the run's {@code rounds.json} (every round in
+   * full).
+   */
   public Path writeSummary() {
     try {
       Files.createDirectories(runDir);
@@ -139,13 +189,15 @@ public final class ChaosRun implements AutoCloseable {
       return;
     }
     try (var walk = Files.walk(path)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort
-        }
-      });
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       // best effort
     }

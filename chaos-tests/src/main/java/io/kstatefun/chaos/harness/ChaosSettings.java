@@ -5,8 +5,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The parameters of a chaos run, from system properties (the chaos-tests POM passes Maven's
- * {@code -Dchaos.*} to the test JVM):
+ * The parameters of a chaos run, from system properties (the chaos-tests POM passes Maven's {@code
+ * -Dchaos.*} to the test JVM):
  *
  * <pre>
  * chaos.length     short | full        round shape ({@link RoundConfig#SHORT}, {@link RoundConfig#FULL})
@@ -59,7 +59,8 @@ public record ChaosSettings(
     }
     config = config.withProcessingGuarantee(prop("chaos.guarantee", "exactly_once_v2"));
     String seed = prop("chaos.seed", "");
-    long baseSeed = seed.isEmpty() ? Math.abs(System.nanoTime() % 1_000_000_000L) : Long.parseLong(seed);
+    long baseSeed =
+        seed.isEmpty() ? Math.abs(System.nanoTime() % 1_000_000_000L) : Long.parseLong(seed);
     return new ChaosSettings(
         config,
         Integer.parseInt(prop("chaos.rounds", "1")),
@@ -72,20 +73,28 @@ public record ChaosSettings(
   }
 
   /**
-   * The command that replays the round with {@code seed}: every setting that shapes the round
-   * (the profile's defaults are undone where they differ), so the same workload and fault plan
-   * run again.
+   * The command that replays the round with {@code seed}: every setting that shapes the round (the
+   * profile's defaults are undone where they differ), so the same workload and fault plan run
+   * again.
    */
   public String replayCommand(long seed) {
     RoundConfig shape = RoundConfig.named(config.name());
-    StringBuilder cmd = new StringBuilder("mvn -Pchaos verify -pl chaos-tests -Dchaos.length=")
-        .append(config.name()).append(" -Dchaos.seed=").append(seed).append(" -Dchaos.rounds=1");
+    StringBuilder cmd =
+        new StringBuilder("mvn -Pchaos verify -pl chaos-tests -Dchaos.length=")
+            .append(config.name())
+            .append(" -Dchaos.seed=")
+            .append(seed)
+            .append(" -Dchaos.rounds=1");
     if (config.brokers() != shape.brokers()) {
       cmd.append(" -Dchaos.brokers=").append(config.brokers());
     }
     if (!config.faultKinds().equals(shape.faultKinds())) {
-      cmd.append(" -Dchaos.faults=").append(
-          config.faultKinds().stream().map(Enum::name).sorted().collect(java.util.stream.Collectors.joining(",")));
+      cmd.append(" -Dchaos.faults=")
+          .append(
+              config.faultKinds().stream()
+                  .map(Enum::name)
+                  .sorted()
+                  .collect(java.util.stream.Collectors.joining(",")));
     }
     if (!config.processingGuarantee().equals("exactly_once_v2")) {
       cmd.append(" -Dchaos.guarantee=").append(config.processingGuarantee());
@@ -93,9 +102,12 @@ public record ChaosSettings(
     // -Pchaos pins transaction.version 1; "0" asks for the broker's default.
     cmd.append(" -Dchaos.transactionVersion=").append(transactionVersion);
     if (!runtimeSettings.isEmpty()) {
-      cmd.append(" -Dchaos.runtimeSettings=").append(
-          runtimeSettings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
-              .collect(java.util.stream.Collectors.joining(",")));
+      cmd.append(" -Dchaos.runtimeSettings=")
+          .append(
+              runtimeSettings.entrySet().stream()
+                  .map(e -> e.getKey() + "=" + e.getValue())
+                  .sorted()
+                  .collect(java.util.stream.Collectors.joining(",")));
     }
     return cmd.toString();
   }
@@ -108,7 +120,8 @@ public record ChaosSettings(
       }
       int eq = kv.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("chaos.runtimeSettings: expected key=value, got '" + kv + "'");
+        throw new IllegalArgumentException(
+            "chaos.runtimeSettings: expected key=value, got '" + kv + "'");
       }
       out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
     }

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The summary of a chaos run, written as JSON: rounds, faults by kind, violations by kind,
- * recovery times by fault kind, failing seeds and one line per round.
+ * The summary of a chaos run, written as JSON: rounds, faults by kind, violations by kind, recovery
+ * times by fault kind, failing seeds and one line per round.
  *
  * @param config round config name
  * @param guarantee the runtimes' processing.guarantee
@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * @param faultsByKind injected faults per kind
  * @param violations violations (instances) in all rounds
  * @param violationsByKind violations per invariant
- * @param recoveryMsByFault recovery times (healed until every probe address progressed) per fault kind
+ * @param recoveryMsByFault recovery times (healed until every probe address progressed) per fault
+ *     kind
  * @param convergeMs time from the end of load and faults until every expected message was applied
  * @param messagesApplied messages applied (and checked) in all rounds
  * @param failingSeeds seeds of the rounds that failed or errored
@@ -59,12 +60,19 @@ public record ChaosSummary(
       if (v.isEmpty()) {
         return new Stats(0, missing, 0, 0, 0, 0);
       }
-      return new Stats(v.size(), missing, v.get(0), v.get((v.size() - 1) / 2), v.get((int) Math.ceil(0.9 * v.size()) - 1), v.get(v.size() - 1));
+      return new Stats(
+          v.size(),
+          missing,
+          v.get(0),
+          v.get((v.size() - 1) / 2),
+          v.get((int) Math.ceil(0.9 * v.size()) - 1),
+          v.get(v.size() - 1));
     }
   }
 
   /** Summarizes the rounds of a run. */
-  public static ChaosSummary of(RoundConfig config, int brokers, long baseSeed, List<RoundResult> results) {
+  public static ChaosSummary of(
+      RoundConfig config, int brokers, long baseSeed, List<RoundResult> results) {
     int passed = 0;
     int failed = 0;
     int errors = 0;
@@ -109,9 +117,26 @@ public record ChaosSummary(
       } else if (r.error() == null) {
         notConverged++;
       }
-      lines.add("round " + r.round() + " seed " + r.seed() + ": " + r.outcome() + ", " + r.durationMs() / 1000 + " s, "
-          + r.stats().getOrDefault("messagesApplied", 0L) + " messages, faults "
-          + r.faults().stream().map(f -> f.kind() + (f.recoveryMs() == null ? "(no recovery)" : "(" + f.recoveryMs() + " ms)")).toList());
+      lines.add(
+          "round "
+              + r.round()
+              + " seed "
+              + r.seed()
+              + ": "
+              + r.outcome()
+              + ", "
+              + r.durationMs() / 1000
+              + " s, "
+              + r.stats().getOrDefault("messagesApplied", 0L)
+              + " messages, faults "
+              + r.faults().stream()
+                  .map(
+                      f ->
+                          f.kind()
+                              + (f.recoveryMs() == null
+                                  ? "(no recovery)"
+                                  : "(" + f.recoveryMs() + " ms)"))
+                  .toList());
     }
     Map<String, Stats> recoveryStats = new TreeMap<>();
     recovery.forEach((k, v) -> recoveryStats.put(k, Stats.of(v, notRecovered.getOrDefault(k, 0))));

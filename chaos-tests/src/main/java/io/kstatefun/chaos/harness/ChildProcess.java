@@ -24,10 +24,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * A JVM child process running a main class of this JVM's class path on loopback. Its output goes
- * to a log file (appended, so restarts of the same role share one file); lines can be awaited.
- * {@link #kill()} is SIGKILL, {@link #terminate(Duration)} SIGTERM. The harness writes control
- * lines to its standard input with {@link #send(String)}.
+ * A JVM child process running a main class of this JVM's class path on loopback. Its output goes to
+ * a log file (appended, so restarts of the same role share one file); lines can be awaited. {@link
+ * #kill()} is SIGKILL, {@link #terminate(Duration)} SIGTERM. The harness writes control lines to
+ * its standard input with {@link #send(String)}.
  *
  * <p>Children die with the harness: a JVM shutdown hook kills every child still running, and the
  * chaos mains watch their parent or their standard input.
@@ -38,13 +38,15 @@ public final class ChildProcess implements AutoCloseable {
 
   /** JVM options of every child: small heap, cheap JIT, serial GC (the machine has 2 cores). */
   public static final List<String> DEFAULT_JVM_OPTIONS =
-      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.awt.headless=true");
+      List.of(
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Djava.awt.headless=true");
 
   private static final List<ChildProcess> LIVE = new CopyOnWriteArrayList<>();
 
   static {
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> LIVE.forEach(c -> c.process.destroyForcibly()), "chaos-child-reaper"));
+        .addShutdownHook(
+            new Thread(() -> LIVE.forEach(c -> c.process.destroyForcibly()), "chaos-child-reaper"));
   }
 
   private final String name;
@@ -60,7 +62,9 @@ public final class ChildProcess implements AutoCloseable {
     this.name = name;
     this.process = process;
     this.log = log;
-    this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+    this.stdin =
+        new BufferedWriter(
+            new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
     LIVE.add(this);
   }
 
@@ -71,7 +75,13 @@ public final class ChildProcess implements AutoCloseable {
    * @param log the output file (appended)
    * @param heap the -Xmx value, e.g. {@code 384m}
    */
-  public static ChildProcess start(String name, Path log, String heap, List<String> extraJvmOptions, String mainClass, List<String> args) {
+  public static ChildProcess start(
+      String name,
+      Path log,
+      String heap,
+      List<String> extraJvmOptions,
+      String mainClass,
+      List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + heap);
@@ -84,8 +94,17 @@ public final class ChildProcess implements AutoCloseable {
     try {
       Files.createDirectories(log.getParent());
       BufferedWriter out =
-          Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      out.write("==== " + Instant.now() + " starting " + name + ": " + mainClass + " " + String.join(" ", args));
+          Files.newBufferedWriter(
+              log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      out.write(
+          "==== "
+              + Instant.now()
+              + " starting "
+              + name
+              + ": "
+              + mainClass
+              + " "
+              + String.join(" ", args));
       out.newLine();
       out.flush();
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -100,7 +119,10 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   private void pump(BufferedWriter out) {
-    try (out; BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (out;
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         out.write(line);
@@ -124,7 +146,9 @@ public final class ChildProcess implements AutoCloseable {
       }
       synchronized (watchers) {
         for (Watcher w : watchers) {
-          w.line().completeExceptionally(new IllegalStateException(name + " exited" + exitDescription()));
+          w.line()
+              .completeExceptionally(
+                  new IllegalStateException(name + " exited" + exitDescription()));
         }
       }
       exited.complete(null);

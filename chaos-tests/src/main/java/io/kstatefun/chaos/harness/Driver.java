@@ -20,10 +20,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Writes the workload to the ingress topics (one per function type, keyed by id) and records
- * every message in the {@link ShadowModel} as it goes. Driver messages carry their own
- * per-receiver sequence numbers, assigned in send order under one lock, so they are FIFO-checked
- * like function-to-function messages (the idempotent producer keeps a partition's order).
+ * Writes the workload to the ingress topics (one per function type, keyed by id) and records every
+ * message in the {@link ShadowModel} as it goes. Driver messages carry their own per-receiver
+ * sequence numbers, assigned in send order under one lock, so they are FIFO-checked like
+ * function-to-function messages (the idempotent producer keeps a partition's order).
  *
  * <p>Threading: thread-safe; the workload, probe and verify senders share it.
  */
@@ -38,7 +38,11 @@ public final class Driver implements AutoCloseable {
   private final List<String> sendFailures = new CopyOnWriteArrayList<>();
   private final AtomicLong sent = new AtomicLong();
 
-  public Driver(String bootstrap, Map<FnAddress.Kind, String> ingressTopics, ShadowModel model, EventCollector collector) {
+  public Driver(
+      String bootstrap,
+      Map<FnAddress.Kind, String> ingressTopics,
+      ShadowModel model,
+      EventCollector collector) {
     this.ingressTopics = Map.copyOf(ingressTopics);
     this.model = model;
     this.collector = collector;
@@ -79,7 +83,10 @@ public final class Driver implements AutoCloseable {
     ChaosMessage message = new ChaosMessage(uid, ChaosMessage.DRIVER, seq, cmds);
     model.addIngress(target, message);
     producer.send(
-        new ProducerRecord<>(ingressTopics.get(target.kind()), target.id().getBytes(StandardCharsets.UTF_8), Json.bytes(message)),
+        new ProducerRecord<>(
+            ingressTopics.get(target.kind()),
+            target.id().getBytes(StandardCharsets.UTF_8),
+            Json.bytes(message)),
         (meta, error) -> {
           if (error != null) {
             sendFailures.add("message " + uid + " to " + target + ": " + error);

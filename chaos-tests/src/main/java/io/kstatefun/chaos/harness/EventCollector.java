@@ -24,12 +24,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads everything the runtimes produce, with {@code read_committed} (only committed transactions
- * count): the functions' events, the egress topic and the dead-letter topic. Keeps every record,
- * in partition order, for the {@link Verifier}, and live indexes for the round (which uids were
+ * count): the functions' events, the egress topic and the dead-letter topic. Keeps every record, in
+ * partition order, for the {@link Verifier}, and live indexes for the round (which uids were
  * applied, how far every probe address got).
  *
- * <p>Threading: one daemon thread polls; the accessors are safe from any thread and return
- * copies.
+ * <p>Threading: one daemon thread polls; the accessors are safe from any thread and return copies.
  */
 public final class EventCollector implements AutoCloseable {
 
@@ -58,12 +57,15 @@ public final class EventCollector implements AutoCloseable {
 
   private final ConcurrentHashMap<Long, Long> probeSentAt = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> probeProgress = new ConcurrentHashMap<>();
+
   /** Per probe address: sent at, applied by the function at, read at (ms), in read order. */
   private final ConcurrentHashMap<String, List<long[]>> probeTimes = new ConcurrentHashMap<>();
+
   private final AtomicLong records = new AtomicLong();
   private volatile long lastRecordAtMs = System.currentTimeMillis();
 
-  public EventCollector(String bootstrap, String eventsTopic, String egressTopic, String deadLetterTopic) {
+  public EventCollector(
+      String bootstrap, String eventsTopic, String egressTopic, String deadLetterTopic) {
     this.eventsTopic = eventsTopic;
     this.egressTopic = egressTopic;
     this.deadLetterTopic = deadLetterTopic;
@@ -126,7 +128,9 @@ public final class EventCollector implements AutoCloseable {
             Long sent = probeSentAt.get(e.uid());
             if (sent != null) {
               probeProgress.merge(e.fn(), sent, Math::max);
-              probeTimes.computeIfAbsent(e.fn(), k -> new ArrayList<>()).add(new long[] {sent, e.ts(), lastRecordAtMs});
+              probeTimes
+                  .computeIfAbsent(e.fn(), k -> new ArrayList<>())
+                  .add(new long[] {sent, e.ts(), lastRecordAtMs});
             }
           }
         } else if (r.topic().equals(egressTopic)) {
@@ -134,7 +138,9 @@ public final class EventCollector implements AutoCloseable {
         } else if (r.topic().equals(deadLetterTopic)) {
           deadLetters.add(
               new DeadLetter(
-                  header(r, "kstatefun.dlq.reason"), header(r, "kstatefun.dlq.address"), header(r, "kstatefun.dlq.detail")));
+                  header(r, "kstatefun.dlq.reason"),
+                  header(r, "kstatefun.dlq.address"),
+                  header(r, "kstatefun.dlq.detail")));
         }
       } catch (RuntimeException e) {
         unreadable.add(r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
@@ -174,8 +180,8 @@ public final class EventCollector implements AutoCloseable {
   }
 
   /**
-   * For the first probe of {@code address} sent at or after {@code sinceMs} that was applied:
-   * {sent at, applied by the function at, read by this collector at}; null if none yet.
+   * For the first probe of {@code address} sent at or after {@code sinceMs} that was applied: {sent
+   * at, applied by the function at, read by this collector at}; null if none yet.
    */
   public long[] firstProbeSince(String address, long sinceMs) {
     synchronized (lock) {

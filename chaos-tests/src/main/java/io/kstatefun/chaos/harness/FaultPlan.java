@@ -53,8 +53,16 @@ public record FaultPlan(List<Fault> faults) {
   public record Fault(Kind kind, long atMs, int target, long holdMs, long param) {
     @Override
     public String toString() {
-      return kind + "(target " + target + ", at +" + atMs + " ms, hold " + holdMs + " ms"
-          + (param > 0 ? ", param " + param : "") + ")";
+      return kind
+          + "(target "
+          + target
+          + ", at +"
+          + atMs
+          + " ms, hold "
+          + holdMs
+          + " ms"
+          + (param > 0 ? ", param " + param : "")
+          + ")";
     }
   }
 
@@ -70,7 +78,13 @@ public record FaultPlan(List<Fault> faults) {
    * @param brokers number of brokers
    */
   public static FaultPlan choose(
-      long seed, Set<Kind> kinds, int count, long windowStartMs, long windowEndMs, int runtimes, int brokers) {
+      long seed,
+      Set<Kind> kinds,
+      int count,
+      long windowStartMs,
+      long windowEndMs,
+      int runtimes,
+      int brokers) {
     Random random = new Random(seed ^ 0x5DEECE66DL);
     List<Kind> usable = new ArrayList<>();
     for (Kind k : Kind.values()) {
@@ -84,17 +98,36 @@ public record FaultPlan(List<Fault> faults) {
     }
     for (int i = 0; i < count; i++) {
       Kind kind = usable.get(random.nextInt(usable.size()));
-      long at = windowStartMs + (long) (random.nextDouble() * Math.max(0, windowEndMs - windowStartMs));
+      long at =
+          windowStartMs + (long) (random.nextDouble() * Math.max(0, windowEndMs - windowStartMs));
       faults.add(
           switch (kind) {
-            case RUNTIME_KILL -> new Fault(kind, at, random.nextInt(runtimes), between(random, 0, 5_000), 0);
-            case RUNTIME_SIGTERM -> new Fault(kind, at, random.nextInt(runtimes), between(random, 0, 3_000), 0);
-            case BROKER_KILL -> new Fault(kind, at, 1 + random.nextInt(brokers), between(random, 2_000, 15_000), 0);
-            case FUNCTION_KILL -> new Fault(kind, at, random.nextInt(2), between(random, 500, 6_000), 0);
-            case FUNCTION_STALL -> new Fault(kind, at, random.nextInt(2), between(random, 3_000, 10_000), between(random, 500, 4_000));
-            case HTTP_500_BURST -> new Fault(kind, at, random.nextInt(2), 0, between(random, 5, 60));
-            case PROXY_DELAY -> new Fault(kind, at, random.nextInt(2), between(random, 3_000, 10_000), between(random, 20, 500));
-            case PROXY_DROP -> new Fault(kind, at, random.nextInt(2), between(random, 200, 5_000), 0);
+            case RUNTIME_KILL ->
+                new Fault(kind, at, random.nextInt(runtimes), between(random, 0, 5_000), 0);
+            case RUNTIME_SIGTERM ->
+                new Fault(kind, at, random.nextInt(runtimes), between(random, 0, 3_000), 0);
+            case BROKER_KILL ->
+                new Fault(kind, at, 1 + random.nextInt(brokers), between(random, 2_000, 15_000), 0);
+            case FUNCTION_KILL ->
+                new Fault(kind, at, random.nextInt(2), between(random, 500, 6_000), 0);
+            case FUNCTION_STALL ->
+                new Fault(
+                    kind,
+                    at,
+                    random.nextInt(2),
+                    between(random, 3_000, 10_000),
+                    between(random, 500, 4_000));
+            case HTTP_500_BURST ->
+                new Fault(kind, at, random.nextInt(2), 0, between(random, 5, 60));
+            case PROXY_DELAY ->
+                new Fault(
+                    kind,
+                    at,
+                    random.nextInt(2),
+                    between(random, 3_000, 10_000),
+                    between(random, 20, 500));
+            case PROXY_DROP ->
+                new Fault(kind, at, random.nextInt(2), between(random, 200, 5_000), 0);
           });
     }
     faults.sort(Comparator.comparingLong(Fault::atMs));

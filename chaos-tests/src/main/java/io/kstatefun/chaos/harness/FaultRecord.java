@@ -34,7 +34,18 @@ public record FaultRecord(
 
   @Override
   public String toString() {
-    return kind + " " + target + " at +" + injectedAtMs + " ms (" + detail + "), healed +" + healedAtMs
-        + " ms, " + (recoveryMs == null ? "NOT RECOVERED" : "recovered in " + recoveryMs + " ms (outage " + outageMs + " ms)");
+    return kind
+        + " "
+        + target
+        + " at +"
+        + injectedAtMs
+        + " ms ("
+        + detail
+        + "), healed +"
+        + healedAtMs
+        + " ms, "
+        + (recoveryMs == null
+            ? "NOT RECOVERED"
+            : "recovered in " + recoveryMs + " ms (outage " + outageMs + " ms)");
   }
 }

@@ -42,7 +42,10 @@ public final class FunctionServerProcess implements AutoCloseable {
     CompletableFuture<String> ready = process.watch(l -> l.startsWith(READY_PREFIX));
     String line =
         ChildProcess.await(ready, timeout)
-            .orElseThrow(() -> new IllegalStateException(name() + " did not start in " + timeout + "; see " + log));
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        name() + " did not start in " + timeout + "; see " + log));
     proxy.upstream(Integer.parseInt(line.substring(READY_PREFIX.length()).trim()));
     starts++;
   }
@@ -71,7 +74,8 @@ public final class FunctionServerProcess implements AutoCloseable {
     CompletableFuture<String> ack = process.watch(l -> l.equals("ok " + line));
     process.send(line);
     ChildProcess.await(ack, Duration.ofSeconds(10))
-        .orElseThrow(() -> new IllegalStateException(name() + " did not acknowledge '" + line + "'"));
+        .orElseThrow(
+            () -> new IllegalStateException(name() + " did not acknowledge '" + line + "'"));
   }
 
   public synchronized boolean isAlive() {

@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Runs {@link KStatefunCli} (the real {@code kstatefun} command line) in a child JVM that halts
- * when the harness process is gone, so a crashed or killed test run leaves no runtime behind.
- * The harness's pid comes from the system property {@value #PARENT_PID_PROPERTY}.
+ * when the harness process is gone, so a crashed or killed test run leaves no runtime behind. The
+ * harness's pid comes from the system property {@value #PARENT_PID_PROPERTY}.
  */
 public final class ParentWatchdog {
 

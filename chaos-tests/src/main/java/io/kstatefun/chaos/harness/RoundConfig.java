@@ -6,9 +6,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The shape of a round: cluster size, workload size, load duration, number of faults and the
- * bounds the round is judged by. {@link #SHORT} fits the default build (a couple of minutes);
- * {@link #FULL} is the chaos profile's round.
+ * The shape of a round: cluster size, workload size, load duration, number of faults and the bounds
+ * the round is judged by. {@link #SHORT} fits the default build (a couple of minutes); {@link
+ * #FULL} is the chaos profile's round.
  *
  * @param name {@code short} or {@code full}
  * @param brokers Kafka brokers (3: replication factor 3, min ISR 2; 1: no broker faults)
@@ -20,8 +20,8 @@ import java.util.Set;
  * @param maxFaults most faults per round
  * @param faultKinds which faults may be chosen
  * @param probeInterval how often every probe address gets a message
- * @param recoveryBound progress must resume this soon after a fault is healed (broker kills:
- *     at least {@link #BROKER_KILL_RECOVERY_BOUND})
+ * @param recoveryBound progress must resume this soon after a fault is healed (broker kills: at
+ *     least {@link #BROKER_KILL_RECOVERY_BOUND})
  * @param convergeBound every expected message must be applied this soon after the load (and the
  *     last fault) ended
  * @param processingGuarantee Kafka Streams' processing.guarantee of the runtimes
@@ -53,7 +53,8 @@ public record RoundConfig(
 
   /** How soon progress must resume after a fault of this kind is healed. */
   public Duration recoveryBound(FaultPlan.Kind kind) {
-    return kind == FaultPlan.Kind.BROKER_KILL && BROKER_KILL_RECOVERY_BOUND.compareTo(recoveryBound) > 0
+    return kind == FaultPlan.Kind.BROKER_KILL
+            && BROKER_KILL_RECOVERY_BOUND.compareTo(recoveryBound) > 0
         ? BROKER_KILL_RECOVERY_BOUND
         : recoveryBound;
   }
@@ -81,9 +82,9 @@ public record RoundConfig(
 
   /**
    * The chaos profile's round: 3 brokers, 2 runtimes, 3-6 faults over 40 s of load, about 90 s a
-   * round on an idle machine. The bounds are generous because the machines this runs on are
-   * shared and often overloaded (load average 20+ on 2 cores was seen); the recovery times are
-   * reported either way.
+   * round on an idle machine. The bounds are generous because the machines this runs on are shared
+   * and often overloaded (load average 20+ on 2 cores was seen); the recovery times are reported
+   * either way.
    */
   public static final RoundConfig FULL =
       new RoundConfig(
@@ -105,23 +106,61 @@ public record RoundConfig(
     return switch (name) {
       case "short" -> SHORT;
       case "full" -> FULL;
-      default -> throw new IllegalArgumentException("chaos.length must be 'short' or 'full', not '" + name + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "chaos.length must be 'short' or 'full', not '" + name + "'");
     };
   }
 
   public RoundConfig withBrokers(int n) {
-    return new RoundConfig(name, n, runtimes, partitions, workload, load, minFaults, maxFaults, faultKinds,
-        probeInterval, recoveryBound, convergeBound, processingGuarantee);
+    return new RoundConfig(
+        name,
+        n,
+        runtimes,
+        partitions,
+        workload,
+        load,
+        minFaults,
+        maxFaults,
+        faultKinds,
+        probeInterval,
+        recoveryBound,
+        convergeBound,
+        processingGuarantee);
   }
 
   public RoundConfig withFaultKinds(Set<FaultPlan.Kind> kinds) {
-    return new RoundConfig(name, brokers, runtimes, partitions, workload, load, minFaults, maxFaults, kinds,
-        probeInterval, recoveryBound, convergeBound, processingGuarantee);
+    return new RoundConfig(
+        name,
+        brokers,
+        runtimes,
+        partitions,
+        workload,
+        load,
+        minFaults,
+        maxFaults,
+        kinds,
+        probeInterval,
+        recoveryBound,
+        convergeBound,
+        processingGuarantee);
   }
 
   public RoundConfig withProcessingGuarantee(String guarantee) {
-    return new RoundConfig(name, brokers, runtimes, partitions, workload, load, minFaults, maxFaults, faultKinds,
-        probeInterval, recoveryBound, convergeBound, guarantee);
+    return new RoundConfig(
+        name,
+        brokers,
+        runtimes,
+        partitions,
+        workload,
+        load,
+        minFaults,
+        maxFaults,
+        faultKinds,
+        probeInterval,
+        recoveryBound,
+        convergeBound,
+        guarantee);
   }
 
   /** Replication factor of every topic: 3 on 3+ brokers, else the broker count. */

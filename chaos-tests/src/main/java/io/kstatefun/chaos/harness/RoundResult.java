@@ -45,6 +45,8 @@ public record RoundResult(
     if (error != null) {
       return "HARNESS ERROR: " + error;
     }
-    return violations.isEmpty() ? "PASSED" : "FAILED: " + violations.size() + " invariant(s) broken";
+    return violations.isEmpty()
+        ? "PASSED"
+        : "FAILED: " + violations.size() + " invariant(s) broken";
   }
 }

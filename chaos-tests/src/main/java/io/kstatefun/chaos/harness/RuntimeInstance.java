@@ -48,7 +48,8 @@ public final class RuntimeInstance implements AutoCloseable {
             name,
             log,
             heap,
-            List.of("-D" + ParentWatchdog.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid()),
+            List.of(
+                "-D" + ParentWatchdog.PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid()),
             ParentWatchdog.class.getName(),
             cli);
     running = process.watch(l -> l.startsWith("kstatefun running"));

@@ -77,7 +77,9 @@ public final class TcpProxy implements AutoCloseable {
     delayMs = Math.max(0, ms);
   }
 
-  /** Closes all connections now and refuses new ones (accept, then close) until the mode changes. */
+  /**
+   * Closes all connections now and refuses new ones (accept, then close) until the mode changes.
+   */
   public void drop() {
     dropping = true;
     for (Connection c : connections) {
@@ -126,7 +128,8 @@ public final class TcpProxy implements AutoCloseable {
       Socket upstream;
       try {
         upstream = new Socket();
-        upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 5_000);
+        upstream.connect(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), upstreamPort), 5_000);
         upstream.setTcpNoDelay(true);
         client.setTcpNoDelay(true);
       } catch (IOException e) {

@@ -24,9 +24,9 @@ import java.util.TreeSet;
  *       invocation; for a cancellation by a later invocation, unless that invocation ran within
  *       {@code raceMarginMs} of the message's due time (a legitimate race, counted, never seen in
  *       practice since those delays are long);
- *   <li>per address, every reported counter is the previous one plus the message's increments,
- *       and the last one (and every verification) equals the model's count: never over-counted,
- *       nothing lost;
+ *   <li>per address, every reported counter is the previous one plus the message's increments, and
+ *       the last one (and every verification) equals the model's count: never over-counted, nothing
+ *       lost;
  *   <li>per (sender, receiver) pair, ordered messages applied in sequence-number order;
  *   <li>every expected egress record exactly once, no others;
  *   <li>no dead letters, no unreadable output.
@@ -55,7 +55,8 @@ public final class Verifier {
       List<EventCollector.DeadLetter> deadLetters,
       List<String> unreadable,
       long raceMarginMs) {
-    return new Verifier().run(model, eventsByAddress, egress, deadLetters, unreadable, raceMarginMs);
+    return new Verifier()
+        .run(model, eventsByAddress, egress, deadLetters, unreadable, raceMarginMs);
   }
 
   private Report run(
@@ -84,21 +85,43 @@ public final class Verifier {
       List<FunctionEvent> applied = entry.getValue();
       FunctionEvent first = applied.get(0);
       if (applied.size() > 1) {
-        add(Violation.Kind.DUPLICATE_DELIVERY,
-            "message " + uid + " (from " + first.from() + ", seq " + first.seq() + ") applied " + applied.size()
-                + "x at " + first.fn() + ", counts " + applied.stream().map(FunctionEvent::count).toList());
+        add(
+            Violation.Kind.DUPLICATE_DELIVERY,
+            "message "
+                + uid
+                + " (from "
+                + first.from()
+                + ", seq "
+                + first.seq()
+                + ") applied "
+                + applied.size()
+                + "x at "
+                + first.fn()
+                + ", counts "
+                + applied.stream().map(FunctionEvent::count).toList());
       }
       ShadowModel.Expected exp = expected.get(uid);
       if (exp == null && !cancelled.containsKey(uid)) {
-        add(Violation.Kind.UNKNOWN_MESSAGE, "message " + uid + " applied at " + first.fn() + " was never sent");
+        add(
+            Violation.Kind.UNKNOWN_MESSAGE,
+            "message " + uid + " applied at " + first.fn() + " was never sent");
       } else if (exp != null && !exp.target().toString().equals(first.fn())) {
-        add(Violation.Kind.UNKNOWN_MESSAGE, "message " + uid + " for " + exp.target() + " applied at " + first.fn());
+        add(
+            Violation.Kind.UNKNOWN_MESSAGE,
+            "message " + uid + " for " + exp.target() + " applied at " + first.fn());
       }
     }
     for (ShadowModel.Expected exp : new TreeMap<>(expected).values()) {
       if (!appliedByUid.containsKey(exp.uid())) {
-        add(Violation.Kind.LOST_MESSAGE,
-            "message " + exp.uid() + " to " + exp.target() + " from " + exp.from() + (exp.ordered() ? "" : " (delayed)")
+        add(
+            Violation.Kind.LOST_MESSAGE,
+            "message "
+                + exp.uid()
+                + " to "
+                + exp.target()
+                + " from "
+                + exp.from()
+                + (exp.ordered() ? "" : " (delayed)")
                 + " never applied");
       }
     }
@@ -111,9 +134,17 @@ public final class Verifier {
         continue;
       }
       if (!c.deferred()) {
-        add(Violation.Kind.CANCELLED_DELIVERED,
-            "message " + c.uid() + " to " + c.target() + " delivered although " + c.sender()
-                + " cancelled it in the invocation that scheduled it (message " + c.scheduledBy() + ")");
+        add(
+            Violation.Kind.CANCELLED_DELIVERED,
+            "message "
+                + c.uid()
+                + " to "
+                + c.target()
+                + " delivered although "
+                + c.sender()
+                + " cancelled it in the invocation that scheduled it (message "
+                + c.scheduledBy()
+                + ")");
         continue;
       }
       FunctionEvent scheduled = firstApplied(appliedByUid, c.scheduledBy());
@@ -124,9 +155,19 @@ public final class Verifier {
       }
       long due = scheduled.ts() + c.delayMs();
       if (cancelling.ts() + raceMarginMs < due) {
-        add(Violation.Kind.CANCELLED_DELIVERED,
-            "message " + c.uid() + " to " + c.target() + " delivered although " + c.sender() + " cancelled it "
-                + (due - cancelling.ts()) + " ms before it was due (message " + c.cancelledBy() + ")");
+        add(
+            Violation.Kind.CANCELLED_DELIVERED,
+            "message "
+                + c.uid()
+                + " to "
+                + c.target()
+                + " delivered although "
+                + c.sender()
+                + " cancelled it "
+                + (due - cancelling.ts())
+                + " ms before it was due (message "
+                + c.cancelledBy()
+                + ")");
       } else {
         races++;
       }
@@ -143,15 +184,34 @@ public final class Verifier {
       for (FunctionEvent e : entry.getValue()) {
         if (e.isApplied()) {
           if (e.count() != previous + e.incs()) {
-            add(Violation.Kind.STATE_INCONSISTENT,
-                address + ": counter " + previous + " after message " + previousUid + ", then message " + e.uid()
-                    + " (+" + e.incs() + ") reported " + e.count());
+            add(
+                Violation.Kind.STATE_INCONSISTENT,
+                address
+                    + ": counter "
+                    + previous
+                    + " after message "
+                    + previousUid
+                    + ", then message "
+                    + e.uid()
+                    + " (+"
+                    + e.incs()
+                    + ") reported "
+                    + e.count());
           }
           previous = e.count();
           previousUid = e.uid();
         } else if (e.isVerify() && e.actual() > e.expected()) {
           over.add(address);
-          countDetail.putIfAbsent(address, "verify " + e.uid() + " at " + address + ": expected " + e.expected() + ", actual " + e.actual());
+          countDetail.putIfAbsent(
+              address,
+              "verify "
+                  + e.uid()
+                  + " at "
+                  + address
+                  + ": expected "
+                  + e.expected()
+                  + ", actual "
+                  + e.actual());
         }
       }
     }
@@ -171,7 +231,9 @@ public final class Verifier {
       FunctionEvent verify = lastVerify(eventsByAddress.getOrDefault(address, List.of()));
       if (verify != null && verify.expected() == want && verify.actual() != want) {
         (verify.actual() > want ? over : under).add(address);
-        countDetail.putIfAbsent(address, "last verify at " + address + ": expected " + want + ", actual " + verify.actual());
+        countDetail.putIfAbsent(
+            address,
+            "last verify at " + address + ": expected " + want + ", actual " + verify.actual());
       }
     }
     for (String a : over) {
@@ -186,7 +248,9 @@ public final class Verifier {
     for (List<FunctionEvent> list : eventsByAddress.values()) {
       for (FunctionEvent e : list) {
         if (e.isApplied() && e.seq() > 0) {
-          seqsByPair.computeIfAbsent(ShadowModel.pair(e.from(), e.fn()), k -> new ArrayList<>()).add(e.seq());
+          seqsByPair
+              .computeIfAbsent(ShadowModel.pair(e.from(), e.fn()), k -> new ArrayList<>())
+              .add(e.seq());
         }
       }
     }
@@ -197,9 +261,16 @@ public final class Verifier {
       long max = 0;
       for (int i = 0; i < seqs.size(); i++) {
         if (seqs.get(i) < max) {
-          add(Violation.Kind.FIFO,
-              entry.getKey() + ": seq " + seqs.get(i) + " applied after seq " + max + " (order "
-                  + abbreviate(seqs, i) + ")");
+          add(
+              Violation.Kind.FIFO,
+              entry.getKey()
+                  + ": seq "
+                  + seqs.get(i)
+                  + " applied after seq "
+                  + max
+                  + " (order "
+                  + abbreviate(seqs, i)
+                  + ")");
           break;
         }
         max = Math.max(max, seqs.get(i));
@@ -235,7 +306,8 @@ public final class Verifier {
     }
 
     List<Violation> violations = new ArrayList<>();
-    found.forEach((kind, examples) -> violations.add(new Violation(kind, counts.get(kind), examples)));
+    found.forEach(
+        (kind, examples) -> violations.add(new Violation(kind, counts.get(kind), examples)));
     Map<String, Long> stats = new LinkedHashMap<>();
     stats.put("messagesExpected", (long) expected.size());
     stats.put("messagesApplied", (long) appliedByUid.size());

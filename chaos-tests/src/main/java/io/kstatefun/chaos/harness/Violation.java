@@ -48,7 +48,8 @@ public record Violation(Kind kind, int count, List<String> examples) {
   public static final int MAX_EXAMPLES = 8;
 
   public Violation {
-    examples = List.copyOf(examples.size() > MAX_EXAMPLES ? examples.subList(0, MAX_EXAMPLES) : examples);
+    examples =
+        List.copyOf(examples.size() > MAX_EXAMPLES ? examples.subList(0, MAX_EXAMPLES) : examples);
   }
 
   @Override

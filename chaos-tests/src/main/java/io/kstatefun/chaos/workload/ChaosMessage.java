@@ -36,7 +36,9 @@ public record ChaosMessage(long uid, String from, long seq, List<Command> cmds) 
     return seq > 0;
   }
 
-  /** The number of {@code inc} commands at the top level (what the receiver adds to its counter). */
+  /**
+   * The number of {@code inc} commands at the top level (what the receiver adds to its counter).
+   */
   public int increments() {
     int n = 0;
     for (Command c : cmds) {

@@ -11,8 +11,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code inc}: add one to the function's counter.
  *   <li>{@code send}: send {@code cmds} to {@code to} as a new message with id {@code uid}; the
- *       function stamps it with its own address and the next sequence number of that
- *       (sender, receiver) pair.
+ *       function stamps it with its own address and the next sequence number of that (sender,
+ *       receiver) pair.
  *   <li>{@code after}: send {@code cmds} to {@code to} after {@code delayMs}, as message {@code
  *       uid}, cancellable through {@code token} if one is set.
  *   <li>{@code cancel}: cancel the delayed message of {@code token}.
@@ -21,8 +21,10 @@ import java.util.Objects;
  * </ul>
  *
  * @param op what to do
- * @param to the target address ({@link FnAddress#toString()} form) of {@code send} and {@code after}
- * @param uid the id of the message ({@code send}, {@code after}) or record ({@code egress}) it creates
+ * @param to the target address ({@link FnAddress#toString()} form) of {@code send} and {@code
+ *     after}
+ * @param uid the id of the message ({@code send}, {@code after}) or record ({@code egress}) it
+ *     creates
  * @param delayMs the delay of {@code after}
  * @param token the cancellation token of {@code after} and {@code cancel}
  * @param cmds the commands of the message {@code send} or {@code after} creates
@@ -53,7 +55,8 @@ public record Command(
     return new Command(SEND, to.toString(), uid, 0, null, cmds, 0);
   }
 
-  public static Command after(FnAddress to, long uid, long delayMs, String token, List<Command> cmds) {
+  public static Command after(
+      FnAddress to, long uid, long delayMs, String token, List<Command> cmds) {
     return new Command(AFTER, to.toString(), uid, delayMs, token, cmds, 0);
   }
 

@@ -14,7 +14,9 @@ public record FnAddress(Kind kind, String id) implements Comparable<FnAddress> {
 
   /** The two function types, one per function server. */
   public enum Kind {
-    /** {@code chaos/official}: served by a server built with the official statefun-sdk-java 3.3.0. */
+    /**
+     * {@code chaos/official}: served by a server built with the official statefun-sdk-java 3.3.0.
+     */
     OFFICIAL("official"),
     /** {@code chaos/ours}: served by a server built with kstatefun's SDK. */
     OURS("ours");

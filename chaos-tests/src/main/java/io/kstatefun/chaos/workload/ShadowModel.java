@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * once), which must not (cancelled), the final counter of every address, how many ordered messages
  * every (sender, receiver) pair exchanges, and which egress records must appear (exactly once).
  *
- * <p>It is computed from the message trees alone: every {@code inc} of a delivered message adds
- * one to its receiver, whatever the timing. Cancelled delayed messages carry no commands.
+ * <p>It is computed from the message trees alone: every {@code inc} of a delivered message adds one
+ * to its receiver, whatever the timing. Cancelled delayed messages carry no commands.
  *
  * <p>Threading: the driver adds messages while the verifier may read; all methods synchronize.
  */
@@ -39,10 +39,16 @@ public final class ShadowModel {
    * @param sender the address that scheduled (and cancels) it
    * @param delayMs its delay
    * @param scheduledBy the message whose invocation scheduled it
-   * @param cancelledBy the message whose invocation cancels it (the same one, or a later
-   *     message to self)
+   * @param cancelledBy the message whose invocation cancels it (the same one, or a later message to
+   *     self)
    */
-  public record Cancelled(long uid, FnAddress target, FnAddress sender, long delayMs, long scheduledBy, long cancelledBy) {
+  public record Cancelled(
+      long uid,
+      FnAddress target,
+      FnAddress sender,
+      long delayMs,
+      long scheduledBy,
+      long cancelledBy) {
     /** Whether the cancellation happens in a later invocation than the scheduling. */
     public boolean deferred() {
       return scheduledBy != cancelledBy;
@@ -79,7 +85,7 @@ public final class ShadowModel {
             }
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     delivered.put(uid, new Expected(uid, target, from, ordered, incs));
@@ -94,15 +100,17 @@ public final class ShadowModel {
           Long by = c.token() == null ? null : cancelledBy.get(c.token());
           if (by != null) {
             if (!c.cmds().isEmpty()) {
-              throw new IllegalArgumentException("a cancelled message must carry no commands: " + c);
+              throw new IllegalArgumentException(
+                  "a cancelled message must carry no commands: " + c);
             }
-            cancelled.put(c.uid(), new Cancelled(c.uid(), c.target(), target, c.delayMs(), uid, by));
+            cancelled.put(
+                c.uid(), new Cancelled(c.uid(), c.target(), target, c.delayMs(), uid, by));
           } else {
             walk(c.target(), target.toString(), c.uid(), false, c.cmds());
           }
         }
         case Command.EGRESS -> egress.add(c.uid());
-        default -> { }
+        default -> {}
       }
     }
   }

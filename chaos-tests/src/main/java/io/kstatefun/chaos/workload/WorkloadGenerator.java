@@ -8,12 +8,11 @@ import java.util.Random;
  * Generates the random command trees of one round from a seed: the same seed and parameters give
  * the same workload, message ids included.
  *
- * <p>Every tree is sent by the driver to one workload address and may fan out: increments, sends
- * to other addresses (of both function types), delayed sends (some with a cancellation token that
- * is never used), delayed sends cancelled in the same invocation, delayed sends cancelled by a
- * later invocation (a message to self), and egress records. Cancelled messages carry no commands,
- * so whether one is (wrongly) delivered never changes a counter: it shows up as an event of its
- * own.
+ * <p>Every tree is sent by the driver to one workload address and may fan out: increments, sends to
+ * other addresses (of both function types), delayed sends (some with a cancellation token that is
+ * never used), delayed sends cancelled in the same invocation, delayed sends cancelled by a later
+ * invocation (a message to self), and egress records. Cancelled messages carry no commands, so
+ * whether one is (wrongly) delivered never changes a counter: it shows up as an event of its own.
  */
 public final class WorkloadGenerator {
 
@@ -28,8 +27,8 @@ public final class WorkloadGenerator {
    * @param maxDelayMs longest delay of a delayed message (not cancelled later)
    * @param deferredCancelDelayMs delay of a delayed message that a later invocation cancels; long,
    *     so that the cancellation always comes first
-   * @param deferredCancelTrees only the first this many trees schedule deferred cancellations (their
-   *     delays must end before the round does)
+   * @param deferredCancelTrees only the first this many trees schedule deferred cancellations
+   *     (their delays must end before the round does)
    */
   public record Params(
       int idsPerKind,
@@ -42,8 +41,14 @@ public final class WorkloadGenerator {
       int deferredCancelTrees) {
 
     public Params {
-      if (idsPerKind < 1 || trees < 0 || maxDepth < 0 || maxCommands < 1 || minDelayMs < 0
-          || maxDelayMs < minDelayMs || deferredCancelDelayMs < 0 || deferredCancelTrees < 0) {
+      if (idsPerKind < 1
+          || trees < 0
+          || maxDepth < 0
+          || maxCommands < 1
+          || minDelayMs < 0
+          || maxDelayMs < minDelayMs
+          || deferredCancelDelayMs < 0
+          || deferredCancelTrees < 0) {
         throw new IllegalArgumentException("bad workload parameters");
       }
     }
@@ -125,7 +130,8 @@ public final class WorkloadGenerator {
       } else if (r < 78 && allowDeferredCancel) {
         long uid = nextUid++;
         String token = "t" + uid;
-        out.add(Command.after(randomAddress(), uid, params.deferredCancelDelayMs(), token, List.of()));
+        out.add(
+            Command.after(randomAddress(), uid, params.deferredCancelDelayMs(), token, List.of()));
         out.add(Command.send(self, nextUid++, List.of(Command.cancel(token))));
       } else if (r < 90) {
         out.add(Command.egress(nextUid++));
@@ -137,7 +143,8 @@ public final class WorkloadGenerator {
   }
 
   private long delay() {
-    return params.minDelayMs() + (long) (random.nextDouble() * (params.maxDelayMs() - params.minDelayMs()));
+    return params.minDelayMs()
+        + (long) (random.nextDouble() * (params.maxDelayMs() - params.minDelayMs()));
   }
 
   private FnAddress randomAddress() {

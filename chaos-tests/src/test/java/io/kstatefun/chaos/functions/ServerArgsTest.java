@@ -13,7 +13,10 @@ class ServerArgsTest {
     assertThat(a.eventsTopic()).isEqualTo("e");
     assertThat(a.egressTopic()).isEqualTo("g");
     assertThat(a.port()).isZero();
-    assertThat(ServerArgs.parse(new String[] {"--events-topic", "e", "--egress-topic", "g", "--port", "8000"}).port())
+    assertThat(
+            ServerArgs.parse(
+                    new String[] {"--events-topic", "e", "--egress-topic", "g", "--port", "8000"})
+                .port())
         .isEqualTo(8000);
   }
 
@@ -21,7 +24,10 @@ class ServerArgsTest {
   void shouldRejectAMissingTopicOrAnUnknownOption() {
     assertThatThrownBy(() -> ServerArgs.parse(new String[] {"--events-topic", "e"}))
         .hasMessageContaining("--egress-topic");
-    assertThatThrownBy(() -> ServerArgs.parse(new String[] {"--events-topic", "e", "--egress-topic", "g", "--x", "1"}))
+    assertThatThrownBy(
+            () ->
+                ServerArgs.parse(
+                    new String[] {"--events-topic", "e", "--egress-topic", "g", "--x", "1"}))
         .hasMessageContaining("--x");
   }
 }

@@ -49,9 +49,11 @@ class ChaosSettingsTest {
   @Test
   void aDefaultRoundReplaysWithTheBrokerDefaultTransactionVersion() {
     ChaosSettings original =
-        new ChaosSettings(RoundConfig.SHORT, 1, 9, false, false, Path.of("target"), (short) 0, Map.of());
+        new ChaosSettings(
+            RoundConfig.SHORT, 1, 9, false, false, Path.of("target"), (short) 0, Map.of());
     String replay = original.replayCommand(9);
-    assertThat(replay).doesNotContain("chaos.faults", "chaos.brokers", "chaos.guarantee", "runtimeSettings");
+    assertThat(replay)
+        .doesNotContain("chaos.faults", "chaos.brokers", "chaos.guarantee", "runtimeSettings");
     assertThat(fromCommand(replay).config()).isEqualTo(original.config());
     assertThat(replay).contains("-Dchaos.transactionVersion=0");
   }

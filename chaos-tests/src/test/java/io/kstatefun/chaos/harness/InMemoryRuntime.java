@@ -17,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A reference runtime for tests of the verifier: runs {@link ChaosLogic} with StateFun's
- * semantics, one message at a time, in virtual time (one global FIFO queue, so every pair's order
- * holds; delayed messages fire in due order; cancellation by token of the sender). Its output has
- * the shape of the real runtimes' output, so the verifier must find nothing wrong with it; tests
- * then break it on purpose.
+ * A reference runtime for tests of the verifier: runs {@link ChaosLogic} with StateFun's semantics,
+ * one message at a time, in virtual time (one global FIFO queue, so every pair's order holds;
+ * delayed messages fire in due order; cancellation by token of the sender). Its output has the
+ * shape of the real runtimes' output, so the verifier must find nothing wrong with it; tests then
+ * break it on purpose.
  */
 final class InMemoryRuntime {
 
@@ -53,7 +53,14 @@ final class InMemoryRuntime {
   void runToCompletion() {
     while (!queue.isEmpty() || !timers.isEmpty()) {
       if (queue.isEmpty()) {
-        Timer next = timers.stream().min((a, b) -> a.due() != b.due() ? Long.compare(a.due(), b.due()) : Long.compare(a.seq(), b.seq())).orElseThrow();
+        Timer next =
+            timers.stream()
+                .min(
+                    (a, b) ->
+                        a.due() != b.due()
+                            ? Long.compare(a.due(), b.due())
+                            : Long.compare(a.seq(), b.seq()))
+                .orElseThrow();
         timers.remove(next);
         now = Math.max(now, next.due());
         queue.add(next.pending());
@@ -76,7 +83,9 @@ final class InMemoryRuntime {
       states.put(p.target(), logic.apply(p.target(), state, p.message(), now, effects(p.target())));
       if (applyTwice.remove(uid)) {
         // The effects are applied again on top of the new state (an at-least-once replay).
-        states.put(p.target(), logic.apply(p.target(), states.get(p.target()), p.message(), now, effects(p.target())));
+        states.put(
+            p.target(),
+            logic.apply(p.target(), states.get(p.target()), p.message(), now, effects(p.target())));
       }
     }
   }
@@ -90,7 +99,8 @@ final class InMemoryRuntime {
 
       @Override
       public void sendAfter(Duration delay, String token, FnAddress to, ChaosMessage message) {
-        timers.add(new Timer(now + delay.toMillis(), timerSeq++, self, token, new Pending(to, message)));
+        timers.add(
+            new Timer(now + delay.toMillis(), timerSeq++, self, token, new Pending(to, message)));
       }
 
       @Override

@@ -24,24 +24,30 @@ class TcpProxyTest {
   @BeforeEach
   void startEchoServer() throws IOException {
     echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(() -> {
-      while (!echo.isClosed()) {
-        try {
-          Socket s = echo.accept();
-          Thread c = new Thread(() -> {
-            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-              in.transferTo(out);
-            } catch (IOException e) {
-              // connection reset: fine
-            }
-          });
-          c.setDaemon(true);
-          c.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              while (!echo.isClosed()) {
+                try {
+                  Socket s = echo.accept();
+                  Thread c =
+                      new Thread(
+                          () -> {
+                            try (s;
+                                InputStream in = s.getInputStream();
+                                OutputStream out = s.getOutputStream()) {
+                              in.transferTo(out);
+                            } catch (IOException e) {
+                              // connection reset: fine
+                            }
+                          });
+                  c.setDaemon(true);
+                  c.start();
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            });
     t.setDaemon(true);
     t.start();
     proxy = new TcpProxy("test-proxy", echo.getLocalPort());
@@ -82,7 +88,8 @@ class TcpProxyTest {
     try (Socket s = connect()) {
       long t0 = System.nanoTime();
       assertThat(roundTrip(s, "slow")).isEqualTo("slow");
-      assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(550); // 300 ms each way
+      assertThat((System.nanoTime() - t0) / 1_000_000)
+          .isGreaterThanOrEqualTo(550); // 300 ms each way
     }
     proxy.pass();
   }
@@ -92,18 +99,22 @@ class TcpProxyTest {
     try (Socket s = connect()) {
       assertThat(roundTrip(s, "before")).isEqualTo("before");
       proxy.drop();
-      assertThatThrownBy(() -> {
-        roundTrip(s, "during");
-        roundTrip(s, "during"); // the reset may need a second write to surface
-      }).isInstanceOf(IOException.class);
+      assertThatThrownBy(
+              () -> {
+                roundTrip(s, "during");
+                roundTrip(s, "during"); // the reset may need a second write to surface
+              })
+          .isInstanceOf(IOException.class);
     }
     try (Socket s = connect()) {
-      assertThatThrownBy(() -> {
-        String back = roundTrip(s, "refused");
-        if (back.isEmpty()) {
-          throw new IOException("closed");
-        }
-      }).isInstanceOf(IOException.class);
+      assertThatThrownBy(
+              () -> {
+                String back = roundTrip(s, "refused");
+                if (back.isEmpty()) {
+                  throw new IOException("closed");
+                }
+              })
+          .isInstanceOf(IOException.class);
     }
     proxy.pass();
     try (Socket s = connect()) {
@@ -116,7 +127,8 @@ class TcpProxyTest {
   void shouldFollowANewUpstreamPort() throws IOException {
     try (ServerSocket other = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       proxy.upstream(other.getLocalPort());
-      try (Socket s = connect(); Socket accepted = other.accept()) {
+      try (Socket s = connect();
+          Socket accepted = other.accept()) {
         s.getOutputStream().write('x');
         s.getOutputStream().flush();
         assertThat(accepted.getInputStream().read()).isEqualTo('x');

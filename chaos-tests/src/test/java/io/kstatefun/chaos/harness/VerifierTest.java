@@ -49,7 +49,8 @@ class VerifierTest {
     }
 
     private void send(FnAddress target, long uid, List<Command> cmds) {
-      ChaosMessage m = new ChaosMessage(uid, ChaosMessage.DRIVER, seqs.merge(target, 1L, Long::sum), cmds);
+      ChaosMessage m =
+          new ChaosMessage(uid, ChaosMessage.DRIVER, seqs.merge(target, 1L, Long::sum), cmds);
       model.addIngress(target, m);
       runtime.ingress(target, m);
     }
@@ -59,15 +60,20 @@ class VerifierTest {
     }
 
     Verifier.Report verify(
-        Map<String, List<FunctionEvent>> events, List<EgressRecord> egress, List<EventCollector.DeadLetter> dlq) {
-      return Verifier.check(model, events, egress, dlq, List.of(), RoundConfig.CANCEL_RACE_MARGIN_MS);
+        Map<String, List<FunctionEvent>> events,
+        List<EgressRecord> egress,
+        List<EventCollector.DeadLetter> dlq) {
+      return Verifier.check(
+          model, events, egress, dlq, List.of(), RoundConfig.CANCEL_RACE_MARGIN_MS);
     }
 
     /** Some message uid sent from one function to another (not from the driver), at depth >= 1. */
     long someFunctionToFunctionMessage() {
       return model.delivered().values().stream()
           .filter(e -> e.ordered() && !e.from().equals(ChaosMessage.DRIVER) && e.incs() > 0)
-          .mapToLong(ShadowModel.Expected::uid).min().orElseThrow();
+          .mapToLong(ShadowModel.Expected::uid)
+          .min()
+          .orElseThrow();
     }
   }
 
@@ -80,7 +86,9 @@ class VerifierTest {
     Run run = new Run(r -> {});
     Verifier.Report report = run.verify();
     assertThat(report.violations()).isEmpty();
-    assertThat(report.stats().get("messagesApplied")).isEqualTo(report.stats().get("messagesExpected")).isGreaterThan(300L);
+    assertThat(report.stats().get("messagesApplied"))
+        .isEqualTo(report.stats().get("messagesExpected"))
+        .isGreaterThan(300L);
     assertThat(report.stats().get("cancelled")).isPositive();
     assertThat(report.stats().get("egressRecords")).isPositive();
   }
@@ -96,7 +104,8 @@ class VerifierTest {
     Run probe = new Run(r -> {});
     long uid = probe.someFunctionToFunctionMessage();
     Run run = new Run(r -> r.runtime.applyTwice.add(uid));
-    assertThat(kinds(run.verify())).contains(Violation.Kind.DUPLICATE_DELIVERY, Violation.Kind.OVER_COUNT);
+    assertThat(kinds(run.verify()))
+        .contains(Violation.Kind.DUPLICATE_DELIVERY, Violation.Kind.OVER_COUNT);
   }
 
   @Test
@@ -104,7 +113,8 @@ class VerifierTest {
     Run probe = new Run(r -> {});
     long uid = probe.someFunctionToFunctionMessage();
     Run run = new Run(r -> r.runtime.lose.add(uid));
-    assertThat(kinds(run.verify())).contains(Violation.Kind.LOST_MESSAGE, Violation.Kind.UNDER_COUNT);
+    assertThat(kinds(run.verify()))
+        .contains(Violation.Kind.LOST_MESSAGE, Violation.Kind.UNDER_COUNT);
   }
 
   @Test
@@ -112,7 +122,8 @@ class VerifierTest {
     Run probe = new Run(r -> {});
     long uid = probe.someFunctionToFunctionMessage();
     Run run = new Run(r -> r.runtime.forgetStateBefore.add(uid));
-    assertThat(kinds(run.verify())).contains(Violation.Kind.STATE_INCONSISTENT, Violation.Kind.UNDER_COUNT);
+    assertThat(kinds(run.verify()))
+        .contains(Violation.Kind.STATE_INCONSISTENT, Violation.Kind.UNDER_COUNT);
   }
 
   @Test
@@ -121,7 +132,8 @@ class VerifierTest {
     Run probe = new Run(r -> {});
     FnAddress target = probe.trees.get(0).target();
     long first = probe.trees.get(0).uid();
-    assertThat(probe.trees.stream().filter(t -> t.target().equals(target)).count()).isGreaterThan(1);
+    assertThat(probe.trees.stream().filter(t -> t.target().equals(target)).count())
+        .isGreaterThan(1);
     Run run = new Run(r -> r.runtime.deliverLate.add(first));
     assertThat(kinds(run.verify())).contains(Violation.Kind.FIFO);
   }
@@ -131,8 +143,10 @@ class VerifierTest {
     Run run = new Run(r -> r.runtime.ignoreCancellations = true);
     Verifier.Report report = run.verify();
     assertThat(kinds(report)).contains(Violation.Kind.CANCELLED_DELIVERED);
-    assertThat(report.violations().stream().filter(v -> v.kind() == Violation.Kind.CANCELLED_DELIVERED)
-        .flatMap(v -> v.examples().stream()))
+    assertThat(
+            report.violations().stream()
+                .filter(v -> v.kind() == Violation.Kind.CANCELLED_DELIVERED)
+                .flatMap(v -> v.examples().stream()))
         .anyMatch(e -> e.contains("in the invocation that scheduled it"))
         .anyMatch(e -> e.contains("ms before it was due"));
   }
@@ -144,18 +158,45 @@ class VerifierTest {
     Map<Long, ShadowModel.Cancelled> cancelled = run.model.cancelled();
     Map<Long, Long> dueOfCancelMessage = new HashMap<>();
     Map<Long, Long> scheduledTs = new HashMap<>();
-    run.runtime.events.values().forEach(l -> l.forEach(e -> scheduledTs.putIfAbsent(e.uid(), e.ts())));
-    cancelled.values().stream().filter(ShadowModel.Cancelled::deferred).forEach(c ->
-        dueOfCancelMessage.put(c.cancelledBy(), scheduledTs.get(c.scheduledBy()) + c.delayMs() - 1_000));
+    run.runtime
+        .events
+        .values()
+        .forEach(l -> l.forEach(e -> scheduledTs.putIfAbsent(e.uid(), e.ts())));
+    cancelled.values().stream()
+        .filter(ShadowModel.Cancelled::deferred)
+        .forEach(
+            c ->
+                dueOfCancelMessage.put(
+                    c.cancelledBy(), scheduledTs.get(c.scheduledBy()) + c.delayMs() - 1_000));
     Map<String, List<FunctionEvent>> events = new LinkedHashMap<>();
-    run.runtime.events.forEach((a, l) -> events.put(a, l.stream().map(e ->
-        dueOfCancelMessage.containsKey(e.uid())
-            ? new FunctionEvent(e.e(), e.fn(), e.uid(), e.from(), e.seq(), e.incs(), e.count(), dueOfCancelMessage.get(e.uid()), e.expected(), e.actual())
-            : e).toList()));
+    run.runtime.events.forEach(
+        (a, l) ->
+            events.put(
+                a,
+                l.stream()
+                    .map(
+                        e ->
+                            dueOfCancelMessage.containsKey(e.uid())
+                                ? new FunctionEvent(
+                                    e.e(),
+                                    e.fn(),
+                                    e.uid(),
+                                    e.from(),
+                                    e.seq(),
+                                    e.incs(),
+                                    e.count(),
+                                    dueOfCancelMessage.get(e.uid()),
+                                    e.expected(),
+                                    e.actual())
+                                : e)
+                    .toList()));
     Verifier.Report report = run.verify(events, run.runtime.egress, List.of());
     assertThat(report.cancelRaces()).isPositive();
     assertThat(report.violations())
-        .allSatisfy(v -> assertThat(v.examples()).allMatch(e -> e.contains("in the invocation that scheduled it")));
+        .allSatisfy(
+            v ->
+                assertThat(v.examples())
+                    .allMatch(e -> e.contains("in the invocation that scheduled it")));
   }
 
   @Test
@@ -167,18 +208,27 @@ class VerifierTest {
     EgressRecord removed = egress.remove(1);
     egress.add(new EgressRecord(123_456_789L, "ours/w0"));
     Verifier.Report report = run.verify(run.runtime.events, egress, List.of());
-    assertThat(kinds(report)).containsExactlyInAnyOrder(
-        Violation.Kind.DUPLICATE_EGRESS, Violation.Kind.LOST_EGRESS, Violation.Kind.UNKNOWN_EGRESS);
+    assertThat(kinds(report))
+        .containsExactlyInAnyOrder(
+            Violation.Kind.DUPLICATE_EGRESS,
+            Violation.Kind.LOST_EGRESS,
+            Violation.Kind.UNKNOWN_EGRESS);
     assertThat(report.violations().toString()).contains(Long.toString(removed.uid()));
   }
 
   @Test
   void shouldReportEveryDeadLetter() {
     Run run = new Run(r -> {});
-    Verifier.Report report = run.verify(run.runtime.events, run.runtime.egress,
-        List.of(new EventCollector.DeadLetter("FUNCTION_CALL_FAILED", "chaos/ours/w1", "HTTP 500")));
+    Verifier.Report report =
+        run.verify(
+            run.runtime.events,
+            run.runtime.egress,
+            List.of(
+                new EventCollector.DeadLetter(
+                    "FUNCTION_CALL_FAILED", "chaos/ours/w1", "HTTP 500")));
     assertThat(kinds(report)).containsExactly(Violation.Kind.DEAD_LETTER);
-    assertThat(report.violations().get(0).examples().get(0)).contains("FUNCTION_CALL_FAILED", "chaos/ours/w1");
+    assertThat(report.violations().get(0).examples().get(0))
+        .contains("FUNCTION_CALL_FAILED", "chaos/ours/w1");
   }
 
   @Test
@@ -189,6 +239,7 @@ class VerifierTest {
     List<FunctionEvent> list = new ArrayList<>(events.get(address));
     list.add(FunctionEvent.verify(FnAddress.parse(address), 1, 5, 6, 0));
     events.put(address, list);
-    assertThat(kinds(run.verify(events, run.runtime.egress, List.of()))).contains(Violation.Kind.OVER_COUNT);
+    assertThat(kinds(run.verify(events, run.runtime.egress, List.of())))
+        .contains(Violation.Kind.OVER_COUNT);
   }
 }

@@ -39,8 +39,9 @@ class WorkloadGeneratorTest {
         assertThat(uids.add(c.uid())).as("uid %d unique", c.uid()).isTrue();
       }
     }
-    assertThat(ops).containsExactlyInAnyOrder(
-        Command.INC, Command.SEND, Command.AFTER, Command.CANCEL, Command.EGRESS);
+    assertThat(ops)
+        .containsExactlyInAnyOrder(
+            Command.INC, Command.SEND, Command.AFTER, Command.CANCEL, Command.EGRESS);
     assertThat(uids).allMatch(u -> u < WorkloadGenerator.DRIVER_UID_BASE);
   }
 
@@ -50,7 +51,9 @@ class WorkloadGeneratorTest {
     for (int i = PARAMS.deferredCancelTrees(); i < trees.size(); i++) {
       List<Command> all = new ArrayList<>();
       collect(trees.get(i).cmds(), all);
-      assertThat(all).noneMatch(c -> c.op().equals(Command.AFTER) && c.delayMs() == PARAMS.deferredCancelDelayMs());
+      assertThat(all)
+          .noneMatch(
+              c -> c.op().equals(Command.AFTER) && c.delayMs() == PARAMS.deferredCancelDelayMs());
     }
   }
 
@@ -58,9 +61,14 @@ class WorkloadGeneratorTest {
   void shouldRoundTripMessagesThroughJson() {
     ChaosMessage m =
         new ChaosMessage(
-            5, "ours/w1", 3,
-            List.of(Command.inc(), Command.send(FnAddress.parse("official/w2"), 6, List.of(Command.egress(7))),
-                Command.after(FnAddress.parse("ours/w0"), 8, 1500, "t8", List.of()), Command.cancel("t8"),
+            5,
+            "ours/w1",
+            3,
+            List.of(
+                Command.inc(),
+                Command.send(FnAddress.parse("official/w2"), 6, List.of(Command.egress(7))),
+                Command.after(FnAddress.parse("ours/w0"), 8, 1500, "t8", List.of()),
+                Command.cancel("t8"),
                 Command.verify(12)));
     assertThat(Json.message(Json.bytes(m))).isEqualTo(m);
     assertThat(Json.string(Command.inc())).isEqualTo("{\"op\":\"inc\"}");

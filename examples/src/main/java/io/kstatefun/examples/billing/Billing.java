@@ -48,9 +48,15 @@ public final class Billing {
   /** Serves the billing functions over HTTP: {@code Billing [port [periodSeconds]]} (8000, 10). */
   public static void main(String[] args) {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
-    Duration period = args.length > 1 ? Duration.ofSeconds(Long.parseLong(args[1])) : DEMO_BILLING_PERIOD;
+    Duration period =
+        args.length > 1 ? Duration.ofSeconds(Long.parseLong(args[1])) : DEMO_BILLING_PERIOD;
     FunctionServer server = serve(port, period);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "billing-shutdown"));
-    System.out.println("billing functions listening on port " + server.port() + ", billing every " + period.toSeconds() + " s");
+    System.out.println(
+        "billing functions listening on port "
+            + server.port()
+            + ", billing every "
+            + period.toSeconds()
+            + " s");
   }
 }

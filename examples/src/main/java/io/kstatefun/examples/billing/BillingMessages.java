@@ -14,9 +14,9 @@ public final class BillingMessages {
   public static final String NAMESPACE = "billing";
 
   /**
-   * A customer's command from the ingress topic {@code subscriptions}, keyed by customer id:
-   * {@code {"type":"subscribe","plan":"pro","priceCents":1500,"card":"4242424242424242"}} or
-   * {@code {"type":"unsubscribe"}}. Subscribing while subscribed changes plan, price and card.
+   * A customer's command from the ingress topic {@code subscriptions}, keyed by customer id: {@code
+   * {"type":"subscribe","plan":"pro","priceCents":1500,"card":"4242424242424242"}} or {@code
+   * {"type":"unsubscribe"}}. Subscribing while subscribed changes plan, price and card.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Command(String type, String plan, Long priceCents, String card) {
@@ -48,7 +48,13 @@ public final class BillingMessages {
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record SubscriptionState(
-      String plan, long priceCents, String card, String status, int lastInvoice, int declinesInARow, String reminderToken) {
+      String plan,
+      long priceCents,
+      String card,
+      String status,
+      int lastInvoice,
+      int declinesInARow,
+      String reminderToken) {
 
     boolean active() {
       return "active".equals(status);
@@ -66,7 +72,8 @@ public final class BillingMessages {
    * {@code unsubscribed}, {@code ignored-reminder}.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record BillingEvent(String event, String plan, Integer invoice, Long amountCents, String reason) {}
+  public record BillingEvent(
+      String event, String plan, Integer invoice, Long amountCents, String reason) {}
 
   /** Ingress type of {@link Command}: the {@code valueType} in module.yaml. */
   public static final Type<Command> COMMAND = json("command", Command.class);
@@ -74,7 +81,8 @@ public final class BillingMessages {
   static final Type<Reminder> REMINDER = json("reminder", Reminder.class);
   static final Type<Charge> CHARGE = json("charge", Charge.class);
   static final Type<PaymentResult> PAYMENT_RESULT = json("payment-result", PaymentResult.class);
-  static final Type<SubscriptionState> SUBSCRIPTION_STATE = json("subscription-state", SubscriptionState.class);
+  static final Type<SubscriptionState> SUBSCRIPTION_STATE =
+      json("subscription-state", SubscriptionState.class);
   static final Type<Ledger> LEDGER = json("ledger", Ledger.class);
 
   /** Egress type of {@link BillingEvent}. */

@@ -40,18 +40,28 @@ public final class Payment implements StatefulFunction {
 
   /** The declaration. */
   public static final StatefulFunctionSpec SPEC =
-      StatefulFunctionSpec.builder(TYPE).withValueSpecs(LEDGER_STATE).withSupplier(Payment::new).build();
+      StatefulFunctionSpec.builder(TYPE)
+          .withValueSpecs(LEDGER_STATE)
+          .withSupplier(Payment::new)
+          .build();
 
   @Override
   public CompletableFuture<Void> apply(Context context, Message message) {
     Charge charge = message.as(CHARGE);
     Address caller =
-        context.caller().orElseThrow(() -> new IllegalArgumentException("a charge must come from a function: " + context.self()));
+        context
+            .caller()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "a charge must come from a function: " + context.self()));
     Ledger ledger = context.storage().get(LEDGER_STATE).orElse(Ledger.EMPTY);
     String declineReason = declineReason(charge);
     PaymentResult result;
     if (declineReason == null) {
-      ledger = new Ledger(ledger.payments() + 1, ledger.paidCents() + charge.amountCents(), ledger.declines());
+      ledger =
+          new Ledger(
+              ledger.payments() + 1, ledger.paidCents() + charge.amountCents(), ledger.declines());
       result = new PaymentResult(charge.invoice(), charge.amountCents(), true, null);
     } else {
       ledger = new Ledger(ledger.payments(), ledger.paidCents(), ledger.declines() + 1);

@@ -30,9 +30,9 @@ import java.util.concurrent.CompletableFuture;
  * One customer's subscription ({@code billing/subscription}, id = customer id).
  *
  * <ul>
- *   <li>{@code subscribe}: becomes active, charges the first invoice at once through {@link Payment}
- *       and schedules a reminder to itself for the next one, one billing period later, with a
- *       cancellation token.
+ *   <li>{@code subscribe}: becomes active, charges the first invoice at once through {@link
+ *       Payment} and schedules a reminder to itself for the next one, one billing period later,
+ *       with a cancellation token.
  *   <li>reminder for invoice n: charges invoice n and schedules the reminder for n + 1.
  *   <li>payment result: reports {@code paid} or {@code declined} to the egress; after {@value
  *       #MAX_DECLINES_IN_A_ROW} declines in a row the subscription is {@code suspended} and its
@@ -51,7 +51,8 @@ public final class Subscription implements StatefulFunction {
   /** Declined payments in a row after which the subscription is suspended. */
   public static final int MAX_DECLINES_IN_A_ROW = 2;
 
-  static final ValueSpec<SubscriptionState> STATE = ValueSpec.named("subscription").withType(SUBSCRIPTION_STATE);
+  static final ValueSpec<SubscriptionState> STATE =
+      ValueSpec.named("subscription").withType(SUBSCRIPTION_STATE);
 
   private final Duration billingPeriod;
 
@@ -62,7 +63,8 @@ public final class Subscription implements StatefulFunction {
   /** The declaration, billing every {@code billingPeriod}. */
   public static StatefulFunctionSpec spec(Duration billingPeriod) {
     if (billingPeriod.isNegative() || billingPeriod.isZero()) {
-      throw new IllegalArgumentException("the billing period must be positive, got " + billingPeriod);
+      throw new IllegalArgumentException(
+          "the billing period must be positive, got " + billingPeriod);
     }
     return StatefulFunctionSpec.builder(TYPE)
         .withValueSpecs(STATE)
@@ -78,7 +80,9 @@ public final class Subscription implements StatefulFunction {
       switch (command.type()) {
         case "subscribe" -> subscribe(context, state, command);
         case "unsubscribe" -> unsubscribe(context, state);
-        default -> throw new IllegalArgumentException("unknown command type '" + command.type() + "' for " + context.self());
+        default ->
+            throw new IllegalArgumentException(
+                "unknown command type '" + command.type() + "' for " + context.self());
       }
     } else if (message.is(REMINDER)) {
       remind(context, state, message.as(REMINDER));
@@ -97,8 +101,18 @@ public final class Subscription implements StatefulFunction {
     Objects.requireNonNull(command.card(), "card");
     if (current.isPresent() && current.get().active()) {
       SubscriptionState s = current.get();
-      context.storage().set(STATE, new SubscriptionState(
-          command.plan(), command.priceCents(), command.card(), "active", s.lastInvoice(), s.declinesInARow(), s.reminderToken()));
+      context
+          .storage()
+          .set(
+              STATE,
+              new SubscriptionState(
+                  command.plan(),
+                  command.priceCents(),
+                  command.card(),
+                  "active",
+                  s.lastInvoice(),
+                  s.declinesInARow(),
+                  s.reminderToken()));
       emit(context, new BillingEvent("updated", command.plan(), null, command.priceCents(), null));
       return;
     }
@@ -106,8 +120,12 @@ public final class Subscription implements StatefulFunction {
     emit(context, new BillingEvent("subscribed", command.plan(), null, command.priceCents(), null));
     charge(context, invoice, command.priceCents(), command.card());
     String token = scheduleReminder(context, invoice + 1);
-    context.storage().set(STATE, new SubscriptionState(
-        command.plan(), command.priceCents(), command.card(), "active", invoice, 0, token));
+    context
+        .storage()
+        .set(
+            STATE,
+            new SubscriptionState(
+                command.plan(), command.priceCents(), command.card(), "active", invoice, 0, token));
   }
 
   private void unsubscribe(Context context, Optional<SubscriptionState> current) {
@@ -116,40 +134,107 @@ public final class Subscription implements StatefulFunction {
     }
     SubscriptionState s = current.get();
     context.cancelDelayedMessage(s.reminderToken());
-    context.storage().set(STATE, new SubscriptionState(
-        s.plan(), s.priceCents(), s.card(), "cancelled", s.lastInvoice(), s.declinesInARow(), null));
+    context
+        .storage()
+        .set(
+            STATE,
+            new SubscriptionState(
+                s.plan(),
+                s.priceCents(),
+                s.card(),
+                "cancelled",
+                s.lastInvoice(),
+                s.declinesInARow(),
+                null));
     emit(context, new BillingEvent("unsubscribed", s.plan(), null, null, null));
   }
 
   private void remind(Context context, Optional<SubscriptionState> current, Reminder reminder) {
-    if (current.isEmpty() || !current.get().active() || reminder.invoice() != current.get().lastInvoice() + 1) {
-      emit(context, new BillingEvent("ignored-reminder", null, reminder.invoice(), null, current.map(SubscriptionState::status).orElse("none")));
+    if (current.isEmpty()
+        || !current.get().active()
+        || reminder.invoice() != current.get().lastInvoice() + 1) {
+      emit(
+          context,
+          new BillingEvent(
+              "ignored-reminder",
+              null,
+              reminder.invoice(),
+              null,
+              current.map(SubscriptionState::status).orElse("none")));
       return;
     }
     SubscriptionState s = current.get();
     charge(context, reminder.invoice(), s.priceCents(), s.card());
     String token = scheduleReminder(context, reminder.invoice() + 1);
-    context.storage().set(STATE, new SubscriptionState(
-        s.plan(), s.priceCents(), s.card(), "active", reminder.invoice(), s.declinesInARow(), token));
+    context
+        .storage()
+        .set(
+            STATE,
+            new SubscriptionState(
+                s.plan(),
+                s.priceCents(),
+                s.card(),
+                "active",
+                reminder.invoice(),
+                s.declinesInARow(),
+                token));
   }
 
   private void paymentResult(Context context, SubscriptionState s, PaymentResult result) {
     if (result.paid()) {
-      emit(context, new BillingEvent("paid", s.plan(), result.invoice(), result.amountCents(), null));
-      context.storage().set(STATE, new SubscriptionState(
-          s.plan(), s.priceCents(), s.card(), s.status(), s.lastInvoice(), 0, s.reminderToken()));
+      emit(
+          context,
+          new BillingEvent("paid", s.plan(), result.invoice(), result.amountCents(), null));
+      context
+          .storage()
+          .set(
+              STATE,
+              new SubscriptionState(
+                  s.plan(),
+                  s.priceCents(),
+                  s.card(),
+                  s.status(),
+                  s.lastInvoice(),
+                  0,
+                  s.reminderToken()));
       return;
     }
-    emit(context, new BillingEvent("declined", s.plan(), result.invoice(), result.amountCents(), result.declineReason()));
+    emit(
+        context,
+        new BillingEvent(
+            "declined", s.plan(), result.invoice(), result.amountCents(), result.declineReason()));
     int declines = s.declinesInARow() + 1;
     if (s.active() && declines >= MAX_DECLINES_IN_A_ROW) {
       context.cancelDelayedMessage(s.reminderToken());
-      context.storage().set(STATE, new SubscriptionState(
-          s.plan(), s.priceCents(), s.card(), "suspended", s.lastInvoice(), declines, null));
-      emit(context, new BillingEvent("suspended", s.plan(), null, null, declines + " declined payments in a row"));
+      context
+          .storage()
+          .set(
+              STATE,
+              new SubscriptionState(
+                  s.plan(),
+                  s.priceCents(),
+                  s.card(),
+                  "suspended",
+                  s.lastInvoice(),
+                  declines,
+                  null));
+      emit(
+          context,
+          new BillingEvent(
+              "suspended", s.plan(), null, null, declines + " declined payments in a row"));
     } else {
-      context.storage().set(STATE, new SubscriptionState(
-          s.plan(), s.priceCents(), s.card(), s.status(), s.lastInvoice(), declines, s.reminderToken()));
+      context
+          .storage()
+          .set(
+              STATE,
+              new SubscriptionState(
+                  s.plan(),
+                  s.priceCents(),
+                  s.card(),
+                  s.status(),
+                  s.lastInvoice(),
+                  declines,
+                  s.reminderToken()));
     }
   }
 
@@ -167,7 +252,9 @@ public final class Subscription implements StatefulFunction {
     context.sendAfter(
         billingPeriod,
         token,
-        MessageBuilder.forAddress(context.self()).withValue(REMINDER, new Reminder(invoice)).build());
+        MessageBuilder.forAddress(context.self())
+            .withValue(REMINDER, new Reminder(invoice))
+            .build());
     return token;
   }
 

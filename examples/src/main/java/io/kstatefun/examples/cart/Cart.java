@@ -51,12 +51,15 @@ public final class Cart implements StatefulFunction {
     CartState cart = context.storage().get(STATE).orElseGet(CartState::empty);
     if (message.is(CART_COMMAND)) {
       CartCommand command = message.as(CART_COMMAND);
-      cart = switch (command.type()) {
-        case "add" -> add(context, cart, command);
-        case "remove" -> remove(context, cart, command.item());
-        case "checkout" -> checkout(context, new CartState(cart.items(), cart.pending(), true));
-        default -> throw new IllegalArgumentException("unknown command type '" + command.type() + "' for " + context.self());
-      };
+      cart =
+          switch (command.type()) {
+            case "add" -> add(context, cart, command);
+            case "remove" -> remove(context, cart, command.item());
+            case "checkout" -> checkout(context, new CartState(cart.items(), cart.pending(), true));
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown command type '" + command.type() + "' for " + context.self());
+          };
     } else if (message.is(RESERVATION_RESULT)) {
       cart = reservationResult(context, cart, message.as(RESERVATION_RESULT));
     } else {
@@ -73,7 +76,8 @@ public final class Cart implements StatefulFunction {
 
   private static CartState add(Context context, CartState cart, CartCommand command) {
     if (command.item() == null || command.quantity() == null || command.quantity() <= 0) {
-      throw new IllegalArgumentException("add needs an item and a positive quantity: " + command + " for " + context.self());
+      throw new IllegalArgumentException(
+          "add needs an item and a positive quantity: " + command + " for " + context.self());
     }
     Map<String, Integer> pending = new TreeMap<>(cart.pending());
     pending.merge(command.item(), command.quantity(), Integer::sum);
@@ -93,15 +97,26 @@ public final class Cart implements StatefulFunction {
     return new CartState(items, cart.pending(), cart.checkoutRequested());
   }
 
-  private static CartState reservationResult(Context context, CartState cart, ReservationResult result) {
+  private static CartState reservationResult(
+      Context context, CartState cart, ReservationResult result) {
     Map<String, Integer> pending = new TreeMap<>(cart.pending());
-    pending.computeIfPresent(result.item(), (item, q) -> q - result.requested() > 0 ? q - result.requested() : null);
+    pending.computeIfPresent(
+        result.item(), (item, q) -> q - result.requested() > 0 ? q - result.requested() : null);
     Map<String, Integer> items = new TreeMap<>(cart.items());
     if (result.reserved()) {
       items.merge(result.item(), result.requested(), Integer::sum);
       emit(context, CartEvent.ofItem("reserved", result.item(), result.requested()));
     } else {
-      emit(context, new CartEvent("out-of-stock", result.item(), result.requested(), result.available(), null, null, null));
+      emit(
+          context,
+          new CartEvent(
+              "out-of-stock",
+              result.item(),
+              result.requested(),
+              result.available(),
+              null,
+              null,
+              null));
     }
     return checkout(context, new CartState(items, pending, cart.checkoutRequested()));
   }
@@ -115,13 +130,18 @@ public final class Cart implements StatefulFunction {
       emit(context, new CartEvent("nothing-to-order", null, null, null, null, null, null));
       return CartState.empty();
     }
-    cart.items().forEach((item, quantity) -> inventory(context, item, new InventoryRequest("sell", quantity)));
+    cart.items()
+        .forEach(
+            (item, quantity) -> inventory(context, item, new InventoryRequest("sell", quantity)));
     emit(context, new CartEvent("order-placed", null, null, null, null, null, cart.items()));
     return CartState.empty();
   }
 
   private static void inventory(Context context, String item, InventoryRequest request) {
-    context.send(MessageBuilder.forAddress(Inventory.TYPE, item).withValue(INVENTORY_REQUEST, request).build());
+    context.send(
+        MessageBuilder.forAddress(Inventory.TYPE, item)
+            .withValue(INVENTORY_REQUEST, request)
+            .build());
   }
 
   private static void emit(Context context, CartEvent event) {

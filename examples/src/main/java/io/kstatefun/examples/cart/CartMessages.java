@@ -59,7 +59,8 @@ public final class CartMessages {
    * The cart's state: reserved quantities per item, quantities whose reservation is pending, and
    * whether a checkout waits for pending reservations.
    */
-  public record CartState(Map<String, Integer> items, Map<String, Integer> pending, boolean checkoutRequested) {
+  public record CartState(
+      Map<String, Integer> items, Map<String, Integer> pending, boolean checkoutRequested) {
     static CartState empty() {
       return new CartState(new TreeMap<>(), new TreeMap<>(), false);
     }
@@ -74,9 +75,9 @@ public final class CartMessages {
   public record Stock(int available, int reserved, int sold) {}
 
   /**
-   * A record of the egress topic {@code cart-events}. Carts write (keyed by user) {@code
-   * reserved}, {@code out-of-stock}, {@code released}, {@code order-placed} and {@code
-   * nothing-to-order}; the inventory writes (keyed by item) {@code stock} after every change.
+   * A record of the egress topic {@code cart-events}. Carts write (keyed by user) {@code reserved},
+   * {@code out-of-stock}, {@code released}, {@code order-placed} and {@code nothing-to-order}; the
+   * inventory writes (keyed by item) {@code stock} after every change.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record CartEvent(
@@ -93,7 +94,8 @@ public final class CartMessages {
     }
 
     static CartEvent stock(Stock stock) {
-      return new CartEvent("stock", null, null, stock.available(), stock.reserved(), stock.sold(), null);
+      return new CartEvent(
+          "stock", null, null, stock.available(), stock.reserved(), stock.sold(), null);
     }
   }
 
@@ -103,8 +105,10 @@ public final class CartMessages {
   /** Ingress type of {@link StockCommand}. */
   public static final Type<StockCommand> STOCK_COMMAND = json("stock-command", StockCommand.class);
 
-  static final Type<InventoryRequest> INVENTORY_REQUEST = json("inventory-request", InventoryRequest.class);
-  static final Type<ReservationResult> RESERVATION_RESULT = json("reservation-result", ReservationResult.class);
+  static final Type<InventoryRequest> INVENTORY_REQUEST =
+      json("inventory-request", InventoryRequest.class);
+  static final Type<ReservationResult> RESERVATION_RESULT =
+      json("reservation-result", ReservationResult.class);
   static final Type<CartState> CART_STATE = json("cart-state", CartState.class);
   static final Type<Stock> STOCK = json("stock", Stock.class);
 

@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code restock} (ingress): adds to the available quantity.
  *   <li>{@code reserve} (from a cart): moves the quantity from available to reserved if enough is
  *       available, and replies with a {@link ReservationResult} either way.
- *   <li>{@code release}: moves a reservation back to available; {@code sell}: from reserved to sold.
+ *   <li>{@code release}: moves a reservation back to available; {@code sell}: from reserved to
+ *       sold.
  * </ul>
  *
  * After every change it writes a {@code stock} event keyed by the item.
@@ -42,7 +43,10 @@ public final class Inventory implements StatefulFunction {
 
   /** The declaration. */
   public static final StatefulFunctionSpec SPEC =
-      StatefulFunctionSpec.builder(TYPE).withValueSpecs(STOCK_STATE).withSupplier(Inventory::new).build();
+      StatefulFunctionSpec.builder(TYPE)
+          .withValueSpecs(STOCK_STATE)
+          .withSupplier(Inventory::new)
+          .build();
 
   @Override
   public CompletableFuture<Void> apply(Context context, Message message) {
@@ -51,7 +55,11 @@ public final class Inventory implements StatefulFunction {
     if (message.is(STOCK_COMMAND)) {
       StockCommand command = message.as(STOCK_COMMAND);
       if (!"restock".equals(command.type()) || command.quantity() <= 0) {
-        throw new IllegalArgumentException("expected a restock with a positive quantity, got " + command + " for " + context.self());
+        throw new IllegalArgumentException(
+            "expected a restock with a positive quantity, got "
+                + command
+                + " for "
+                + context.self());
       }
       stock = new Stock(stock.available() + command.quantity(), stock.reserved(), stock.sold());
     } else {
@@ -63,18 +71,26 @@ public final class Inventory implements StatefulFunction {
           if (reserved) {
             stock = new Stock(stock.available() - q, stock.reserved() + q, stock.sold());
           }
-          Address cart = context.caller().orElseThrow(() -> new IllegalArgumentException("reserve must come from a cart"));
+          Address cart =
+              context
+                  .caller()
+                  .orElseThrow(() -> new IllegalArgumentException("reserve must come from a cart"));
           context.send(
               MessageBuilder.forAddress(cart)
-                  .withValue(RESERVATION_RESULT, new ReservationResult(item, q, reserved, stock.available()))
+                  .withValue(
+                      RESERVATION_RESULT,
+                      new ReservationResult(item, q, reserved, stock.available()))
                   .build());
           if (!reserved) {
             return context.done(); // nothing changed
           }
         }
-        case "release" -> stock = new Stock(stock.available() + q, stock.reserved() - q, stock.sold());
+        case "release" ->
+            stock = new Stock(stock.available() + q, stock.reserved() - q, stock.sold());
         case "sell" -> stock = new Stock(stock.available(), stock.reserved() - q, stock.sold() + q);
-        default -> throw new IllegalArgumentException("unknown inventory request " + request + " for " + context.self());
+        default ->
+            throw new IllegalArgumentException(
+                "unknown inventory request " + request + " for " + context.self());
       }
     }
     context.storage().set(STOCK_STATE, stock);

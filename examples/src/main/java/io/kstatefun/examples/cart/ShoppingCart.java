@@ -50,7 +50,9 @@ public final class ShoppingCart {
             .build());
   }
 
-  /** Serves the cart functions over HTTP on {@code port} (0 = a free one); close the server to stop. */
+  /**
+   * Serves the cart functions over HTTP on {@code port} (0 = a free one); close the server to stop.
+   */
   public static FunctionServer serve(int port) {
     return new FunctionServer(registry()).listen(port);
   }

@@ -1,4 +1,2 @@
-/**
- * The shopping-cart example: cart and inventory functions messaging each other.
- */
+/** The shopping-cart example: cart and inventory functions messaging each other. */
 package io.kstatefun.examples.cart;

@@ -26,27 +26,47 @@ public final class DevCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
-  @Option(names = "--duration", paramLabel = "SECONDS",
+  @Option(
+      names = "--duration",
+      paramLabel = "SECONDS",
       description = "Stop this long after start-up. Default: run until Ctrl-C.")
   Double durationSeconds;
 
-  @Option(names = "--rate", paramLabel = "N", defaultValue = "2",
+  @Option(
+      names = "--rate",
+      paramLabel = "N",
+      defaultValue = "2",
       description = "Sample events per second. Default: ${DEFAULT-VALUE}.")
   double rate;
 
-  @Option(names = "--max-events", paramLabel = "N", defaultValue = "1000",
-      description = "Stop sending sample events after N (results keep being shown). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-events",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description =
+          "Stop sending sample events after N (results keep being shown). Default: ${DEFAULT-VALUE}.")
   int maxEvents;
 
-  @Option(names = "--examples", paramLabel = "LIST", split = ",", defaultValue = "greeter,billing,cart",
+  @Option(
+      names = "--examples",
+      paramLabel = "LIST",
+      split = ",",
+      defaultValue = "greeter,billing,cart",
       description = "Which examples to run, comma-separated. Default: ${DEFAULT-VALUE}.")
   List<String> examples = new ArrayList<>();
 
-  @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "-1",
-      description = "The local broker's port. Default: 9092 if free, else any free port; 0: any free port.")
+  @Option(
+      names = "--kafka-port",
+      paramLabel = "PORT",
+      defaultValue = "-1",
+      description =
+          "The local broker's port. Default: 9092 if free, else any free port; 0: any free port.")
   int kafkaPort;
 
   /** Parses {@code args} as {@code dev} would, without running it. */
@@ -61,7 +81,12 @@ public final class DevCommand implements Callable<Integer> {
     try {
       Optional<Duration> duration =
           Optional.ofNullable(durationSeconds).map(s -> Duration.ofMillis(Math.round(s * 1000)));
-      return new DevOptions(duration, rate, maxEvents, new ArrayList<>(new LinkedHashSet<>(examples.stream().map(String::trim).toList())), kafkaPort);
+      return new DevOptions(
+          duration,
+          rate,
+          maxEvents,
+          new ArrayList<>(new LinkedHashSet<>(examples.stream().map(String::trim).toList())),
+          kafkaPort);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -7,12 +7,12 @@ import io.kstatefun.examples.cart.Cart;
 import io.kstatefun.examples.cart.Inventory;
 import io.kstatefun.examples.cart.ShoppingCart;
 import io.kstatefun.examples.greeter.Greeter;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
-import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.runtime.RuntimeListener;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
@@ -54,10 +54,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The dev demo: a local Kafka broker, the example functions (kstatefun Java SDK) on an HTTP
- * server, a kstatefun runtime running the examples' module.yaml files, a generator of sample
- * events, and a live view of the egress topics (read_committed) and the dead-letter topic, all in
- * this process.
+ * The dev demo: a local Kafka broker, the example functions (kstatefun Java SDK) on an HTTP server,
+ * a kstatefun runtime running the examples' module.yaml files, a generator of sample events, and a
+ * live view of the egress topics (read_committed) and the dead-letter topic, all in this process.
  *
  * <p>Threading: {@link #start()} and {@link #stop()} are synchronized (a Ctrl-C during start-up
  * waits for it, then stops everything). The generator and the progress line run on one scheduler
@@ -78,7 +77,13 @@ public final class DevDemo implements AutoCloseable {
           "billing", List.of(Billing.COMMANDS_TOPIC),
           "cart", List.of(ShoppingCart.COMMANDS_TOPIC, ShoppingCart.INVENTORY_TOPIC));
   private static final Map<String, String> EGRESS_TOPIC =
-      Map.of("greeter", Greeter.GREETINGS_TOPIC, "billing", Billing.EVENTS_TOPIC, "cart", ShoppingCart.EVENTS_TOPIC);
+      Map.of(
+          "greeter",
+          Greeter.GREETINGS_TOPIC,
+          "billing",
+          Billing.EVENTS_TOPIC,
+          "cart",
+          ShoppingCart.EVENTS_TOPIC);
 
   private final DevOptions options;
   private final PrintStream out;
@@ -124,7 +129,9 @@ public final class DevDemo implements AutoCloseable {
       results.put(EGRESS_TOPIC.get(example), new LongAdder());
     }
     this.labelWidth =
-        Stream.concat(ingressTopics.stream().map(t -> "[ingress " + t + "]"), egressTopics.stream().map(t -> "[egress " + t + "]"))
+        Stream.concat(
+                ingressTopics.stream().map(t -> "[ingress " + t + "]"),
+                egressTopics.stream().map(t -> "[egress " + t + "]"))
             .mapToInt(String::length)
             .max()
             .orElse(0);
@@ -135,13 +142,17 @@ public final class DevDemo implements AutoCloseable {
     if (stopping) {
       throw new IllegalStateException("the demo was stopped");
     }
-    out.println("kstatefun dev: stateful functions on Kafka Streams, all in this process. Ctrl-C stops.");
+    out.println(
+        "kstatefun dev: stateful functions on Kafka Streams, all in this process. Ctrl-C stops.");
 
     long t = System.nanoTime();
     // The function server does not need Kafka: start it meanwhile.
     CompletableFuture<FunctionServer> serverStart =
         CompletableFuture.supplyAsync(
-            () -> new FunctionServer(registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0));
+            () ->
+                new FunctionServer(
+                        registry(), FunctionServerOptions.defaults().withHost("127.0.0.1"))
+                    .listen(0));
     step("starting Kafka (single-node KRaft broker, in-process)");
     int port = options.kafkaPort() >= 0 ? options.kafkaPort() : (isFree(9092) ? 9092 : 0);
     try {
@@ -177,10 +188,14 @@ public final class DevDemo implements AutoCloseable {
         KStatefunRuntime.start(
             ModuleSpec.merge(modules),
             Map.of(
-                "application.id", APPLICATION_ID,
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "state.dir", stateDir.toString(),
-                "kstatefun.partitions", PARTITIONS),
+                "application.id",
+                APPLICATION_ID,
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "state.dir",
+                stateDir.toString(),
+                "kstatefun.partitions",
+                PARTITIONS),
             new RuntimeListener() {
               @Override
               public void batchSent(FunctionType type, int size, boolean retry) {
@@ -190,17 +205,23 @@ public final class DevDemo implements AutoCloseable {
               }
             });
     if (!runtime.awaitRunning(Duration.ofSeconds(120))) {
-      throw new IllegalStateException("the runtime did not start (state " + runtime.streams().state() + "); see the log");
+      throw new IllegalStateException(
+          "the runtime did not start (state " + runtime.streams().state() + "); see the log");
     }
     done(t, "application " + APPLICATION_ID + ", " + runtime.partitions() + " partitions");
 
     readyNanos = System.nanoTime();
-    out.printf("ready after %.1f s. Module files: %s%n", seconds(readyNanos - referenceNanos),
-        String.join(", ", options.examples().stream().map(e -> "examples/" + e + "/module.yaml").toList()));
-    out.printf("sending %s sample events per second (at most %d) to %s%n",
+    out.printf(
+        "ready after %.1f s. Module files: %s%n",
+        seconds(readyNanos - referenceNanos),
+        String.join(
+            ", ", options.examples().stream().map(e -> "examples/" + e + "/module.yaml").toList()));
+    out.printf(
+        "sending %s sample events per second (at most %d) to %s%n",
         format(options.rate()), options.maxEvents(), String.join(", ", ingressTopics));
     if (options.examples().contains("billing")) {
-      out.printf("billing: every subscription is charged every %d s by a delayed reminder it sends itself%n",
+      out.printf(
+          "billing: every subscription is charged every %d s by a delayed reminder it sends itself%n",
           Billing.DEMO_BILLING_PERIOD.toSeconds());
     }
     out.println();
@@ -208,10 +229,15 @@ public final class DevDemo implements AutoCloseable {
     startView();
     producer =
         new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0),
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG,
+                0),
             new StringSerializer(),
             new StringSerializer());
-    scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kstatefun-dev-generator"));
+    scheduler =
+        Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "kstatefun-dev-generator"));
     SampleEvents events = new SampleEvents(options.examples(), SEED);
     long periodMicros = Math.max(1, Math.round(1_000_000 / options.rate()));
     scheduler.scheduleAtFixedRate(() -> sendOne(events), 0, periodMicros, TimeUnit.MICROSECONDS);
@@ -235,8 +261,8 @@ public final class DevDemo implements AutoCloseable {
   }
 
   /**
-   * Stops everything (generator, runtime, functions, view, broker), prints and returns the
-   * summary. Idempotent.
+   * Stops everything (generator, runtime, functions, view, broker), prints and returns the summary.
+   * Idempotent.
    */
   public synchronized DevSummary stop() {
     if (summary != null) {
@@ -250,7 +276,9 @@ public final class DevDemo implements AutoCloseable {
     }
     out.println();
     out.println("stopping ...");
-    closeQuietly("sample event producer", producer == null ? null : () -> producer.close(Duration.ofSeconds(5)));
+    closeQuietly(
+        "sample event producer",
+        producer == null ? null : () -> producer.close(Duration.ofSeconds(5)));
     closeQuietly("runtime", runtime == null ? null : () -> runtime.close(Duration.ofSeconds(30)));
     closeQuietly("function server", functions);
     if (viewThread != null) {
@@ -269,7 +297,9 @@ public final class DevDemo implements AutoCloseable {
     summary =
         new DevSummary(
             readyNanos == 0 ? -1 : seconds(readyNanos - referenceNanos),
-            firstResultNanos == 0 ? OptionalDouble.empty() : OptionalDouble.of(seconds(firstResultNanos - referenceNanos)),
+            firstResultNanos == 0
+                ? OptionalDouble.empty()
+                : OptionalDouble.of(seconds(firstResultNanos - referenceNanos)),
             Duration.ofNanos(readyNanos == 0 ? 0 : t - readyNanos),
             sent.get(),
             byTopic,
@@ -284,13 +314,27 @@ public final class DevDemo implements AutoCloseable {
   /** The summary line. */
   static String describe(DevSummary s) {
     StringBuilder b = new StringBuilder("summary: ran ").append(clock(s.ran()));
-    b.append(", ").append(s.eventsSent()).append(" events sent, ").append(s.results()).append(" results (");
-    b.append(String.join(", ", s.resultsByTopic().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
-    b.append("), ").append(s.deadLetters()).append(" dead letters, ").append(s.functionCalls()).append(" function calls");
+    b.append(", ")
+        .append(s.eventsSent())
+        .append(" events sent, ")
+        .append(s.results())
+        .append(" results (");
+    b.append(
+        String.join(
+            ", ",
+            s.resultsByTopic().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .toList()));
+    b.append("), ")
+        .append(s.deadLetters())
+        .append(" dead letters, ")
+        .append(s.functionCalls())
+        .append(" function calls");
     if (s.startupSeconds() >= 0) {
       b.append(String.format("; ready after %.1f s", s.startupSeconds()));
     }
-    s.firstResultSeconds().ifPresent(f -> b.append(String.format(", first result after %.1f s", f)));
+    s.firstResultSeconds()
+        .ifPresent(f -> b.append(String.format(", first result after %.1f s", f)));
     return b.toString();
   }
 
@@ -299,7 +343,10 @@ public final class DevDemo implements AutoCloseable {
     for (String example : options.examples()) {
       switch (example) {
         case "greeter" -> registry.withFunction(Greeter.SPEC);
-        case "billing" -> registry.withFunction(Subscription.spec(Billing.DEMO_BILLING_PERIOD)).withFunction(Payment.SPEC);
+        case "billing" ->
+            registry
+                .withFunction(Subscription.spec(Billing.DEMO_BILLING_PERIOD))
+                .withFunction(Payment.SPEC);
         case "cart" -> registry.withFunction(Cart.SPEC).withFunction(Inventory.SPEC);
         default -> throw new IllegalArgumentException("unknown example " + example);
       }
@@ -316,7 +363,10 @@ public final class DevDemo implements AutoCloseable {
       producer.send(new ProducerRecord<>(e.topic(), e.key(), e.value()));
       line("[ingress " + e.topic() + "]", e.key(), e.value());
       if (sent.incrementAndGet() == options.maxEvents()) {
-        out.println("(sent " + options.maxEvents() + " sample events, the maximum; results keep coming, Ctrl-C stops)");
+        out.println(
+            "(sent "
+                + options.maxEvents()
+                + " sample events, the maximum; results keep coming, Ctrl-C stops)");
       }
     } catch (RuntimeException ex) {
       if (!stopping) {
@@ -330,16 +380,20 @@ public final class DevDemo implements AutoCloseable {
     viewConsumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     List<String> watched = new ArrayList<>(egressTopics);
     watched.add(deadLetterTopic);
     for (String topic : watched) {
-      viewConsumer.partitionsFor(topic, Duration.ofSeconds(30))
+      viewConsumer
+          .partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     }
     viewConsumer.assign(partitions);
@@ -349,11 +403,17 @@ public final class DevDemo implements AutoCloseable {
             () -> {
               try {
                 while (!stopping) {
-                  for (ConsumerRecord<byte[], byte[]> r : viewConsumer.poll(Duration.ofMillis(200))) {
+                  for (ConsumerRecord<byte[], byte[]> r :
+                      viewConsumer.poll(Duration.ofMillis(200))) {
                     if (r.topic().equals(deadLetterTopic)) {
                       deadLetters.increment();
-                      out.println("[dead letter] " + header(r, DeadLetters.REASON) + " at " + header(r, DeadLetters.ADDRESS)
-                          + ": " + header(r, DeadLetters.DETAIL));
+                      out.println(
+                          "[dead letter] "
+                              + header(r, DeadLetters.REASON)
+                              + " at "
+                              + header(r, DeadLetters.ADDRESS)
+                              + ": "
+                              + header(r, DeadLetters.DETAIL));
                     } else {
                       shown(r);
                     }
@@ -390,8 +450,13 @@ public final class DevDemo implements AutoCloseable {
     long elapsed = System.nanoTime() - readyNanos;
     long shownResults = results.values().stream().mapToLong(LongAdder::sum).sum();
     String state = runtime.streams().state().toString();
-    out.printf("[progress %s] %d events sent, %d results, %d dead letters, %d function calls%s%n",
-        clock(Duration.ofNanos(elapsed)), sent.get(), shownResults, deadLetters.sum(), functionCalls.sum(),
+    out.printf(
+        "[progress %s] %d events sent, %d results, %d dead letters, %d function calls%s%n",
+        clock(Duration.ofNanos(elapsed)),
+        sent.get(),
+        shownResults,
+        deadLetters.sum(),
+        functionCalls.sum(),
         state.equals("RUNNING") ? "" : ", runtime " + state);
   }
 

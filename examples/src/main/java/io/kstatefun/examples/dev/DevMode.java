@@ -45,7 +45,9 @@ public final class DevMode {
   static int runUntilStopped(DevOptions options) {
     // Before anything touches a logger: this class has no static logger on purpose.
     long jvmStartMillis = ManagementFactory.getRuntimeMXBean().getStartTime();
-    long referenceNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - jvmStartMillis);
+    long referenceNanos =
+        System.nanoTime()
+            - TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - jvmStartMillis);
     Path workDir;
     Path logFile;
     try {
@@ -66,7 +68,8 @@ public final class DevMode {
       demo.start();
       demo.awaitEnd(options.duration().orElse(null));
     } catch (Exception e) {
-      System.err.println("kstatefun dev failed: " + e + (logFile == null ? "" : " (see " + logFile + ")"));
+      System.err.println(
+          "kstatefun dev failed: " + e + (logFile == null ? "" : " (see " + logFile + ")"));
       e.printStackTrace();
       code = 1;
     }
@@ -85,10 +88,13 @@ public final class DevMode {
    * @throws IllegalArgumentException if the options lack a duration
    * @throws picocli.CommandLine.ParameterException if the options are invalid
    */
-  public static DevSummary run(PrintStream out, Path workDir, String... args) throws InterruptedException {
+  public static DevSummary run(PrintStream out, Path workDir, String... args)
+      throws InterruptedException {
     DevOptions options = DevCommand.parse(args);
     Duration duration =
-        options.duration().orElseThrow(() -> new IllegalArgumentException("run(...) needs --duration"));
+        options
+            .duration()
+            .orElseThrow(() -> new IllegalArgumentException("run(...) needs --duration"));
     try (DevDemo demo = new DevDemo(options, out, System.nanoTime(), workDir)) {
       demo.start();
       demo.awaitEnd(duration);

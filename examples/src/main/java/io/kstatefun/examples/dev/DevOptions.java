@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param examples the examples to run: {@code greeter}, {@code billing}, {@code cart}
  * @param kafkaPort the local broker's port; -1 = 9092 if free, else any free port; 0 = any free
  */
-public record DevOptions(Optional<Duration> duration, double rate, int maxEvents, List<String> examples, int kafkaPort) {
+public record DevOptions(
+    Optional<Duration> duration, double rate, int maxEvents, List<String> examples, int kafkaPort) {
 
   /** The examples the demo can run. */
   public static final List<String> ALL_EXAMPLES = List.of("greeter", "billing", "cart");
@@ -36,7 +37,8 @@ public record DevOptions(Optional<Duration> duration, double rate, int maxEvents
     }
     for (String e : examples) {
       if (!ALL_EXAMPLES.contains(e)) {
-        throw new IllegalArgumentException("unknown example '" + e + "'; known: " + String.join(", ", ALL_EXAMPLES));
+        throw new IllegalArgumentException(
+            "unknown example '" + e + "'; known: " + String.join(", ", ALL_EXAMPLES));
       }
     }
     examples = List.copyOf(examples);

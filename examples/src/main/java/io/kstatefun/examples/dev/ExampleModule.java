@@ -10,14 +10,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads an example's {@code module.yaml} (the file next to the example's README, packaged at
- * {@code kstatefun-examples/<example>/module.yaml}) and points it at a given broker and function
- * server.
+ * Loads an example's {@code module.yaml} (the file next to the example's README, packaged at {@code
+ * kstatefun-examples/<example>/module.yaml}) and points it at a given broker and function server.
  *
  * <p>The files are written for a broker on {@code localhost:9092} and a function server on {@code
- * http://localhost:<port>}, so that {@code bin/kstatefun run --module examples/<example>/module.yaml}
- * works as documented. The tests and the dev demo load the very same files and only replace those
- * two addresses.
+ * http://localhost:<port>}, so that {@code bin/kstatefun run --module
+ * examples/<example>/module.yaml} works as documented. The tests and the dev demo load the very
+ * same files and only replace those two addresses.
  */
 public final class ExampleModule {
 
@@ -33,7 +32,8 @@ public final class ExampleModule {
     String resource = "kstatefun-examples/" + example + "/module.yaml";
     try (InputStream in = ExampleModule.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalArgumentException("no module file for example '" + example + "' (" + resource + ")");
+        throw new IllegalArgumentException(
+            "no module file for example '" + example + "' (" + resource + ")");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -52,7 +52,11 @@ public final class ExampleModule {
     String yaml = yaml(example);
     if (!yaml.contains(DEFAULT_BOOTSTRAP) || !FUNCTION_BASE_URL.matcher(yaml).find()) {
       throw new IllegalStateException(
-          "the module file of '" + example + "' names neither " + DEFAULT_BOOTSTRAP + " nor an http://localhost:<port> endpoint");
+          "the module file of '"
+              + example
+              + "' names neither "
+              + DEFAULT_BOOTSTRAP
+              + " nor an http://localhost:<port> endpoint");
     }
     String pointed = yaml.replace(DEFAULT_BOOTSTRAP, bootstrap);
     return FUNCTION_BASE_URL.matcher(pointed).replaceAll(Matcher.quoteReplacement(functionBaseUrl));

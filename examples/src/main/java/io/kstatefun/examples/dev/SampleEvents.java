@@ -30,7 +30,8 @@ final class SampleEvents {
   record Event(String topic, String key, String value) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> NAMES = List.of("alice", "bob", "carol", "dave", "erin", "frank");
+  private static final List<String> NAMES =
+      List.of("alice", "bob", "carol", "dave", "erin", "frank");
   private static final List<String> SHOPPERS = List.of("ann", "ben", "cleo");
   private static final List<String> ITEMS = List.of("socks", "mug", "hat");
   private static final String GOOD_CARD = "4242424242424242";

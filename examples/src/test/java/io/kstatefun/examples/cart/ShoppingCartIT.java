@@ -9,8 +9,8 @@ import io.kstatefun.examples.cart.CartMessages.StockCommand;
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
 import io.kstatefun.examples.testing.SharedKafka;
-import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
 import java.nio.file.Path;
@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shopping cart on the kstatefun runtime and a real broker: carts (per user) and inventories
- * (per item) message each other; events are read with read_committed from {@code cart-events}.
- * Each test uses its own items and users.
+ * (per item) message each other; events are read with read_committed from {@code cart-events}. Each
+ * test uses its own items and users.
  */
 @ExtendWith(SharedKafka.class)
 @Timeout(180)
@@ -47,9 +47,18 @@ class ShoppingCartIT {
   @BeforeAll
   static void start(LocalKafkaBroker broker) throws Exception {
     kafka = broker;
-    kafka.createTopics(Map.of(ShoppingCart.COMMANDS_TOPIC, 2, ShoppingCart.INVENTORY_TOPIC, 2, ShoppingCart.EVENTS_TOPIC, 1));
+    kafka.createTopics(
+        Map.of(
+            ShoppingCart.COMMANDS_TOPIC,
+            2,
+            ShoppingCart.INVENTORY_TOPIC,
+            2,
+            ShoppingCart.EVENTS_TOPIC,
+            1));
     functions =
-        new FunctionServer(ShoppingCart.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
+        new FunctionServer(
+                ShoppingCart.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1"))
+            .listen(0);
     runtime = ExampleRuntime.start(kafka, "cart", "http://127.0.0.1:" + functions.port(), dir);
     producer = ExampleRuntime.producer(kafka);
   }
@@ -84,8 +93,10 @@ class ShoppingCartIT {
       assertThat(names(events, "alice")).containsExactly("reserved", "released");
       assertThat(names(events, "bob")).containsExactly("out-of-stock", "reserved", "order-placed");
       assertThat(find(events, "bob", "order-placed").items()).isEqualTo(Map.of("socks", 2));
-      assertThat(events.forKey("socks")).extracting(ShoppingCartIT::event)
-          .containsExactly(stock(3, 0, 0), stock(1, 2, 0), stock(3, 0, 0), stock(1, 2, 0), stock(1, 0, 2));
+      assertThat(events.forKey("socks"))
+          .extracting(ShoppingCartIT::event)
+          .containsExactly(
+              stock(3, 0, 0), stock(1, 2, 0), stock(3, 0, 0), stock(1, 2, 0), stock(1, 0, 2));
     }
   }
 
@@ -101,13 +112,22 @@ class ShoppingCartIT {
         command(user, CartCommand.checkout());
       }
       events.awaitUntil(
-          all -> users.stream().allMatch(u -> names(events, u).stream().anyMatch(n -> n.equals("order-placed") || n.equals("nothing-to-order"))),
+          all ->
+              users.stream()
+                  .allMatch(
+                      u ->
+                          names(events, u).stream()
+                              .anyMatch(
+                                  n -> n.equals("order-placed") || n.equals("nothing-to-order"))),
           WAIT);
-      events.awaitUntil(all -> event(events.forKey("lamp").get(events.forKey("lamp").size() - 1)).reserved() == 0, WAIT);
+      events.awaitUntil(
+          all -> event(events.forKey("lamp").get(events.forKey("lamp").size() - 1)).reserved() == 0,
+          WAIT);
       events.readFor(Duration.ofSeconds(1));
 
       long ordered = users.stream().filter(u -> names(events, u).contains("order-placed")).count();
-      long outOfStock = users.stream().filter(u -> names(events, u).contains("out-of-stock")).count();
+      long outOfStock =
+          users.stream().filter(u -> names(events, u).contains("out-of-stock")).count();
       assertThat(ordered).isEqualTo(5);
       assertThat(outOfStock).isEqualTo(3);
       assertThat(last(events, "lamp")).isEqualTo(stock(0, 0, 5));
@@ -124,11 +144,16 @@ class ShoppingCartIT {
   }
 
   private static void command(String user, CartCommand command) throws Exception {
-    ExampleRuntime.send(producer, ShoppingCart.COMMANDS_TOPIC, user, JSON.writeValueAsString(command));
+    ExampleRuntime.send(
+        producer, ShoppingCart.COMMANDS_TOPIC, user, JSON.writeValueAsString(command));
   }
 
   private static void restock(String item, int quantity) throws Exception {
-    ExampleRuntime.send(producer, ShoppingCart.INVENTORY_TOPIC, item, JSON.writeValueAsString(StockCommand.restock(quantity)));
+    ExampleRuntime.send(
+        producer,
+        ShoppingCart.INVENTORY_TOPIC,
+        item,
+        JSON.writeValueAsString(StockCommand.restock(quantity)));
   }
 
   private static CartEvent stock(int available, int reserved, int sold) {
@@ -149,10 +174,16 @@ class ShoppingCartIT {
 
   private static CartEvent last(EgressLog events, String key) {
     List<EgressLog.Entry> entries = events.forKey(key);
-    return entries.isEmpty() ? new CartEvent("none", null, null, null, null, null, null) : event(entries.get(entries.size() - 1));
+    return entries.isEmpty()
+        ? new CartEvent("none", null, null, null, null, null, null)
+        : event(entries.get(entries.size() - 1));
   }
 
   private static CartEvent find(EgressLog events, String key, String name) {
-    return events.forKey(key).stream().map(ShoppingCartIT::event).filter(e -> e.event().equals(name)).findFirst().orElseThrow();
+    return events.forKey(key).stream()
+        .map(ShoppingCartIT::event)
+        .filter(e -> e.event().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 }

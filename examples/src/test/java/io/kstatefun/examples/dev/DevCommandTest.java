@@ -25,10 +25,22 @@ class DevCommandTest {
   @Test
   void shouldParseEveryOption() {
     DevOptions options =
-        DevCommand.parse("--duration", "2.5", "--rate", "0.5", "--max-events", "7", "--examples", "cart, greeter", "--kafka-port", "0");
+        DevCommand.parse(
+            "--duration",
+            "2.5",
+            "--rate",
+            "0.5",
+            "--max-events",
+            "7",
+            "--examples",
+            "cart, greeter",
+            "--kafka-port",
+            "0");
 
     assertThat(options)
-        .isEqualTo(new DevOptions(Optional.of(Duration.ofMillis(2500)), 0.5, 7, List.of("cart", "greeter"), 0));
+        .isEqualTo(
+            new DevOptions(
+                Optional.of(Duration.ofMillis(2500)), 0.5, 7, List.of("cart", "greeter"), 0));
   }
 
   @Test
@@ -41,12 +53,19 @@ class DevCommandTest {
   @Test
   void shouldRejectBadOptionsNamingThem() {
     assertThatThrownBy(() -> DevCommand.parse("--speed", "3")).hasMessageContaining("'--speed'");
-    assertThatThrownBy(() -> DevCommand.parse("--rate")).hasMessageContaining("Missing required parameter for option '--rate'");
-    assertThatThrownBy(() -> DevCommand.parse("--rate", "fast")).hasMessageContaining("'fast' is not a double");
-    assertThatThrownBy(() -> DevCommand.parse("--rate", "0")).hasMessageContaining("--rate must be in (0, 1000]");
-    assertThatThrownBy(() -> DevCommand.parse("--duration", "0")).hasMessageContaining("--duration must be positive");
-    assertThatThrownBy(() -> DevCommand.parse("--max-events", "-1")).hasMessageContaining("--max-events");
-    assertThatThrownBy(() -> DevCommand.parse("--examples", "greeter,chess")).hasMessageContaining("unknown example 'chess'");
-    assertThatThrownBy(() -> DevCommand.parse("--kafka-port", "70000")).hasMessageContaining("--kafka-port");
+    assertThatThrownBy(() -> DevCommand.parse("--rate"))
+        .hasMessageContaining("Missing required parameter for option '--rate'");
+    assertThatThrownBy(() -> DevCommand.parse("--rate", "fast"))
+        .hasMessageContaining("'fast' is not a double");
+    assertThatThrownBy(() -> DevCommand.parse("--rate", "0"))
+        .hasMessageContaining("--rate must be in (0, 1000]");
+    assertThatThrownBy(() -> DevCommand.parse("--duration", "0"))
+        .hasMessageContaining("--duration must be positive");
+    assertThatThrownBy(() -> DevCommand.parse("--max-events", "-1"))
+        .hasMessageContaining("--max-events");
+    assertThatThrownBy(() -> DevCommand.parse("--examples", "greeter,chess"))
+        .hasMessageContaining("unknown example 'chess'");
+    assertThatThrownBy(() -> DevCommand.parse("--kafka-port", "70000"))
+        .hasMessageContaining("--kafka-port");
   }
 }

@@ -20,14 +20,25 @@ class DevModeIT {
 
   @Test
   @Timeout(180)
-  void shouldShowEgressResultsOfEveryExampleAndStopCleanlyAfterTheDuration(@TempDir Path workDir) throws Exception {
+  void shouldShowEgressResultsOfEveryExampleAndStopCleanlyAfterTheDuration(@TempDir Path workDir)
+      throws Exception {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
 
     DevSummary summary =
         DevMode.run(
-            out, workDir, "--duration", "10", "--rate", "5", "--max-events", "40",
-            "--examples", "greeter,billing,cart", "--kafka-port", "0");
+            out,
+            workDir,
+            "--duration",
+            "10",
+            "--rate",
+            "5",
+            "--max-events",
+            "40",
+            "--examples",
+            "greeter,billing,cart",
+            "--kafka-port",
+            "0");
 
     String output = buffer.toString(StandardCharsets.UTF_8);
     System.out.println(output);
@@ -42,15 +53,20 @@ class DevModeIT {
         .contains("(sent 40 sample events, the maximum")
         .contains("summary: ran 0:1");
     assertThat(output).containsPattern("\\[egress greetings\\] +\\w+ -> \"Hello \\w+, visit #1\"");
-    assertThat(output).containsPattern("\\[egress billing-events\\] +alice -> \\{\"event\":\"paid\",\"plan\":\"pro\",\"invoice\":1");
+    assertThat(output)
+        .containsPattern(
+            "\\[egress billing-events\\] +alice -> \\{\"event\":\"paid\",\"plan\":\"pro\",\"invoice\":1");
     assertThat(summary.eventsSent()).isEqualTo(40);
-    assertThat(summary.resultsByTopic()).containsOnlyKeys("greetings", "billing-events", "cart-events");
+    assertThat(summary.resultsByTopic())
+        .containsOnlyKeys("greetings", "billing-events", "cart-events");
     assertThat(summary.resultsByTopic().values()).allSatisfy(n -> assertThat(n).isPositive());
     assertThat(summary.deadLetters()).isZero();
     assertThat(summary.functionCalls()).isPositive();
     assertThat(summary.firstResultSeconds()).isPresent();
     assertThat(summary.firstResultSeconds().getAsDouble()).isGreaterThan(summary.startupSeconds());
     assertThat(output).endsWith(DevDemo.describe(summary) + System.lineSeparator());
-    assertThat(workDir.resolve("state")).as("runtime state deleted on stop").satisfies(p -> assertThat(Files.exists(p)).isFalse());
+    assertThat(workDir.resolve("state"))
+        .as("runtime state deleted on stop")
+        .satisfies(p -> assertThat(Files.exists(p)).isFalse());
   }
 }

@@ -19,7 +19,8 @@ class SampleEventsTest {
     }
 
     assertThat(topics).containsOnly("names", "inventory", "cart-commands");
-    assertThat(topics.subList(0, 6)).containsExactly("names", "inventory", "names", "inventory", "names", "inventory");
+    assertThat(topics.subList(0, 6))
+        .containsExactly("names", "inventory", "names", "inventory", "names", "inventory");
   }
 
   @Test
@@ -44,9 +45,12 @@ class SampleEventsTest {
     }
 
     String all = billing.stream().collect(Collectors.joining("\n"));
-    assertThat(billing).extracting(line -> line.substring(0, line.indexOf(' ')))
+    assertThat(billing)
+        .extracting(line -> line.substring(0, line.indexOf(' ')))
         .containsExactly("alice", "bob", "carol", "dave", "bob", "carol", "alice");
-    assertThat(all).contains("carol {\"type\":\"subscribe\",\"plan\":\"pro\",\"priceCents\":1500,\"card\":\"4000000000000002\"}");
+    assertThat(all)
+        .contains(
+            "carol {\"type\":\"subscribe\",\"plan\":\"pro\",\"priceCents\":1500,\"card\":\"4000000000000002\"}");
     assertThat(all).contains("bob {\"type\":\"unsubscribe\"}");
   }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
 import io.kstatefun.examples.testing.SharedKafka;
-import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.sdk.http.FunctionServer;
 import io.kstatefun.sdk.http.FunctionServerOptions;
 import java.nio.file.Path;
@@ -42,7 +42,9 @@ class GreeterIT {
     kafka = broker;
     kafka.createTopics(Map.of(Greeter.NAMES_TOPIC, 2, Greeter.GREETINGS_TOPIC, 1));
     functions =
-        new FunctionServer(Greeter.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1")).listen(0);
+        new FunctionServer(
+                Greeter.registry(), FunctionServerOptions.defaults().withHost("127.0.0.1"))
+            .listen(0);
     functionBaseUrl = "http://127.0.0.1:" + functions.port();
   }
 
@@ -55,7 +57,8 @@ class GreeterIT {
 
   @Test
   void shouldGreetEveryNameOncePerVisitCountingVisitsInOrder() throws Exception {
-    try (KStatefunRuntime runtime = ExampleRuntime.start(kafka, "greeter", functionBaseUrl, dir.resolve("a"));
+    try (KStatefunRuntime runtime =
+            ExampleRuntime.start(kafka, "greeter", functionBaseUrl, dir.resolve("a"));
         KafkaProducer<byte[], byte[]> producer = ExampleRuntime.producer(kafka);
         EgressLog greetings = new EgressLog(kafka.bootstrapServers(), Greeter.GREETINGS_TOPIC)) {
       for (String name : List.of("alice", "bob", "alice", "carol", "bob", "alice")) {
@@ -63,14 +66,18 @@ class GreeterIT {
       }
 
       greetings.awaitUntil(
-          all -> greetings.forKey("alice").size() >= 3 && greetings.forKey("bob").size() >= 2
-              && greetings.forKey("carol").size() >= 1,
+          all ->
+              greetings.forKey("alice").size() >= 3
+                  && greetings.forKey("bob").size() >= 2
+                  && greetings.forKey("carol").size() >= 1,
           Duration.ofSeconds(60));
       greetings.readFor(Duration.ofSeconds(1)); // late duplicates would show up here
 
       assertThat(greetings.valuesFor("alice"))
-          .containsExactly("Hello alice, visit #1", "Hello alice, visit #2", "Hello alice, visit #3");
-      assertThat(greetings.valuesFor("bob")).containsExactly("Hello bob, visit #1", "Hello bob, visit #2");
+          .containsExactly(
+              "Hello alice, visit #1", "Hello alice, visit #2", "Hello alice, visit #3");
+      assertThat(greetings.valuesFor("bob"))
+          .containsExactly("Hello bob, visit #1", "Hello bob, visit #2");
       assertThat(greetings.valuesFor("carol")).containsExactly("Hello carol, visit #1");
     }
   }
@@ -81,14 +88,16 @@ class GreeterIT {
     try (KafkaProducer<byte[], byte[]> producer = ExampleRuntime.producer(kafka);
         EgressLog greetings = new EgressLog(kafka.bootstrapServers(), Greeter.GREETINGS_TOPIC)) {
       try (KStatefunRuntime first =
-          ExampleRuntime.start(kafka, "greeter", functionBaseUrl, dir.resolve("b1"), applicationId)) {
+          ExampleRuntime.start(
+              kafka, "greeter", functionBaseUrl, dir.resolve("b1"), applicationId)) {
         ExampleRuntime.send(producer, Greeter.NAMES_TOPIC, "dave", "dave");
         ExampleRuntime.send(producer, Greeter.NAMES_TOPIC, "dave", "dave");
         greetings.awaitUntil(all -> greetings.forKey("dave").size() >= 2, Duration.ofSeconds(60));
       }
       // A new instance on another machine: its state comes back from the changelog topics.
       try (KStatefunRuntime second =
-          ExampleRuntime.start(kafka, "greeter", functionBaseUrl, dir.resolve("b2"), applicationId)) {
+          ExampleRuntime.start(
+              kafka, "greeter", functionBaseUrl, dir.resolve("b2"), applicationId)) {
         ExampleRuntime.send(producer, Greeter.NAMES_TOPIC, "dave", "dave");
         greetings.awaitUntil(all -> greetings.forKey("dave").size() >= 3, Duration.ofSeconds(60));
         greetings.readFor(Duration.ofSeconds(1));

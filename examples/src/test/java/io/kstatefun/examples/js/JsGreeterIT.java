@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kstatefun.examples.testing.EgressLog;
 import io.kstatefun.examples.testing.ExampleRuntime;
 import io.kstatefun.examples.testing.SharedKafka;
-import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.KStatefunRuntime;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,11 +32,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code examples/js-greeter}: a function written with the official StateFun JavaScript SDK
- * ({@code apache-flink-statefun} 3.3.0 from npm), served by {@code node server.js}, on the
- * kstatefun runtime and a real broker. Needs {@code node} and {@code npm} on the PATH (and the npm
- * registry, unless {@code node_modules} is already installed); {@code
- * -Dkstatefun.examples.skipJs=true} skips it.
+ * {@code examples/js-greeter}: a function written with the official StateFun JavaScript SDK ({@code
+ * apache-flink-statefun} 3.3.0 from npm), served by {@code node server.js}, on the kstatefun
+ * runtime and a real broker. Needs {@code node} and {@code npm} on the PATH (and the npm registry,
+ * unless {@code node_modules} is already installed); {@code -Dkstatefun.examples.skipJs=true} skips
+ * it.
  */
 @ExtendWith(SharedKafka.class)
 @Timeout(240)
@@ -54,12 +54,19 @@ class JsGreeterIT {
 
   @BeforeAll
   static void start(LocalKafkaBroker broker) throws Exception {
-    Assumptions.assumeFalse(Boolean.getBoolean("kstatefun.examples.skipJs"), "kstatefun.examples.skipJs is set");
+    Assumptions.assumeFalse(
+        Boolean.getBoolean("kstatefun.examples.skipJs"), "kstatefun.examples.skipJs is set");
     Path example = Path.of(System.getProperty("user.dir")).resolve("js-greeter");
-    assertThat(example.resolve("server.js")).as("the JavaScript example (run from the examples module)").exists();
+    assertThat(example.resolve("server.js"))
+        .as("the JavaScript example (run from the examples module)")
+        .exists();
     installSdk(example);
 
-    node = new ProcessBuilder("node", "server.js", "0").directory(example.toFile()).redirectErrorStream(true).start();
+    node =
+        new ProcessBuilder("node", "server.js", "0")
+            .directory(example.toFile())
+            .redirectErrorStream(true)
+            .start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
     Thread reader = new Thread(() -> pump(node, port), "node-output");
     reader.setDaemon(true);
@@ -82,7 +89,8 @@ class JsGreeterIT {
 
   @Test
   void shouldRunAFunctionWrittenWithTheOfficialJavaScriptSdkUnchanged() throws Exception {
-    try (KStatefunRuntime runtime = ExampleRuntime.start(kafka, "js-greeter", functionBaseUrl, dir);
+    try (KStatefunRuntime runtime =
+            ExampleRuntime.start(kafka, "js-greeter", functionBaseUrl, dir);
         KafkaProducer<byte[], byte[]> producer = ExampleRuntime.producer(kafka);
         EgressLog greetings = new EgressLog(kafka.bootstrapServers(), "js-greetings")) {
       for (String name : List.of("ada", "linus", "ada", "ada", "linus")) {
@@ -90,7 +98,8 @@ class JsGreeterIT {
       }
 
       greetings.awaitUntil(
-          all -> greetings.forKey("ada").size() >= 3 && greetings.forKey("linus").size() >= 2, Duration.ofSeconds(60));
+          all -> greetings.forKey("ada").size() >= 3 && greetings.forKey("linus").size() >= 2,
+          Duration.ofSeconds(60));
       greetings.readFor(Duration.ofSeconds(1));
 
       assertThat(greetings.valuesFor("ada"))
@@ -100,7 +109,8 @@ class JsGreeterIT {
               "Hello ada from JavaScript, visit #2",
               "Hello ada from JavaScript, visit #3");
       assertThat(greetings.valuesFor("linus"))
-          .containsExactly("Hello linus from JavaScript, visit #1", "Hello linus from JavaScript, visit #2");
+          .containsExactly(
+              "Hello linus from JavaScript, visit #1", "Hello linus from JavaScript, visit #2");
       assertThat(node.isAlive()).as("node still serving; output: %s", nodeOutput).isTrue();
     }
   }
@@ -108,18 +118,26 @@ class JsGreeterIT {
   /** {@code npm ci} unless the pinned SDK version is installed already (so reruns work offline). */
   private static void installSdk(Path example) throws Exception {
     Path installed = example.resolve("node_modules/apache-flink-statefun/package.json");
-    if (Files.exists(installed) && Files.readString(installed).contains("\"version\": \"" + SDK_VERSION + "\"")) {
+    if (Files.exists(installed)
+        && Files.readString(installed).contains("\"version\": \"" + SDK_VERSION + "\"")) {
       return;
     }
     List<String> output = new ArrayList<>();
     Process npm;
     try {
-      npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(example.toFile()).redirectErrorStream(true).start();
+      npm =
+          new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund")
+              .directory(example.toFile())
+              .redirectErrorStream(true)
+              .start();
     } catch (IOException e) {
-      throw new AssertionError("npm is not installed; the JavaScript example needs node and npm "
-          + "(or skip it with -Dkstatefun.examples.skipJs=true)", e);
+      throw new AssertionError(
+          "npm is not installed; the JavaScript example needs node and npm "
+              + "(or skip it with -Dkstatefun.examples.skipJs=true)",
+          e);
     }
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(npm.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(npm.getInputStream(), StandardCharsets.UTF_8))) {
       r.lines().forEach(output::add);
     }
     assertThat(npm.waitFor(180, TimeUnit.SECONDS)).as("npm ci finished").isTrue();
@@ -127,7 +145,9 @@ class JsGreeterIT {
   }
 
   private static void pump(Process process, CompletableFuture<Integer> port) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         nodeOutput.add(line);

@@ -13,9 +13,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Everything committed to one egress topic, read from the beginning with {@code read_committed}
- * (so only records of committed transactions are seen). Not thread safe: use it from the test
- * thread.
+ * Everything committed to one egress topic, read from the beginning with {@code read_committed} (so
+ * only records of committed transactions are seen). Not thread safe: use it from the test thread.
  */
 public final class EgressLog implements AutoCloseable {
 
@@ -31,9 +30,12 @@ public final class EgressLog implements AutoCloseable {
     this.consumer =
         new KafkaConsumer<>(
             Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false),
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer());
     List<TopicPartition> partitions =
@@ -55,7 +57,12 @@ public final class EgressLog implements AutoCloseable {
     }
     if (!done.test(entries)) {
       throw new AssertionError(
-          "timed out after " + timeout.toSeconds() + " s waiting for egress on " + topic + "; read so far: " + entries);
+          "timed out after "
+              + timeout.toSeconds()
+              + " s waiting for egress on "
+              + topic
+              + "; read so far: "
+              + entries);
     }
     return List.copyOf(entries);
   }

@@ -3,8 +3,8 @@ package io.kstatefun.examples.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.examples.dev.ExampleModule;
-import io.kstatefun.runtime.KStatefunRuntime;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.KStatefunRuntime;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +25,8 @@ public final class ExampleRuntime {
    * served under {@code functionBaseUrl}, and waits until it runs. The application id is unique.
    */
   public static KStatefunRuntime start(
-      LocalKafkaBroker kafka, String example, String functionBaseUrl, Path stateDir) throws InterruptedException {
+      LocalKafkaBroker kafka, String example, String functionBaseUrl, Path stateDir)
+      throws InterruptedException {
     return start(kafka, example, functionBaseUrl, stateDir, uniqueApplicationId(example));
   }
 
@@ -36,16 +37,24 @@ public final class ExampleRuntime {
 
   /** Like {@link #start(LocalKafkaBroker, String, String, Path)} with a given application id. */
   public static KStatefunRuntime start(
-      LocalKafkaBroker kafka, String example, String functionBaseUrl, Path stateDir, String applicationId)
+      LocalKafkaBroker kafka,
+      String example,
+      String functionBaseUrl,
+      Path stateDir,
+      String applicationId)
       throws InterruptedException {
     KStatefunRuntime runtime =
         KStatefunRuntime.start(
             ExampleModule.load(example, kafka.bootstrapServers(), functionBaseUrl),
             Map.of(
-                "application.id", applicationId,
-                "bootstrap.servers", kafka.bootstrapServers(),
-                "state.dir", stateDir.toString(),
-                "kstatefun.partitions", 4));
+                "application.id",
+                applicationId,
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                "state.dir",
+                stateDir.toString(),
+                "kstatefun.partitions",
+                4));
     boolean running = false;
     try {
       running = runtime.awaitRunning(Duration.ofSeconds(90));
@@ -62,18 +71,26 @@ public final class ExampleRuntime {
   public static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker kafka) {
     return new KafkaProducer<>(
         Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.LINGER_MS_CONFIG, 0),
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            0),
         new ByteArraySerializer(),
         new ByteArraySerializer());
   }
 
   /** Sends one UTF-8 record and waits until the broker has it. */
-  public static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
+  public static void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
     try {
       producer
-          .send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
+          .send(
+              new ProducerRecord<>(
+                  topic,
+                  key.getBytes(StandardCharsets.UTF_8),
+                  value.getBytes(StandardCharsets.UTF_8)))
           .get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

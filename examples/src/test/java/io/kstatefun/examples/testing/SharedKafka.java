@@ -31,11 +31,13 @@ public final class SharedKafka implements ParameterResolver {
     return context
         .getRoot()
         .getStore(ExtensionContext.Namespace.create(SharedKafka.class))
-        .getOrComputeIfAbsent("broker", key -> new Resource(LocalKafkaBroker.builder().start()), Resource.class)
+        .getOrComputeIfAbsent(
+            "broker", key -> new Resource(LocalKafkaBroker.builder().start()), Resource.class)
         .broker();
   }
 
-  private record Resource(LocalKafkaBroker broker) implements ExtensionContext.Store.CloseableResource {
+  private record Resource(LocalKafkaBroker broker)
+      implements ExtensionContext.Store.CloseableResource {
     @Override
     public void close() {
       broker.close();

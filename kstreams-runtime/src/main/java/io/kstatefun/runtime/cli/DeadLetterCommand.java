@@ -44,8 +44,8 @@ import picocli.CommandLine.Spec;
  * record ({@code format=ingress}) back to its source topic and partition with its original key,
  * value and headers. Every re-injected record carries {@value #REINJECTED_FROM} naming the
  * dead-letter record; {@code kstatefun.dlq.*} headers are dropped. The runtime processes
- * re-injected records like any other, so one that still fails is dead-lettered again. A record
- * that was dead-lettered truncated ({@code kstatefun.dlq.truncated}) is never re-injected.
+ * re-injected records like any other, so one that still fails is dead-lettered again. A record that
+ * was dead-lettered truncated ({@code kstatefun.dlq.truncated}) is never re-injected.
  *
  * <p>The tool reads with read_committed up to the end offsets it finds at start, and commits no
  * offsets: select records with {@code --from-offset}, {@code --limit} and {@code --reason}, and
@@ -72,48 +72,75 @@ public final class DeadLetterCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", required = true, description = "Kafka.")
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT",
+      required = true,
+      description = "Kafka.")
   String bootstrap;
 
-  @Option(names = "--topic", paramLabel = "DLQ", required = true,
+  @Option(
+      names = "--topic",
+      paramLabel = "DLQ",
+      required = true,
       description = "The dead-letter topic, e.g. <application id>-dead-letters.")
   String topic;
 
-  @Option(names = "--from-offset", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--from-offset",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Start at this offset in every partition. Default: ${DEFAULT-VALUE}.")
   long fromOffset;
 
-  @Option(names = "--limit", paramLabel = "N", description = "Select at most N records. Default: all.")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "Select at most N records. Default: all.")
   Long limit;
 
-  @Option(names = "--reason", paramLabel = "REASON",
-      description = "Select only records with this kstatefun.dlq.reason, e.g. FUNCTION_CALL_FAILED.")
+  @Option(
+      names = "--reason",
+      paramLabel = "REASON",
+      description =
+          "Select only records with this kstatefun.dlq.reason, e.g. FUNCTION_CALL_FAILED.")
   String reason;
 
   @Option(names = "--reinject", description = "Re-inject the selected records.")
   boolean reinject;
 
-  @Option(names = "--loopback-topic", paramLabel = "TOPIC",
-      description = "Where function messages are re-injected (required for them), e.g. <application id>-loopback.")
+  @Option(
+      names = "--loopback-topic",
+      paramLabel = "TOPIC",
+      description =
+          "Where function messages are re-injected (required for them), e.g. <application id>-loopback.")
   String loopbackTopic;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
       description = "A Kafka client property, e.g. for SSL or SASL (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
 
   /** Checks what picocli cannot: ranges and combinations. */
   void validate() {
     if (fromOffset < 0) {
-      throw new ParameterException(spec.commandLine(), "--from-offset must not be negative, got " + fromOffset);
+      throw new ParameterException(
+          spec.commandLine(), "--from-offset must not be negative, got " + fromOffset);
     }
     if (limit != null && limit < 0) {
-      throw new ParameterException(spec.commandLine(), "--limit must not be negative, got " + limit);
+      throw new ParameterException(
+          spec.commandLine(), "--limit must not be negative, got " + limit);
     }
     if (loopbackTopic != null && !reinject) {
-      throw new ParameterException(spec.commandLine(), "--loopback-topic only makes sense with --reinject");
+      throw new ParameterException(
+          spec.commandLine(), "--loopback-topic only makes sense with --reinject");
     }
   }
 
@@ -154,13 +181,18 @@ public final class DeadLetterCommand implements Callable<Integer> {
         ingress++;
       }
     }
-    out.println(selected.size() + " record(s)" + (selected.isEmpty() ? ""
-        : ", last " + position(selected.get(selected.size() - 1))));
+    out.println(
+        selected.size()
+            + " record(s)"
+            + (selected.isEmpty() ? "" : ", last " + position(selected.get(selected.size() - 1))));
     if (!reinject || selected.isEmpty()) {
       return 0;
     }
     if (envelopes > 0 && loopbackTopic == null) {
-      err.println("kstatefun dlq: " + envelopes + " function message(s) need --loopback-topic to be re-injected");
+      err.println(
+          "kstatefun dlq: "
+              + envelopes
+              + " function message(s) need --loopback-topic to be re-injected");
       return 1;
     }
     return reinject(selected, out, err);
@@ -215,7 +247,9 @@ public final class DeadLetterCommand implements Callable<Integer> {
   }
 
   private static boolean reachedEnd(
-      KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> end) {
+      KafkaConsumer<byte[], byte[]> consumer,
+      List<TopicPartition> partitions,
+      Map<TopicPartition, Long> end) {
     for (TopicPartition tp : partitions) {
       if (consumer.position(tp) < end.get(tp)) {
         return false;
@@ -224,7 +258,8 @@ public final class DeadLetterCommand implements Callable<Integer> {
     return true;
   }
 
-  private int reinject(List<ConsumerRecord<byte[], byte[]>> records, PrintWriter out, PrintWriter err) {
+  private int reinject(
+      List<ConsumerRecord<byte[], byte[]>> records, PrintWriter out, PrintWriter err) {
     Map<String, Object> p = clientProps();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -234,9 +269,7 @@ public final class DeadLetterCommand implements Callable<Integer> {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       Integer loopbackPartitions =
-          loopbackTopic == null
-              ? null
-              : producer.partitionsFor(loopbackTopic).size();
+          loopbackTopic == null ? null : producer.partitionsFor(loopbackTopic).size();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         ProducerRecord<byte[], byte[]> record;
         try {
@@ -258,7 +291,8 @@ public final class DeadLetterCommand implements Callable<Integer> {
         }
       }
     }
-    out.println("re-injected " + written + " record(s)" + (failed > 0 ? ", " + failed + " failed" : ""));
+    out.println(
+        "re-injected " + written + " record(s)" + (failed > 0 ? ", " + failed + " failed" : ""));
     return failed > 0 ? 1 : 0;
   }
 
@@ -274,8 +308,14 @@ public final class DeadLetterCommand implements Callable<Integer> {
     headers.add(REINJECTED_FROM, position(r).getBytes(StandardCharsets.UTF_8));
     String truncated = header(r.headers(), DeadLetters.TRUNCATED);
     if (truncated != null) {
-      throw new IllegalArgumentException("it was too large to be dead-lettered whole (" + DeadLetters.TRUNCATED + "="
-          + truncated + ", original value " + header(r.headers(), DeadLetters.ORIGINAL_VALUE_SIZE) + " bytes)");
+      throw new IllegalArgumentException(
+          "it was too large to be dead-lettered whole ("
+              + DeadLetters.TRUNCATED
+              + "="
+              + truncated
+              + ", original value "
+              + header(r.headers(), DeadLetters.ORIGINAL_VALUE_SIZE)
+              + " bytes)");
     }
     String format = header(r.headers(), DeadLetters.FORMAT);
     if (DeadLetters.FORMAT_ENVELOPE.equals(format)) {
@@ -314,7 +354,8 @@ public final class DeadLetterCommand implements Callable<Integer> {
       return new ProducerRecord<>(topic, partition, null, r.key(), r.value(), headers);
     }
     if (DeadLetters.FORMAT_STORE.equals(format)) {
-      throw new IllegalArgumentException("a store record that could not be read is kept for inspection only");
+      throw new IllegalArgumentException(
+          "a store record that could not be read is kept for inspection only");
     }
     throw new IllegalArgumentException("unknown " + DeadLetters.FORMAT + " '" + format + "'");
   }
@@ -331,8 +372,14 @@ public final class DeadLetterCommand implements Callable<Integer> {
     }
     sb.append(" address=").append(or(address));
     sb.append(" source=")
-        .append(source == null ? "-" : source + "-" + or(header(h, DeadLetters.SOURCE_PARTITION)) + "@"
-            + or(header(h, DeadLetters.SOURCE_OFFSET)));
+        .append(
+            source == null
+                ? "-"
+                : source
+                    + "-"
+                    + or(header(h, DeadLetters.SOURCE_PARTITION))
+                    + "@"
+                    + or(header(h, DeadLetters.SOURCE_OFFSET)));
     String attempts = header(h, DeadLetters.ATTEMPTS);
     if (attempts != null) {
       sb.append(" attempts=").append(attempts);
@@ -343,7 +390,9 @@ public final class DeadLetterCommand implements Callable<Integer> {
     }
     String truncated = header(h, DeadLetters.TRUNCATED);
     if (truncated != null) {
-      sb.append(" truncated=").append(truncated).append(" original-value-size=")
+      sb.append(" truncated=")
+          .append(truncated)
+          .append(" original-value-size=")
           .append(or(header(h, DeadLetters.ORIGINAL_VALUE_SIZE)));
     }
     sb.append(" detail=").append(or(header(h, DeadLetters.DETAIL)).replaceAll("\\s+", " "));

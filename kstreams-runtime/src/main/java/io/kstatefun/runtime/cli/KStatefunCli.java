@@ -12,17 +12,22 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The runtime's commands: {@code run}, {@code topic} and {@code dlq} (picocli). {@code bin/kstatefun}
- * runs the full launcher ({@code io.kstatefun.cli.Launcher}), which adds {@code kafka} and
- * {@code dev} to these same command classes; this class is the entry point when only the runtime
- * jar and its dependencies are on the class path (a deployment without the local broker).
+ * The runtime's commands: {@code run}, {@code topic} and {@code dlq} (picocli). {@code
+ * bin/kstatefun} runs the full launcher ({@code io.kstatefun.cli.Launcher}), which adds {@code
+ * kafka} and {@code dev} to these same command classes; this class is the entry point when only the
+ * runtime jar and its dependencies are on the class path (a deployment without the local broker).
  */
 @Command(
     name = "kstatefun",
     mixinStandardHelpOptions = true,
     versionProvider = KStatefunCli.ManifestVersion.class,
     description = "Stateful Functions on Kafka Streams.",
-    subcommands = {RunCommand.class, TopicCommand.class, DeadLetterCommand.class, HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      TopicCommand.class,
+      DeadLetterCommand.class,
+      HelpCommand.class
+    })
 public final class KStatefunCli implements Callable<Integer> {
 
   @Spec CommandSpec spec;

@@ -48,7 +48,10 @@ public final class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
   @Option(
@@ -68,13 +71,15 @@ public final class RunCommand implements Callable<Integer> {
       names = "--application-id",
       paramLabel = "ID",
       defaultValue = "kstatefun",
-      description = "The Kafka Streams application id: consumer group, prefix of internal topics. Default: ${DEFAULT-VALUE}.")
+      description =
+          "The Kafka Streams application id: consumer group, prefix of internal topics. Default: ${DEFAULT-VALUE}.")
   String applicationId;
 
   @Option(
       names = "--state-dir",
       paramLabel = "DIR",
-      description = "Where RocksDB state lives; keep it stable across restarts. Default: kstatefun-state/<application id>.")
+      description =
+          "Where RocksDB state lives; keep it stable across restarts. Default: kstatefun-state/<application id>.")
   Path stateDir;
 
   @Option(
@@ -117,7 +122,8 @@ public final class RunCommand implements Callable<Integer> {
     if (bootstrap == null) {
       bootstrap = addressFromModule(module);
       if (bootstrap == null) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "no --bootstrap-servers given and the module's ingresses/egresses declare no 'address'");
       }
     }
@@ -148,11 +154,18 @@ public final class RunCommand implements Callable<Integer> {
     try {
       if (runtime.awaitRunning(Duration.ofMinutes(5))) {
         out.println(
-            "kstatefun running: application " + applicationId + ", bootstrap " + bootstrap
-                + ", " + runtime.partitions() + " partitions, state dir " + stateDir()
+            "kstatefun running: application "
+                + applicationId
+                + ", bootstrap "
+                + bootstrap
+                + ", "
+                + runtime.partitions()
+                + " partitions, state dir "
+                + stateDir()
                 + (runtime.adminPort() >= 0 ? ", admin port " + runtime.adminPort() : ""));
       } else {
-        err.println("kstatefun: runtime did not reach RUNNING (state " + runtime.streams().state() + ")");
+        err.println(
+            "kstatefun: runtime did not reach RUNNING (state " + runtime.streams().state() + ")");
       }
       out.flush();
       err.flush();
@@ -173,8 +186,10 @@ public final class RunCommand implements Callable<Integer> {
       egress.address().ifPresent(addresses::add);
     }
     if (addresses.size() > 1) {
-      throw new ParameterException(spec.commandLine(),
-          "the module declares several Kafka addresses " + addresses
+      throw new ParameterException(
+          spec.commandLine(),
+          "the module declares several Kafka addresses "
+              + addresses
               + "; kstatefun runs on one cluster: pass --bootstrap-servers");
     }
     return addresses.isEmpty() ? null : addresses.iterator().next();

@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code kstatefun topic create NAME [NAME ...] [--partitions N] [--bootstrap-servers HOST:PORT]}. */
+/**
+ * {@code kstatefun topic create NAME [NAME ...] [--partitions N] [--bootstrap-servers HOST:PORT]}.
+ */
 @Command(
     name = "topic",
     sortSynopsis = false,
@@ -27,7 +29,10 @@ import picocli.CommandLine.Spec;
     subcommands = TopicCommand.Create.class)
 public final class TopicCommand {
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
   boolean help;
 
   /** {@code topic create}: creates missing topics, leaves existing ones as they are. */
@@ -35,12 +40,16 @@ public final class TopicCommand {
       name = "create",
       sortOptions = false,
       sortSynopsis = false,
-      description = "Creates topics (e.g. ingress and egress topics); existing ones are left as they are.")
+      description =
+          "Creates topics (e.g. ingress and egress topics); existing ones are left as they are.")
   static final class Create implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
     boolean help;
 
     @Parameters(paramLabel = "NAME", arity = "1..*", description = "The topics to create.")
@@ -65,8 +74,12 @@ public final class TopicCommand {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try (Admin admin =
-          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-              AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+          Admin.create(
+              Map.of(
+                  AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                  30_000))) {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         for (String name : names) {
           if (existing.contains(name)) {
@@ -74,8 +87,11 @@ public final class TopicCommand {
             continue;
           }
           try {
-            admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty())))
-                .all().get(30, TimeUnit.SECONDS);
+            admin
+                .createTopics(
+                    List.of(new NewTopic(name, Optional.of(partitions), Optional.empty())))
+                .all()
+                .get(30, TimeUnit.SECONDS);
             out.println("created topic " + name + " with " + partitions + " partitions");
           } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

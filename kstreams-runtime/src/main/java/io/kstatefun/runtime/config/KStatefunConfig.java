@@ -62,7 +62,8 @@ public final class KStatefunConfig extends AbstractConfig {
           + "letters are kept until an operator deletes them. A dead-letter topic that exists already "
           + "keeps its own retention, which the runtime logs at start-up.";
 
-  public static final String LOOPBACK_PURGE_INTERVAL_MS_CONFIG = "kstatefun.loopback.purge.interval.ms";
+  public static final String LOOPBACK_PURGE_INTERVAL_MS_CONFIG =
+      "kstatefun.loopback.purge.interval.ms";
   private static final String LOOPBACK_PURGE_INTERVAL_MS_DOC =
       "How often each instance deletes the loopback records below the application's committed "
           + "offsets of the partitions it runs (as Kafka Streams does for repartition topics with "
@@ -148,26 +149,111 @@ public final class KStatefunConfig extends AbstractConfig {
       new ConfigDef()
           .define(LOOPBACK_TOPIC_CONFIG, Type.STRING, "", Importance.MEDIUM, LOOPBACK_TOPIC_DOC)
           .define(PARTITIONS_CONFIG, Type.INT, 8, Range.atLeast(1), Importance.HIGH, PARTITIONS_DOC)
-          .define(REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Importance.MEDIUM, REPLICATION_FACTOR_DOC)
+          .define(
+              REPLICATION_FACTOR_CONFIG,
+              Type.SHORT,
+              (short) -1,
+              Importance.MEDIUM,
+              REPLICATION_FACTOR_DOC)
           .define(DOORBELL_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW, DOORBELL_ENABLED_DOC)
           .define(DOORBELL_TOPIC_CONFIG, Type.STRING, "", Importance.LOW, DOORBELL_TOPIC_DOC)
-          .define(DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.MEDIUM, DEAD_LETTER_TOPIC_DOC)
-          .define(DEAD_LETTER_RETENTION_MS_CONFIG, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM, DEAD_LETTER_RETENTION_MS_DOC)
-          .define(LOOPBACK_PURGE_INTERVAL_MS_CONFIG, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW, LOOPBACK_PURGE_INTERVAL_MS_DOC)
-          .define(ALLOW_AT_LEAST_ONCE_CONFIG, Type.BOOLEAN, false, Importance.LOW, ALLOW_AT_LEAST_ONCE_DOC)
-          .define(MAX_BATCH_SIZE_CONFIG, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM, MAX_BATCH_SIZE_DOC)
-          .define(MAX_PENDING_TIMERS_CONFIG, Type.LONG, 1_000_000L, Range.atLeast(1), Importance.LOW, MAX_PENDING_TIMERS_DOC)
-          .define(TIMER_CHECK_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, TIMER_CHECK_INTERVAL_MS_DOC)
-          .define(RETRY_INITIAL_BACKOFF_MS_CONFIG, Type.LONG, 10L, Range.atLeast(1), Importance.LOW, RETRY_INITIAL_BACKOFF_MS_DOC)
-          .define(RETRY_MAX_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.LOW, RETRY_MAX_BACKOFF_MS_DOC)
-          .define(COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
-          .define(COMMIT_MIN_INTERVAL_MS_CONFIG, Type.LONG, 20L, Range.atLeast(0), Importance.MEDIUM, COMMIT_MIN_INTERVAL_MS_DOC)
-          .define(ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
+          .define(
+              DEAD_LETTER_TOPIC_CONFIG, Type.STRING, "", Importance.MEDIUM, DEAD_LETTER_TOPIC_DOC)
+          .define(
+              DEAD_LETTER_RETENTION_MS_CONFIG,
+              Type.LONG,
+              -1L,
+              Range.atLeast(-1),
+              Importance.MEDIUM,
+              DEAD_LETTER_RETENTION_MS_DOC)
+          .define(
+              LOOPBACK_PURGE_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              30_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              LOOPBACK_PURGE_INTERVAL_MS_DOC)
+          .define(
+              ALLOW_AT_LEAST_ONCE_CONFIG,
+              Type.BOOLEAN,
+              false,
+              Importance.LOW,
+              ALLOW_AT_LEAST_ONCE_DOC)
+          .define(
+              MAX_BATCH_SIZE_CONFIG,
+              Type.INT,
+              1000,
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              MAX_BATCH_SIZE_DOC)
+          .define(
+              MAX_PENDING_TIMERS_CONFIG,
+              Type.LONG,
+              1_000_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              MAX_PENDING_TIMERS_DOC)
+          .define(
+              TIMER_CHECK_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              100L,
+              Range.atLeast(1),
+              Importance.LOW,
+              TIMER_CHECK_INTERVAL_MS_DOC)
+          .define(
+              RETRY_INITIAL_BACKOFF_MS_CONFIG,
+              Type.LONG,
+              10L,
+              Range.atLeast(1),
+              Importance.LOW,
+              RETRY_INITIAL_BACKOFF_MS_DOC)
+          .define(
+              RETRY_MAX_BACKOFF_MS_CONFIG,
+              Type.LONG,
+              2_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              RETRY_MAX_BACKOFF_MS_DOC)
+          .define(
+              COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
+          .define(
+              COMMIT_MIN_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              20L,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              COMMIT_MIN_INTERVAL_MS_DOC)
+          .define(
+              ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
           // limits (robustness)
-          .define(MAX_IN_FLIGHT_PER_TASK_CONFIG, Type.INT, 1024, Range.atLeast(1), Importance.LOW, MAX_IN_FLIGHT_PER_TASK_DOC)
-          .define(MAX_MAILBOX_SIZE_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW, MAX_MAILBOX_SIZE_DOC)
-          .define(CRASH_LOOP_MAX_FAILURES_CONFIG, Type.INT, 5, Range.atLeast(1), Importance.LOW, CRASH_LOOP_MAX_FAILURES_DOC)
-          .define(CRASH_LOOP_WINDOW_MS_CONFIG, Type.LONG, 1_800_000L, Range.atLeast(1), Importance.LOW, CRASH_LOOP_WINDOW_MS_DOC);
+          .define(
+              MAX_IN_FLIGHT_PER_TASK_CONFIG,
+              Type.INT,
+              1024,
+              Range.atLeast(1),
+              Importance.LOW,
+              MAX_IN_FLIGHT_PER_TASK_DOC)
+          .define(
+              MAX_MAILBOX_SIZE_CONFIG,
+              Type.LONG,
+              0L,
+              Range.atLeast(0),
+              Importance.LOW,
+              MAX_MAILBOX_SIZE_DOC)
+          .define(
+              CRASH_LOOP_MAX_FAILURES_CONFIG,
+              Type.INT,
+              5,
+              Range.atLeast(1),
+              Importance.LOW,
+              CRASH_LOOP_MAX_FAILURES_DOC)
+          .define(
+              CRASH_LOOP_WINDOW_MS_CONFIG,
+              Type.LONG,
+              1_800_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              CRASH_LOOP_WINDOW_MS_DOC);
 
   /** The Kafka Streams settings kstatefun chooses unless the user sets them. */
   public static Map<String, Object> streamsDefaults() {
@@ -246,8 +332,12 @@ public final class KStatefunConfig extends AbstractConfig {
     }
     int size = (Integer) ConfigDef.parseType(key, value, Type.INT);
     if (size < MIN_MAX_REQUEST_SIZE) {
-      throw new ConfigException(key, value, "kstatefun needs at least " + MIN_MAX_REQUEST_SIZE
-          + " bytes: every record it writes must fit, with room for its envelope and dead-letter headers");
+      throw new ConfigException(
+          key,
+          value,
+          "kstatefun needs at least "
+              + MIN_MAX_REQUEST_SIZE
+              + " bytes: every record it writes must fit, with room for its envelope and dead-letter headers");
     }
     return size;
   }
@@ -267,13 +357,16 @@ public final class KStatefunConfig extends AbstractConfig {
   public String requireProcessingGuarantee(Properties streamsProps) {
     Object value = streamsProps.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
     String guarantee = value == null ? StreamsConfig.AT_LEAST_ONCE : value.toString().trim();
-    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !getBoolean(ALLOW_AT_LEAST_ONCE_CONFIG)) {
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)
+        && !getBoolean(ALLOW_AT_LEAST_ONCE_CONFIG)) {
       throw new ConfigException(
           StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
           value,
           "kstatefun runs with exactly_once_v2 only: under another guarantee a crash can apply function "
               + "effects (state, messages, egress records) twice. Remove the setting, or, for tests only, "
-              + "set " + ALLOW_AT_LEAST_ONCE_CONFIG + "=true");
+              + "set "
+              + ALLOW_AT_LEAST_ONCE_CONFIG
+              + "=true");
     }
     return guarantee;
   }
@@ -284,8 +377,8 @@ public final class KStatefunConfig extends AbstractConfig {
   }
 
   /**
-   * The properties for Kafka Streams: kstatefun's defaults, overridden by everything the user
-   * gave that is not a {@code kstatefun.*} key.
+   * The properties for Kafka Streams: kstatefun's defaults, overridden by everything the user gave
+   * that is not a {@code kstatefun.*} key.
    */
   public static Properties streamsProperties(Map<?, ?> user) {
     Properties p = new Properties();
@@ -297,7 +390,9 @@ public final class KStatefunConfig extends AbstractConfig {
           }
         });
     // Changelog topics Kafka Streams creates accept every record the producer sends (RecordSizes).
-    p.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), Integer.toString(maxRequestSize(user)));
+    p.putIfAbsent(
+        StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG),
+        Integer.toString(maxRequestSize(user)));
     return p;
   }
 }

@@ -36,15 +36,15 @@ import org.junit.jupiter.api.Test;
  *
  * <ul>
  *   <li>a {@code kstatefun.*} name that is neither a key of {@link KStatefunConfig#DEFINITION}, nor
- *       a dead-letter header ({@link DeadLetters}, {@link DeadLetterCommand#REINJECTED_FROM}), nor (as
- *       {@code -Dkstatefun.x}) a property of a pom.xml;
+ *       a dead-letter header ({@link DeadLetters}, {@link DeadLetterCommand#REINJECTED_FROM}), nor
+ *       (as {@code -Dkstatefun.x}) a property of a pom.xml;
  *   <li>a {@code --set KEY=VALUE} of the runtime whose key is neither a {@code kstatefun.*} key nor
  *       a Kafka Streams, producer, consumer or admin client setting (optionally with a Streams
  *       client prefix such as {@code producer.}).
  * </ul>
  *
- * <p>Commands and their options are picocli definitions: the cli module's {@code CliDocsTest} parses
- * every documented command line with them and checks that docs/cli.md is their usage help.
+ * <p>Commands and their options are picocli definitions: the cli module's {@code CliDocsTest}
+ * parses every documented command line with them and checks that docs/cli.md is their usage help.
  */
 class DocsConsistencyTest {
 
@@ -62,16 +62,28 @@ class DocsConsistencyTest {
   private static final Pattern OPTION_START = Pattern.compile("--[a-z]");
   private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
   private static final Pattern KSTATEFUN_NAME =
-      Pattern.compile("(?:(-D)|(?<![\\w.$/{-]))(kstatefun(?:\\.[A-Za-z0-9_-]+)+)((?:/[A-Za-z0-9_-]+)*)(\\.\\*)?");
+      Pattern.compile(
+          "(?:(-D)|(?<![\\w.$/{-]))(kstatefun(?:\\.[A-Za-z0-9_-]+)+)((?:/[A-Za-z0-9_-]+)*)(\\.\\*)?");
   private static final List<String> CLIENT_PREFIXES =
-      List.of("main.consumer.", "restore.consumer.", "global.consumer.", "consumer.", "producer.", "admin.");
+      List.of(
+          "main.consumer.",
+          "restore.consumer.",
+          "global.consumer.",
+          "consumer.",
+          "producer.",
+          "admin.");
 
   @Test
   void shouldFindTheDocs() {
     assertThat(docs())
         .extracting(p -> ROOT.relativize(p).toString())
-        .contains("README.md", "docs/configuration.md", "docs/failure-handling.md", "examples/README.md",
-            "sdk/README.md", "chaos-tests/README.md");
+        .contains(
+            "README.md",
+            "docs/configuration.md",
+            "docs/failure-handling.md",
+            "examples/README.md",
+            "sdk/README.md",
+            "chaos-tests/README.md");
   }
 
   @Test
@@ -92,16 +104,28 @@ class DocsConsistencyTest {
             if (systemProperty) {
               known = mavenProperties.contains(name);
             } else if (wildcard) {
-              known = Stream.concat(keys.stream(), headers.stream()).anyMatch(k -> k.startsWith(name + "."));
+              known =
+                  Stream.concat(keys.stream(), headers.stream())
+                      .anyMatch(k -> k.startsWith(name + "."));
             } else {
               known = keys.contains(name) || headers.contains(name);
             }
             if (!known) {
-              problems.add(ROOT.relativize(doc) + ":" + (i + 1) + ": `" + m.group() + "`: "
-                  + (systemProperty
-                      ? "-D" + name + " is not a property of any pom.xml"
-                      : name + (wildcard ? ".*" : "") + " is neither a KStatefunConfig key " + keys
-                          + " nor a dead-letter header " + headers));
+              problems.add(
+                  ROOT.relativize(doc)
+                      + ":"
+                      + (i + 1)
+                      + ": `"
+                      + m.group()
+                      + "`: "
+                      + (systemProperty
+                          ? "-D" + name + " is not a property of any pom.xml"
+                          : name
+                              + (wildcard ? ".*" : "")
+                              + " is neither a KStatefunConfig key "
+                              + keys
+                              + " nor a dead-letter header "
+                              + headers));
             }
           }
         }
@@ -134,8 +158,13 @@ class DocsConsistencyTest {
         }
       }
       if (!known.contains(key) && !known.contains(unprefixed)) {
-        problems.add(s.code().where() + ": `" + s.code().text() + "`: --set " + key
-            + " is neither a kstatefun.* key nor a Kafka Streams or Kafka client setting");
+        problems.add(
+            s.code().where()
+                + ": `"
+                + s.code().text()
+                + "`: --set "
+                + key
+                + " is neither a kstatefun.* key nor a Kafka Streams or Kafka client setting");
       }
     }
     assertThat(settings())
@@ -150,23 +179,25 @@ class DocsConsistencyTest {
   static List<Path> docs() {
     List<Path> out = new ArrayList<>();
     try {
-      Files.walkFileTree(ROOT, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
-          return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
-              ? FileVisitResult.SKIP_SUBTREE
-              : FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          ROOT,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
+              return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
+                  ? FileVisitResult.SKIP_SUBTREE
+                  : FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          if (file.getFileName().toString().endsWith(".md")) {
-            out.add(file);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (file.getFileName().toString().endsWith(".md")) {
+                out.add(file);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -221,13 +252,16 @@ class DocsConsistencyTest {
   /** Every {@code --set KEY=VALUE} in the docs' code, with its command (null if none was named). */
   static List<Setting> settings() {
     List<Setting> out = new ArrayList<>();
-    walkOptions((code, command, args) -> {
-      for (int i = 0; i + 1 < args.size(); i++) {
-        if (args.get(i).equals("--set") && args.get(i + 1).indexOf('=') > 0) {
-          out.add(new Setting(code, command, args.get(i + 1).substring(0, args.get(i + 1).indexOf('='))));
-        }
-      }
-    });
+    walkOptions(
+        (code, command, args) -> {
+          for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("--set") && args.get(i + 1).indexOf('=') > 0) {
+              out.add(
+                  new Setting(
+                      code, command, args.get(i + 1).substring(0, args.get(i + 1).indexOf('='))));
+            }
+          }
+        });
     return out;
   }
 

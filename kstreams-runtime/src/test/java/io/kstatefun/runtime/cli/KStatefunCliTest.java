@@ -18,7 +18,9 @@ class KStatefunCliTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int cli(String... args) {
-    return KStatefunCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+    return KStatefunCli.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
@@ -29,7 +31,8 @@ class KStatefunCliTest {
         .contains("Usage: kstatefun", "  run ", "  topic ", "  dlq ", "  help ");
     out.reset();
     assertThat(cli("help", "run")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: kstatefun run", "--module=FILE");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("Usage: kstatefun run", "--module=FILE");
     out.reset();
     assertThat(cli("dlq", "--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: kstatefun dlq", "--reinject");
@@ -41,12 +44,20 @@ class KStatefunCliTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("Usage: kstatefun");
     err.reset();
     assertThat(cli("start")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument at index 0: 'start'", "Usage:");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("Unmatched argument at index 0: 'start'", "Usage:");
   }
 
   @Test
   void shouldParseTheReadmesRunCommand() {
-    RunCommand o = RunCommand.parse("--module", "module.yaml", "--application-id", "my-app", "--state-dir", "./data/my-app");
+    RunCommand o =
+        RunCommand.parse(
+            "--module",
+            "module.yaml",
+            "--application-id",
+            "my-app",
+            "--state-dir",
+            "./data/my-app");
     assertThat(o.modules).containsExactly(Path.of("module.yaml"));
     assertThat(o.applicationId).isEqualTo("my-app");
     assertThat(o.stateDir()).isEqualTo(Path.of("./data/my-app"));
@@ -64,9 +75,19 @@ class KStatefunCliTest {
   @Test
   void shouldPassEverySetToTheRuntimePropertiesInOrder() {
     RunCommand o =
-        RunCommand.parse("--module", "module.yaml", "--bootstrap-servers", "kafka:9093",
-            "--set", "kstatefun.admin.port=8081", "--set", "num.standby.replicas=1",
-            "--set", "security.protocol=SSL", "--set", "sasl.jaas.config=a=b");
+        RunCommand.parse(
+            "--module",
+            "module.yaml",
+            "--bootstrap-servers",
+            "kafka:9093",
+            "--set",
+            "kstatefun.admin.port=8081",
+            "--set",
+            "num.standby.replicas=1",
+            "--set",
+            "security.protocol=SSL",
+            "--set",
+            "sasl.jaas.config=a=b");
     assertThat(o.bootstrapServers).isEqualTo("kafka:9093");
     assertThat(o.settings)
         .containsExactly(
@@ -89,26 +110,44 @@ class KStatefunCliTest {
         .hasMessageContaining("Unknown options: '--threads', '2'");
     assertThat(cli("run", "--module")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("Missing required parameter for option '--module' (FILE)", "Usage: kstatefun run");
+        .contains(
+            "Missing required parameter for option '--module' (FILE)", "Usage: kstatefun run");
   }
 
   @Test
   void shouldFailWithExitCodeTwoForAMissingModuleFile() {
-    assertThat(cli("run", "--module", "does-not-exist.yaml", "--bootstrap-servers", "127.0.0.1:1")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("module file does-not-exist.yaml does not exist");
+    assertThat(cli("run", "--module", "does-not-exist.yaml", "--bootstrap-servers", "127.0.0.1:1"))
+        .isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("module file does-not-exist.yaml does not exist");
   }
 
   @Test
   void shouldParseTheDocumentedDeadLetterCommands() {
-    DeadLetterCommand list = DeadLetterCommand.parse("--bootstrap-servers", "localhost:9092", "--topic", "my-app-dead-letters");
+    DeadLetterCommand list =
+        DeadLetterCommand.parse(
+            "--bootstrap-servers", "localhost:9092", "--topic", "my-app-dead-letters");
     assertThat(list.reinject).isFalse();
     assertThat(list.fromOffset).isZero();
     assertThat(list.limit()).isEqualTo(Long.MAX_VALUE);
 
     DeadLetterCommand reinject =
-        DeadLetterCommand.parse("--bootstrap-servers", "localhost:9092", "--topic", "my-app-dead-letters",
-            "--reason", "FUNCTION_CALL_FAILED", "--from-offset", "120", "--limit", "50",
-            "--reinject", "--loopback-topic", "my-app-loopback", "--set", "security.protocol=SSL");
+        DeadLetterCommand.parse(
+            "--bootstrap-servers",
+            "localhost:9092",
+            "--topic",
+            "my-app-dead-letters",
+            "--reason",
+            "FUNCTION_CALL_FAILED",
+            "--from-offset",
+            "120",
+            "--limit",
+            "50",
+            "--reinject",
+            "--loopback-topic",
+            "my-app-loopback",
+            "--set",
+            "security.protocol=SSL");
     assertThat(reinject.reason).isEqualTo("FUNCTION_CALL_FAILED");
     assertThat(reinject.fromOffset).isEqualTo(120);
     assertThat(reinject.limit()).isEqualTo(50);

@@ -23,18 +23,35 @@ class TopicCommandIT {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
       PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-      String[] args = {"topic", "create", "names", "greetings", "--partitions", "3",
-          "--bootstrap-servers", kafka.bootstrapServers()};
+      String[] args = {
+        "topic",
+        "create",
+        "names",
+        "greetings",
+        "--partitions",
+        "3",
+        "--bootstrap-servers",
+        kafka.bootstrapServers()
+      };
 
       assertThat(KStatefunCli.run(args, o, e)).isZero();
       assertThat(KStatefunCli.run(args, o, e)).isZero();
 
       assertThat(out.toString(StandardCharsets.UTF_8))
-          .contains("created topic names with 3 partitions", "created topic greetings with 3 partitions",
-              "topic names exists", "topic greetings exists");
+          .contains(
+              "created topic names with 3 partitions",
+              "created topic greetings with 3 partitions",
+              "topic names exists",
+              "topic greetings exists");
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        assertThat(admin.describeTopics(java.util.List.of("names")).allTopicNames().get(30, TimeUnit.SECONDS)
-            .get("names").partitions()).hasSize(3);
+        assertThat(
+                admin
+                    .describeTopics(java.util.List.of("names"))
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .get("names")
+                    .partitions())
+            .hasSize(3);
       }
     }
   }
@@ -43,8 +60,11 @@ class TopicCommandIT {
   @Timeout(30)
   void shouldRejectACreateWithoutTopicNames() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = KStatefunCli.run(new String[] {"topic", "create"}, System.out,
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code =
+        KStatefunCli.run(
+            new String[] {"topic", "create"},
+            System.out,
+            new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("Missing required parameter: 'NAME'");
   }

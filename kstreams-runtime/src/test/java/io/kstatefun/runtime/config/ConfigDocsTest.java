@@ -20,8 +20,9 @@ class ConfigDocsTest {
     }
     assertThat(DOC).exists();
     assertThat(Files.readString(DOC, StandardCharsets.UTF_8))
-        .as("docs/configuration.md is stale: regenerate with "
-            + "mvn -pl kstreams-runtime test -Dtest=ConfigDocsTest -Dkstatefun.updateDocs=true")
+        .as(
+            "docs/configuration.md is stale: regenerate with "
+                + "mvn -pl kstreams-runtime test -Dtest=ConfigDocsTest -Dkstatefun.updateDocs=true")
         .isEqualTo(generated);
   }
 

@@ -24,13 +24,15 @@ class KStatefunConfigTest {
   }
 
   private static String guarantee(Map<String, Object> user) {
-    return new KStatefunConfig(user).requireProcessingGuarantee(KStatefunConfig.streamsProperties(user));
+    return new KStatefunConfig(user)
+        .requireProcessingGuarantee(KStatefunConfig.streamsProperties(user));
   }
 
   @Test
   void shouldRunWithExactlyOnceByDefault() {
     assertThat(guarantee(settings())).isEqualTo("exactly_once_v2");
-    assertThat(guarantee(settings("processing.guarantee", "exactly_once_v2"))).isEqualTo("exactly_once_v2");
+    assertThat(guarantee(settings("processing.guarantee", "exactly_once_v2")))
+        .isEqualTo("exactly_once_v2");
   }
 
   @Test
@@ -43,22 +45,34 @@ class KStatefunConfigTest {
         .hasMessageContaining("kstatefun.allow.at.least.once=true");
     assertThatThrownBy(() -> guarantee(settings("processing.guarantee", "exactly_once")))
         .isInstanceOf(ConfigException.class);
-    assertThatThrownBy(() -> guarantee(settings(
-            "processing.guarantee", "at_least_once", KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG, "false")))
+    assertThatThrownBy(
+            () ->
+                guarantee(
+                    settings(
+                        "processing.guarantee",
+                        "at_least_once",
+                        KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG,
+                        "false")))
         .isInstanceOf(ConfigException.class);
   }
 
   @Test
   void shouldAllowAtLeastOnceOnlyWithTheExplicitSwitch() {
-    assertThat(guarantee(settings(
-            "processing.guarantee", "at_least_once", KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG, "true")))
+    assertThat(
+            guarantee(
+                settings(
+                    "processing.guarantee",
+                    "at_least_once",
+                    KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG,
+                    "true")))
         .isEqualTo("at_least_once");
   }
 
   @Test
   @Timeout(30)
   void shouldRefuseToStartWithAtLeastOnceBeforeConnectingToKafka() {
-    Map<String, Object> props = settings("bootstrap.servers", "127.0.0.1:1", "processing.guarantee", "at_least_once");
+    Map<String, Object> props =
+        settings("bootstrap.servers", "127.0.0.1:1", "processing.guarantee", "at_least_once");
     assertThatThrownBy(() -> KStatefunRuntime.start(ModuleSpec.empty(), props))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("kstatefun.allow.at.least.once");
@@ -67,20 +81,27 @@ class KStatefunConfigTest {
   @Test
   void shouldSizeChangelogTopicsToTheProducersMaxRequestSize() {
     assertThat(new KStatefunConfig(settings()).producerMaxRequestSize()).isEqualTo(1024 * 1024);
-    assertThat(KStatefunConfig.streamsProperties(settings())).containsEntry("topic.max.message.bytes", "1048576");
+    assertThat(KStatefunConfig.streamsProperties(settings()))
+        .containsEntry("topic.max.message.bytes", "1048576");
 
     Map<String, Object> raised = settings("producer.max.request.size", "4194304");
     assertThat(new KStatefunConfig(raised).producerMaxRequestSize()).isEqualTo(4 * 1024 * 1024);
-    assertThat(KStatefunConfig.streamsProperties(raised)).containsEntry("topic.max.message.bytes", "4194304");
-    assertThat(new KStatefunConfig(settings("max.request.size", 2097152)).producerMaxRequestSize()).isEqualTo(2097152);
+    assertThat(KStatefunConfig.streamsProperties(raised))
+        .containsEntry("topic.max.message.bytes", "4194304");
+    assertThat(new KStatefunConfig(settings("max.request.size", 2097152)).producerMaxRequestSize())
+        .isEqualTo(2097152);
 
-    Properties own = KStatefunConfig.streamsProperties(settings("topic.max.message.bytes", "8388608"));
+    Properties own =
+        KStatefunConfig.streamsProperties(settings("topic.max.message.bytes", "8388608"));
     assertThat(own).containsEntry("topic.max.message.bytes", "8388608");
   }
 
   @Test
   void shouldRefuseAMaxRequestSizeTooSmallForTheRuntimesRecords() {
-    assertThatThrownBy(() -> new KStatefunConfig(settings("producer.max.request.size", "1000")).producerMaxRequestSize())
+    assertThatThrownBy(
+            () ->
+                new KStatefunConfig(settings("producer.max.request.size", "1000"))
+                    .producerMaxRequestSize())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("producer.max.request.size")
         .hasMessageContaining("at least 65536");

@@ -2,18 +2,18 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.cli.KStatefunCli;
 import io.kstatefun.runtime.internals.proto.Envelope;
-import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.runtime.testing.EchoFunction;
 import io.kstatefun.runtime.testing.KafkaIO;
-import io.kstatefun.runtime.internals.topology.DeadLetters;
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.sdk.TypeName;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -67,76 +67,82 @@ class BadInputIT {
     }
   }
 
-  private static Path module(Path dir, String url, String main, String skip, String own, String ownDlq, String failing)
+  private static Path module(
+      Path dir, String url, String main, String skip, String own, String ownDlq, String failing)
       throws Exception {
-    List<String> lines = new ArrayList<>(List.of(
-        "kind: io.statefun.endpoints.v2/http",
-        "spec:",
-        "  functions: bad/*",
-        "  urlPathTemplate: " + url,
-        "---",
-        "kind: io.statefun.kafka.v1/ingress",
-        "spec:",
-        "  id: bad/main",
-        "  startupPosition:",
-        "    type: earliest",
-        "  maxRecordBytes: " + MAX_RECORD_BYTES,
-        "  topics:",
-        "    - topic: " + main,
-        "      valueType: bad/raw",
-        "      targets:",
-        "        - bad/echo"));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "kind: io.statefun.endpoints.v2/http",
+                "spec:",
+                "  functions: bad/*",
+                "  urlPathTemplate: " + url,
+                "---",
+                "kind: io.statefun.kafka.v1/ingress",
+                "spec:",
+                "  id: bad/main",
+                "  startupPosition:",
+                "    type: earliest",
+                "  maxRecordBytes: " + MAX_RECORD_BYTES,
+                "  topics:",
+                "    - topic: " + main,
+                "      valueType: bad/raw",
+                "      targets:",
+                "        - bad/echo"));
     if (skip != null) {
-      lines.addAll(List.of(
-          "---",
-          "kind: io.statefun.kafka.v1/ingress",
-          "spec:",
-          "  id: bad/skipping",
-          "  startupPosition:",
-          "    type: earliest",
-          "  onError: skip",
-          "  topics:",
-          "    - topic: " + skip,
-          "      valueType: bad/raw",
-          "      targets:",
-          "        - bad/echo",
-          "---",
-          "kind: io.statefun.kafka.v1/ingress",
-          "spec:",
-          "  id: bad/own",
-          "  startupPosition:",
-          "    type: earliest",
-          "  deadLetterTopic: " + ownDlq,
-          "  topics:",
-          "    - topic: " + own,
-          "      valueType: bad/raw",
-          "      targets:",
-          "        - bad/echo"));
+      lines.addAll(
+          List.of(
+              "---",
+              "kind: io.statefun.kafka.v1/ingress",
+              "spec:",
+              "  id: bad/skipping",
+              "  startupPosition:",
+              "    type: earliest",
+              "  onError: skip",
+              "  topics:",
+              "    - topic: " + skip,
+              "      valueType: bad/raw",
+              "      targets:",
+              "        - bad/echo",
+              "---",
+              "kind: io.statefun.kafka.v1/ingress",
+              "spec:",
+              "  id: bad/own",
+              "  startupPosition:",
+              "    type: earliest",
+              "  deadLetterTopic: " + ownDlq,
+              "  topics:",
+              "    - topic: " + own,
+              "      valueType: bad/raw",
+              "      targets:",
+              "        - bad/echo"));
     }
     if (failing != null) {
-      lines.addAll(List.of(
-          "---",
-          "kind: io.statefun.kafka.v1/ingress",
-          "spec:",
-          "  id: bad/failing",
-          "  startupPosition:",
-          "    type: earliest",
-          "  onError: fail",
-          "  topics:",
-          "    - topic: " + failing,
-          "      valueType: bad/raw",
-          "      targets:",
-          "        - bad/echo"));
+      lines.addAll(
+          List.of(
+              "---",
+              "kind: io.statefun.kafka.v1/ingress",
+              "spec:",
+              "  id: bad/failing",
+              "  startupPosition:",
+              "    type: earliest",
+              "  onError: fail",
+              "  topics:",
+              "    - topic: " + failing,
+              "      valueType: bad/raw",
+              "      targets:",
+              "        - bad/echo"));
     }
-    lines.addAll(List.of(
-        "---",
-        "kind: io.statefun.kafka.v1/egress",
-        "spec:",
-        "  id: bad/out",
-        "  deliverySemantic:",
-        "    type: exactly-once",
-        "    transactionTimeout: 15min",
-        ""));
+    lines.addAll(
+        List.of(
+            "---",
+            "kind: io.statefun.kafka.v1/egress",
+            "spec:",
+            "  id: bad/out",
+            "  deliverySemantic:",
+            "    type: exactly-once",
+            "    transactionTimeout: 15min",
+            ""));
     Path file = dir.resolve("module.yaml");
     Files.writeString(file, String.join("\n", lines));
     return file;
@@ -145,7 +151,8 @@ class BadInputIT {
   /** What a produced record should become. */
   private record Expectation(String topic, int partition, long offset, String reason) {}
 
-  private static RecordMetadata send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record)
+  private static RecordMetadata send(
+      KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record)
       throws Exception {
     return producer.send(record).get();
   }
@@ -156,7 +163,8 @@ class BadInputIT {
 
   @Test
   @Timeout(180)
-  void shouldDeadLetterOrProcessEveryRecordOfABadInputCorpusAndKeepRunning(@TempDir Path dir) throws Exception {
+  void shouldDeadLetterOrProcessEveryRecordOfABadInputCorpusAndKeepRunning(@TempDir Path dir)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String main = "main-" + suffix;
     String skip = "skip-" + suffix;
@@ -171,19 +179,26 @@ class BadInputIT {
     RuntimeListener listener =
         new RuntimeListener() {
           @Override
-          public void ingressRejected(String topic, String reason, KafkaIngressSpec.OnError policy) {
+          public void ingressRejected(
+              String topic, String reason, KafkaIngressSpec.OnError policy) {
             if (policy == KafkaIngressSpec.OnError.SKIP) {
               skipped.incrementAndGet();
             }
           }
         };
-    Map<String, Object> props = new HashMap<>(KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
+    Map<String, Object> props =
+        new HashMap<>(
+            KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
     props.put("kstatefun.partitions", 4);
     try (EchoFunction echo = new EchoFunction(ECHO, EGRESS, out);
         KStatefunRuntime runtime =
-            KStatefunRuntime.start(ModuleParser.parse(module(dir, echo.urlTemplate(), main, skip, own, ownDlq, null)), props, listener);
+            KStatefunRuntime.start(
+                ModuleParser.parse(module(dir, echo.urlTemplate(), main, skip, own, ownDlq, null)),
+                props,
+                listener);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> egressReader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+        KafkaConsumer<byte[], byte[]> egressReader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
       assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
       Random random = new Random(42);
       List<Expectation> deadLetters = new ArrayList<>();
@@ -202,14 +217,19 @@ class BadInputIT {
       };
       for (int round = 0; round < 3; round++) {
         for (Object[] c : corpus) {
-          RecordMetadata m = send(producer, new ProducerRecord<>(main, null, (byte[]) c[0], (byte[]) c[1], traced));
+          RecordMetadata m =
+              send(
+                  producer, new ProducerRecord<>(main, null, (byte[]) c[0], (byte[]) c[1], traced));
           deadLetters.add(new Expectation(main, m.partition(), m.offset(), (String) c[2]));
           in++;
         }
         for (int i = 0; i < 10; i++) {
           byte[] garbage = new byte[1 + random.nextInt(MAX_RECORD_BYTES)];
           random.nextBytes(garbage); // garbage values are fine: the function gets raw bytes
-          send(producer, new ProducerRecord<>(main, utf8("user-" + i), i % 2 == 0 ? garbage : utf8("hello " + i)));
+          send(
+              producer,
+              new ProducerRecord<>(
+                  main, utf8("user-" + i), i % 2 == 0 ? garbage : utf8("hello " + i)));
           in++;
           valid++;
         }
@@ -246,20 +266,36 @@ class BadInputIT {
       loopbackGarbage.add(null);
       loopbackGarbage.add(utf8("{\"json\": true}"));
       // an envelope without a target, and one whose target namespace contains a '/'
-      loopbackGarbage.add(Envelope.newBuilder().setArgument(TypedValue.newBuilder().setTypename("bad/raw")).build().toByteArray());
+      loopbackGarbage.add(
+          Envelope.newBuilder()
+              .setArgument(TypedValue.newBuilder().setTypename("bad/raw"))
+              .build()
+              .toByteArray());
       loopbackGarbage.add(envelope("bad/x", "echo", "id").toByteArray());
       for (byte[] g : loopbackGarbage) {
-        RecordMetadata m = send(producer, new ProducerRecord<>(loopback, random.nextInt(4), utf8("k"), g));
-        deadLetters.add(new Expectation(loopback, m.partition(), m.offset(), "MALFORMED_LOOPBACK_RECORD"));
+        RecordMetadata m =
+            send(producer, new ProducerRecord<>(loopback, random.nextInt(4), utf8("k"), g));
+        deadLetters.add(
+            new Expectation(loopback, m.partition(), m.offset(), "MALFORMED_LOOPBACK_RECORD"));
         in++;
       }
       // a well-formed envelope for an unknown function type: dead-lettered as a message
-      send(producer, new ProducerRecord<>(loopback, AddressPartitioner.partition("g", 4), utf8("g"),
-          envelope("nowhere", "ghost", "g").toByteArray()));
+      send(
+          producer,
+          new ProducerRecord<>(
+              loopback,
+              AddressPartitioner.partition("g", 4),
+              utf8("g"),
+              envelope("nowhere", "ghost", "g").toByteArray()));
       in++;
       // and a well-formed one for the echo function: processed like any message
-      send(producer, new ProducerRecord<>(loopback, AddressPartitioner.partition("lb", 4), utf8("lb"),
-          envelope("bad", "echo", "lb").toByteArray()));
+      send(
+          producer,
+          new ProducerRecord<>(
+              loopback,
+              AddressPartitioner.partition("lb", 4),
+              utf8("lb"),
+              envelope("bad", "echo", "lb").toByteArray()));
       in++;
       valid++;
       producer.flush();
@@ -269,10 +305,13 @@ class BadInputIT {
       List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
       List<ConsumerRecord<byte[], byte[]>> ownDead = new ArrayList<>();
       int expectedIn = in;
-      try (KafkaConsumer<byte[], byte[]> dlqReader = KafkaIO.committedReader(kafka.bootstrapServers(), dlq);
-          KafkaConsumer<byte[], byte[]> ownReader = KafkaIO.committedReader(kafka.bootstrapServers(), ownDlq)) {
+      try (KafkaConsumer<byte[], byte[]> dlqReader =
+              KafkaIO.committedReader(kafka.bootstrapServers(), dlq);
+          KafkaConsumer<byte[], byte[]> ownReader =
+              KafkaIO.committedReader(kafka.bootstrapServers(), ownDlq)) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (processed.size() + dead.size() + ownDead.size() + skipped.get() < expectedIn && System.nanoTime() < deadline) {
+        while (processed.size() + dead.size() + ownDead.size() + skipped.get() < expectedIn
+            && System.nanoTime() < deadline) {
           KafkaIO.drain(egressReader, processed, Duration.ofMillis(200));
           KafkaIO.drain(dlqReader, dead, Duration.ofMillis(200));
           KafkaIO.drain(ownReader, ownDead, Duration.ofMillis(200));
@@ -281,8 +320,15 @@ class BadInputIT {
         KafkaIO.drain(dlqReader, dead, Duration.ofSeconds(1));
         KafkaIO.drain(ownReader, ownDead, Duration.ofSeconds(1));
       }
-      System.out.println("BadInputIT: in=" + in + " processed=" + processed.size() + " dead-lettered="
-          + (dead.size() + ownDead.size()) + " skipped=" + skipped.get());
+      System.out.println(
+          "BadInputIT: in="
+              + in
+              + " processed="
+              + processed.size()
+              + " dead-lettered="
+              + (dead.size() + ownDead.size())
+              + " skipped="
+              + skipped.get());
       assertThat(runtime.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
       assertThat(processed).hasSize(valid);
       assertThat(skipped.get()).isEqualTo(4);
@@ -292,13 +338,19 @@ class BadInputIT {
       Map<String, ConsumerRecord<byte[], byte[]>> bySource = new HashMap<>();
       for (ConsumerRecord<byte[], byte[]> r : dead) {
         if (DeadLetters.FORMAT_INGRESS.equals(header(r, DeadLetters.FORMAT))) {
-          bySource.put(header(r, DeadLetters.SOURCE_TOPIC) + "-" + header(r, DeadLetters.SOURCE_PARTITION)
-              + "@" + header(r, DeadLetters.SOURCE_OFFSET), r);
+          bySource.put(
+              header(r, DeadLetters.SOURCE_TOPIC)
+                  + "-"
+                  + header(r, DeadLetters.SOURCE_PARTITION)
+                  + "@"
+                  + header(r, DeadLetters.SOURCE_OFFSET),
+              r);
         }
       }
       assertThat(bySource).hasSize(deadLetters.size());
       for (Expectation e : deadLetters) {
-        ConsumerRecord<byte[], byte[]> r = bySource.get(e.topic() + "-" + e.partition() + "@" + e.offset());
+        ConsumerRecord<byte[], byte[]> r =
+            bySource.get(e.topic() + "-" + e.partition() + "@" + e.offset());
         assertThat(r).as("dead letter of " + e).isNotNull();
         assertThat(header(r, DeadLetters.REASON)).as("reason of " + e).isEqualTo(e.reason());
         assertThat(header(r, DeadLetters.ERROR_CLASS)).as("error class of " + e).isNotBlank();
@@ -314,31 +366,49 @@ class BadInputIT {
       assertThat(dead)
           .filteredOn(r -> DeadLetters.FORMAT_ENVELOPE.equals(header(r, DeadLetters.FORMAT)))
           .singleElement()
-          .satisfies(r -> {
-            assertThat(header(r, DeadLetters.REASON)).isEqualTo("UNKNOWN_FUNCTION_TYPE");
-            assertThat(header(r, DeadLetters.ADDRESS)).isEqualTo("nowhere/ghost/g");
-          });
-      assertThat(ownDead).singleElement().satisfies(r -> {
-        assertThat(header(r, DeadLetters.REASON)).isEqualTo("NULL_VALUE");
-        assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo(Long.toString(ownTomb.offset()));
-      });
+          .satisfies(
+              r -> {
+                assertThat(header(r, DeadLetters.REASON)).isEqualTo("UNKNOWN_FUNCTION_TYPE");
+                assertThat(header(r, DeadLetters.ADDRESS)).isEqualTo("nowhere/ghost/g");
+              });
+      assertThat(ownDead)
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(header(r, DeadLetters.REASON)).isEqualTo("NULL_VALUE");
+                assertThat(header(r, DeadLetters.SOURCE_OFFSET))
+                    .isEqualTo(Long.toString(ownTomb.offset()));
+              });
 
       // --- the dlq tool lists them, one line each
       ByteArrayOutputStream listing = new ByteArrayOutputStream();
-      int code = KStatefunCli.run(
-          new String[] {"dlq", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", dlq},
-          new PrintStream(listing, true, StandardCharsets.UTF_8), System.err);
+      int code =
+          KStatefunCli.run(
+              new String[] {"dlq", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", dlq},
+              new PrintStream(listing, true, StandardCharsets.UTF_8),
+              System.err);
       assertThat(code).isZero();
       List<String> lines = listing.toString(StandardCharsets.UTF_8).lines().toList();
-      assertThat(lines).hasSize(dead.size() + 1).last().asString().startsWith(dead.size() + " record(s)");
-      assertThat(lines).filteredOn(l -> l.contains("reason=RECORD_TOO_LARGE")).hasSize(3)
-          .allSatisfy(l -> assertThat(l).contains("format=ingress", "source=" + main + "-", "error=RoutingException"));
+      assertThat(lines)
+          .hasSize(dead.size() + 1)
+          .last()
+          .asString()
+          .startsWith(dead.size() + " record(s)");
+      assertThat(lines)
+          .filteredOn(l -> l.contains("reason=RECORD_TOO_LARGE"))
+          .hasSize(3)
+          .allSatisfy(
+              l ->
+                  assertThat(l)
+                      .contains(
+                          "format=ingress", "source=" + main + "-", "error=RoutingException"));
     }
   }
 
   @Test
   @Timeout(120)
-  void shouldStopTheApplicationOnABadRecordWhenTheIngressSaysFail(@TempDir Path dir) throws Exception {
+  void shouldStopTheApplicationOnABadRecordWhenTheIngressSaysFail(@TempDir Path dir)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String main = "main-" + suffix;
     String failing = "strict-" + suffix;
@@ -348,15 +418,20 @@ class BadInputIT {
     try (EchoFunction echo = new EchoFunction(ECHO, EGRESS, out);
         KStatefunRuntime runtime =
             KStatefunRuntime.start(
-                ModuleParser.parse(module(dir, echo.urlTemplate(), main, null, null, null, failing)),
-                KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
+                ModuleParser.parse(
+                    module(dir, echo.urlTemplate(), main, null, null, null, failing)),
+                KafkaIO.runtimeProps(
+                    app, kafka.bootstrapServers(), dir.resolve("state").toString()));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> dlqReader = KafkaIO.committedReader(kafka.bootstrapServers(), app + "-dead-letters")) {
+        KafkaConsumer<byte[], byte[]> dlqReader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), app + "-dead-letters")) {
       assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
       send(producer, new ProducerRecord<>(failing, null, utf8("no key")));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      // SHUTDOWN_APPLICATION: the client goes to PENDING_ERROR at once, to ERROR after the group shut down.
-      java.util.Set<KafkaStreams.State> stopping = java.util.Set.of(KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR);
+      // SHUTDOWN_APPLICATION: the client goes to PENDING_ERROR at once, to ERROR after the group
+      // shut down.
+      java.util.Set<KafkaStreams.State> stopping =
+          java.util.Set.of(KafkaStreams.State.PENDING_ERROR, KafkaStreams.State.ERROR);
       while (!stopping.contains(runtime.streams().state()) && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
@@ -369,9 +444,16 @@ class BadInputIT {
 
   private static Envelope envelope(String namespace, String type, String id) {
     return Envelope.newBuilder()
-        .setTarget(io.kstatefun.protocol.Address.newBuilder().setNamespace(namespace).setType(type).setId(id))
-        .setArgument(TypedValue.newBuilder().setTypename("bad/raw").setHasValue(true)
-            .setValue(com.google.protobuf.ByteString.copyFromUtf8("from loopback")))
+        .setTarget(
+            io.kstatefun.protocol.Address.newBuilder()
+                .setNamespace(namespace)
+                .setType(type)
+                .setId(id))
+        .setArgument(
+            TypedValue.newBuilder()
+                .setTypename("bad/raw")
+                .setHasValue(true)
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("from loopback")))
         .build();
   }
 

@@ -2,9 +2,9 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.LogCapture;
@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A runtime whose broker is unreachable for 10 s (stopped and restarted on the same port and log
- * directory) blocks no Vert.x event loop and no timer alarm thread on Kafka, its stream thread never
- * waits in a Kafka client call that kstatefun code made itself, no stream thread is fenced or
+ * directory) blocks no Vert.x event loop and no timer alarm thread on Kafka, its stream thread
+ * never waits in a Kafka client call that kstatefun code made itself, no stream thread is fenced or
  * replaced, and the output continues exactly once afterwards.
  *
  * <p>The outage meets the instance the way it would meet one that was quiet for a while: the
@@ -54,11 +54,11 @@ import org.junit.jupiter.api.io.TempDir;
  * timers fall due during it. The answer writes to an egress topic the instance never wrote to, so
  * its existence is looked up while or right after the broker is away.
  *
- * <p>Threads are sampled every 10 ms during the outage; a sample counts against the runtime when
- * an event-loop or alarm thread is inside a Kafka client, or when the stream thread waits in a
- * Kafka client method called directly from kstatefun code (Kafka Streams' own commits, which wait
- * for the broker, are not kstatefun's doing). Vert.x's blocked-thread checker (warns after 2 s)
- * must stay quiet.
+ * <p>Threads are sampled every 10 ms during the outage; a sample counts against the runtime when an
+ * event-loop or alarm thread is inside a Kafka client, or when the stream thread waits in a Kafka
+ * client method called directly from kstatefun code (Kafka Streams' own commits, which wait for the
+ * broker, are not kstatefun's doing). Vert.x's blocked-thread checker (warns after 2 s) must stay
+ * quiet.
  */
 class BrokerOutageIT {
 
@@ -71,13 +71,16 @@ class BrokerOutageIT {
           b -> new String(b, StandardCharsets.UTF_8));
 
   private static final long OUTAGE_MS = 10_000;
+
   /** A call whose request mentions this is answered this late (it spans the outage). */
   private static final String SLOW = "slow-";
+
   private static final long SLOW_ANSWER_MS = 9_000;
 
   @Test
   @Timeout(300)
-  void shouldBlockNoEventLoopAndFenceNoStreamThreadWhileTheBrokerIsAway(@TempDir Path dir) throws Exception {
+  void shouldBlockNoEventLoopAndFenceNoStreamThreadWhileTheBrokerIsAway(@TempDir Path dir)
+      throws Exception {
     int port = freePort();
     int controllerPort = freePort();
     Path logDir = dir.resolve("kafka");
@@ -115,7 +118,8 @@ class BrokerOutageIT {
         // Timers that fall due during the outage, and a call that answers during it.
         long t0 = System.currentTimeMillis();
         for (int i = 0; i < 8; i++) {
-          KafkaIO.send(producer, in, "t-" + i, "later " + (OUTAGE_MS + 1_000) + " " + out + " t-" + i);
+          KafkaIO.send(
+              producer, in, "t-" + i, "later " + (OUTAGE_MS + 1_000) + " " + out + " t-" + i);
         }
         KafkaIO.send(producer, in, SLOW + "0", "emit " + fresh + " " + SLOW + "0");
         producer.flush();
@@ -124,7 +128,9 @@ class BrokerOutageIT {
         while (functions.requests() < before + 9 && System.currentTimeMillis() < deadline) {
           Thread.sleep(20);
         }
-        assertThat(functions.requests()).as("calls made before the outage").isGreaterThanOrEqualTo(before + 9);
+        assertThat(functions.requests())
+            .as("calls made before the outage")
+            .isGreaterThanOrEqualTo(before + 9);
         // Quiet long enough for the doorbell producer to forget the doorbell topic.
         Thread.sleep(Math.max(0, t0 + 7_000 - System.currentTimeMillis()));
 
@@ -132,25 +138,43 @@ class BrokerOutageIT {
         sampler.start();
         long stopAt = System.currentTimeMillis();
         kafka.close();
-        System.out.println("broker stopped " + (System.currentTimeMillis() - stopAt) + " ms after the stop began");
+        System.out.println(
+            "broker stopped " + (System.currentTimeMillis() - stopAt) + " ms after the stop began");
         Thread.sleep(Math.max(0, stopAt + OUTAGE_MS - System.currentTimeMillis()));
         kafka = broker(port, controllerPort, logDir);
-        System.out.println("broker back " + (System.currentTimeMillis() - stopAt) + " ms after it stopped");
+        System.out.println(
+            "broker back " + (System.currentTimeMillis() - stopAt) + " ms after it stopped");
         Thread.sleep(3_000);
         sampler.stop();
 
         // Output continues, exactly once.
-        Map<String, Integer> outCounts = counts(kafka.bootstrapServers(), out, 16, Duration.ofSeconds(90));
-        Map<String, Integer> freshCounts = counts(kafka.bootstrapServers(), fresh, 1, Duration.ofSeconds(90));
-        Map<String, Integer> deadLetters = counts(kafka.bootstrapServers(), app + "-dead-letters", 0, Duration.ofSeconds(3));
-        System.out.println("outputs: " + outCounts + " " + freshCounts + ", dead letters: " + deadLetters);
-        System.out.println("thread samples during the outage: " + sampler.samples + ", against kstatefun: " + sampler.findings);
+        Map<String, Integer> outCounts =
+            counts(kafka.bootstrapServers(), out, 16, Duration.ofSeconds(90));
+        Map<String, Integer> freshCounts =
+            counts(kafka.bootstrapServers(), fresh, 1, Duration.ofSeconds(90));
+        Map<String, Integer> deadLetters =
+            counts(kafka.bootstrapServers(), app + "-dead-letters", 0, Duration.ofSeconds(3));
+        System.out.println(
+            "outputs: " + outCounts + " " + freshCounts + ", dead letters: " + deadLetters);
+        System.out.println(
+            "thread samples during the outage: "
+                + sampler.samples
+                + ", against kstatefun: "
+                + sampler.findings);
 
         List<LogCapture.Event> warnings = logs.events();
         List<LogCapture.Event> blocked =
-            warnings.stream().filter(e -> e.logger().contains("BlockedThreadChecker") || e.mentions("has been blocked")).toList();
-        List<LogCapture.Event> fenced = warnings.stream().filter(BrokerOutageIT::reportsFencing).toList();
-        assertThat(sampler.findings).as("samples of threads blocked on Kafka by kstatefun code").isEmpty();
+            warnings.stream()
+                .filter(
+                    e ->
+                        e.logger().contains("BlockedThreadChecker")
+                            || e.mentions("has been blocked"))
+                .toList();
+        List<LogCapture.Event> fenced =
+            warnings.stream().filter(BrokerOutageIT::reportsFencing).toList();
+        assertThat(sampler.findings)
+            .as("samples of threads blocked on Kafka by kstatefun code")
+            .isEmpty();
         assertThat(blocked).as("Vert.x blocked-thread warnings").isEmpty();
         assertThat(fenced).as("fenced, migrated or replaced stream threads").isEmpty();
         Map<String, Integer> expectedOut = new TreeMap<>();
@@ -171,18 +195,30 @@ class BrokerOutageIT {
 
   /** A client-side report of a fenced producer, a migrated task or a replaced stream thread. */
   private static boolean reportsFencing(LogCapture.Event e) {
-    boolean client = e.logger().startsWith("org.apache.kafka.streams") || e.logger().startsWith("io.kstatefun")
-        || e.logger().startsWith("org.apache.kafka.clients");
+    boolean client =
+        e.logger().startsWith("org.apache.kafka.streams")
+            || e.logger().startsWith("io.kstatefun")
+            || e.logger().startsWith("org.apache.kafka.clients");
     return client
-        && (e.mentions("ProducerFenced") || e.mentions("InvalidProducerEpoch") || e.mentions("TaskMigrated")
-            || e.mentions("being fenced") || e.mentions("Stream thread failed"));
+        && (e.mentions("ProducerFenced")
+            || e.mentions("InvalidProducerEpoch")
+            || e.mentions("TaskMigrated")
+            || e.mentions("being fenced")
+            || e.mentions("Stream thread failed"));
   }
 
   private static LocalKafkaBroker broker(int port, int controllerPort, Path logDir) {
-    return LocalKafkaBroker.builder().port(port).controllerPort(controllerPort).logDir(logDir).start();
+    return LocalKafkaBroker.builder()
+        .port(port)
+        .controllerPort(controllerPort)
+        .logDir(logDir)
+        .start();
   }
 
-  /** {@code emit TOPIC KEY}: an egress record KEY=KEY; {@code later MS TOPIC KEY}: the same, MS later. */
+  /**
+   * {@code emit TOPIC KEY}: an egress record KEY=KEY; {@code later MS TOPIC KEY}: the same, MS
+   * later.
+   */
   private static Function<byte[], CompletableFuture<byte[]>> handler() {
     StatefulFunctions functions = new StatefulFunctions();
     functions.withStatefulFunction(
@@ -209,7 +245,8 @@ class BrokerOutageIT {
                     }));
     RequestReplyHandler handler = functions.requestReplyHandler();
     return bytes -> {
-      CompletableFuture<byte[]> answer = handler.handle(Slices.wrap(bytes)).thenApply(s -> s.toByteArray());
+      CompletableFuture<byte[]> answer =
+          handler.handle(Slices.wrap(bytes)).thenApply(s -> s.toByteArray());
       if (new String(bytes, StandardCharsets.ISO_8859_1).contains(SLOW)) {
         return answer.thenApplyAsync(
             b -> b, CompletableFuture.delayedExecutor(SLOW_ANSWER_MS, TimeUnit.MILLISECONDS));
@@ -218,7 +255,8 @@ class BrokerOutageIT {
     };
   }
 
-  private static Path writeModule(Path dir, String urlTemplate, String bootstrap, String in) throws Exception {
+  private static Path writeModule(Path dir, String urlTemplate, String bootstrap, String in)
+      throws Exception {
     String yaml =
         String.join(
             "\n",
@@ -262,8 +300,11 @@ class BrokerOutageIT {
     }
   }
 
-  /** Records per key on {@code topic} (read_committed), once {@code n} arrived, plus a quiet second. */
-  private static Map<String, Integer> counts(String bootstrap, String topic, int n, Duration timeout) {
+  /**
+   * Records per key on {@code topic} (read_committed), once {@code n} arrived, plus a quiet second.
+   */
+  private static Map<String, Integer> counts(
+      String bootstrap, String topic, int n, Duration timeout) {
     try (KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(bootstrap, topic)) {
       List<ConsumerRecord<byte[], byte[]>> records =
           KafkaIO.readUntil(reader, new ArrayList<>(), r -> n > 0 && r.size() >= n, timeout);
@@ -338,8 +379,15 @@ class BrokerOutageIT {
         for (int i = 1; i < stack.length; i++) {
           if (stack[i].getClassName().startsWith("io.kstatefun")) {
             String callee = stack[i - 1].getClassName();
-            if (callee.startsWith("org.apache.kafka.clients") || callee.startsWith("org.apache.kafka.common")) {
-              return info.getThreadState() + " in " + stack[i - 1] + " called from " + stack[i] + " " + describe(stack);
+            if (callee.startsWith("org.apache.kafka.clients")
+                || callee.startsWith("org.apache.kafka.common")) {
+              return info.getThreadState()
+                  + " in "
+                  + stack[i - 1]
+                  + " called from "
+                  + stack[i]
+                  + " "
+                  + describe(stack);
             }
             return null;
           }
@@ -351,7 +399,10 @@ class BrokerOutageIT {
     private static String describe(StackTraceElement[] stack) {
       StringBuilder b = new StringBuilder("[");
       for (int i = 0; i < Math.min(stack.length, 25); i++) {
-        b.append(i == 0 ? "" : " <- ").append(stack[i].getClassName()).append('.').append(stack[i].getMethodName());
+        b.append(i == 0 ? "" : " <- ")
+            .append(stack[i].getClassName())
+            .append('.')
+            .append(stack[i].getMethodName());
       }
       return b.append(']').toString();
     }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
@@ -32,10 +32,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end on a real KRaft broker: functions written only against the official StateFun Java
- * SDK 3.3.0, served over HTTP, run on kstatefun. The ingress topic has 3 partitions and the
- * loopback topic 8, so most ingress records are re-routed, and every counter message crosses
- * partitions to reach its forwarder. Output is read with read_committed.
+ * End to end on a real KRaft broker: functions written only against the official StateFun Java SDK
+ * 3.3.0, served over HTTP, run on kstatefun. The ingress topic has 3 partitions and the loopback
+ * topic 8, so most ingress records are re-routed, and every counter message crosses partitions to
+ * reach its forwarder. Output is read with read_committed.
  */
 class ExactlyOnceIT {
 
@@ -55,7 +55,8 @@ class ExactlyOnceIT {
 
   @Test
   @Timeout(180)
-  void shouldProduceEveryRecordExactlyOnceWithOfficialSdkFunctions(@TempDir Path dir) throws Exception {
+  void shouldProduceEveryRecordExactlyOnceWithOfficialSdkFunctions(@TempDir Path dir)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String in = "in-" + suffix;
     String out = "out-" + suffix;
@@ -63,12 +64,16 @@ class ExactlyOnceIT {
     CounterWorkload workload = new CounterWorkload(20);
     try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
       List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
       try (KStatefunRuntime runtime =
           KStatefunRuntime.start(
-              ModuleParser.parse(CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in)),
-              KafkaIO.runtimeProps("app-" + suffix, kafka.bootstrapServers(), dir.resolve("state").toString()))) {
+              ModuleParser.parse(
+                  CounterWorkload.writeModule(
+                      dir, functions.urlTemplate(), kafka.bootstrapServers(), in)),
+              KafkaIO.runtimeProps(
+                  "app-" + suffix, kafka.bootstrapServers(), dir.resolve("state").toString()))) {
         assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
         workload.send(producer, in, 25);
         KafkaIO.readUntil(reader, egress, workload::complete, Duration.ofSeconds(90));
@@ -81,7 +86,8 @@ class ExactlyOnceIT {
 
   @Test
   @Timeout(300)
-  void shouldLoseAndDuplicateNothingWhenTheRuntimeIsKilledMidStream(@TempDir Path dir) throws Exception {
+  void shouldLoseAndDuplicateNothingWhenTheRuntimeIsKilledMidStream(@TempDir Path dir)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String in = "in-" + suffix;
     String out = "out-" + suffix;
@@ -90,14 +96,17 @@ class ExactlyOnceIT {
     // The highest payload sequence number (id#seq) the counter function was called with so far.
     AtomicInteger highestCalled = new AtomicInteger();
     Function<byte[], CompletableFuture<byte[]>> counter = OfficialSdkCounter.handler(out);
-    Function<byte[], CompletableFuture<byte[]>> spy = body -> {
-      highestCalled.accumulateAndGet(highestSequence(body), Math::max);
-      return counter.apply(body);
-    };
+    Function<byte[], CompletableFuture<byte[]>> spy =
+        body -> {
+          highestCalled.accumulateAndGet(highestSequence(body), Math::max);
+          return counter.apply(body);
+        };
     try (FunctionHttpServer functions = new FunctionHttpServer(spy);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
-      Path module = CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+      Path module =
+          CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> args =
           List.of(
               "--module", module.toString(),
@@ -109,9 +118,11 @@ class ExactlyOnceIT {
       assertThat(first.awaitRunning(Duration.ofSeconds(90))).as("first runtime running").isTrue();
       workload.send(producer, in, 10);
       // Kill while the second wave is being processed: calls in flight, transactions open.
-      KafkaIO.readUntil(reader, egress, e -> e.size() >= workload.expectedTotal() / 2, Duration.ofSeconds(60));
+      KafkaIO.readUntil(
+          reader, egress, e -> e.size() >= workload.expectedTotal() / 2, Duration.ofSeconds(60));
       workload.send(producer, in, 10);
-      await("the second wave (payloads #11..#20) reached the function").atMost(Duration.ofSeconds(60))
+      await("the second wave (payloads #11..#20) reached the function")
+          .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(5))
           .until(() -> highestCalled.get() > 10);
       first.kill();
@@ -119,10 +130,14 @@ class ExactlyOnceIT {
 
       workload.send(producer, in, 5); // arrives while no runtime runs
       try (RuntimeProcess second = RuntimeProcess.start("runtime-2", args)) {
-        assertThat(second.awaitRunning(Duration.ofSeconds(90))).as("second runtime running").isTrue();
+        assertThat(second.awaitRunning(Duration.ofSeconds(90)))
+            .as("second runtime running")
+            .isTrue();
         workload.send(producer, in, 5);
         KafkaIO.readUntil(reader, egress, workload::complete, Duration.ofSeconds(120));
-        assertThat(second.stop()).as("exit code after SIGTERM (143 = terminated by SIGTERM after shutdown hooks)").isIn(0, 143);
+        assertThat(second.stop())
+            .as("exit code after SIGTERM (143 = terminated by SIGTERM after shutdown hooks)")
+            .isIn(0, 143);
       }
       // Both instances are gone: what is committed now is all there will ever be.
       KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
@@ -135,7 +150,8 @@ class ExactlyOnceIT {
   private static int highestSequence(byte[] request) {
     int highest = 0;
     try {
-      for (ToFunction.Invocation i : ToFunction.parseFrom(request).getInvocation().getInvocationsList()) {
+      for (ToFunction.Invocation i :
+          ToFunction.parseFrom(request).getInvocation().getInvocationsList()) {
         String payload = i.getArgument().getValue().toStringUtf8();
         int hash = payload.lastIndexOf('#');
         if (hash >= 0 && payload.substring(hash + 1).matches("\\d+")) {

@@ -2,10 +2,10 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.TimerFunctions;
 import java.nio.file.Files;
@@ -31,12 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A measurement, not part of the default build: how start-up and restoration scale with the number
- * of pending timers. Run with {@code -Dkstatefun.bench.timers=200000 -Dit.test=ManyTimersRestoreIT}.
+ * of pending timers. Run with {@code -Dkstatefun.bench.timers=200000
+ * -Dit.test=ManyTimersRestoreIT}.
  *
  * <p>Schedules N timers an hour ahead, then measures: a clean restart (state directory kept), a
- * restart with the state directory deleted (what exactly-once does to a task after an unclean
- * stop: a full restore from the changelog), the timers changelog size, and how late a 1 s timer
- * fires while the N timers are pending. Results are printed as {@code ManyTimersRestoreIT ...}.
+ * restart with the state directory deleted (what exactly-once does to a task after an unclean stop:
+ * a full restore from the changelog), the timers changelog size, and how late a 1 s timer fires
+ * while the N timers are pending. Results are printed as {@code ManyTimersRestoreIT ...}.
  */
 @EnabledIfSystemProperty(named = "kstatefun.bench.timers", matches = "\\d+")
 class ManyTimersRestoreIT {
@@ -57,8 +58,11 @@ class ManyTimersRestoreIT {
         TimerFunctions functions = new TimerFunctions(out)) {
       kafka.createTopics(Map.of(sched, 8, hold, 1, out, 1));
       ModuleSpec module =
-          ModuleParser.parse(TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), sched, hold));
-      Map<String, Object> props = KafkaIO.runtimeProps(app, kafka.bootstrapServers(), state.toString());
+          ModuleParser.parse(
+              TimerFunctions.writeModule(
+                  dir, functions.urlTemplate(), kafka.bootstrapServers(), sched, hold));
+      Map<String, Object> props =
+          KafkaIO.runtimeProps(app, kafka.bootstrapServers(), state.toString());
 
       long t0 = System.nanoTime();
       try (KStatefunRuntime runtime = KStatefunRuntime.start(module, props);
@@ -74,8 +78,12 @@ class ManyTimersRestoreIT {
       }
 
       long[] changelog = changelog(kafka, app + "-kstatefun-timers-changelog");
-      System.out.println("ManyTimersRestoreIT timers changelog: " + changelog[0] + " records (end offsets), "
-          + changelog[1] / (1024 * 1024) + " MiB on disk");
+      System.out.println(
+          "ManyTimersRestoreIT timers changelog: "
+              + changelog[0]
+              + " records (end offsets), "
+              + changelog[1] / (1024 * 1024)
+              + " MiB on disk");
 
       long t1 = System.nanoTime();
       try (KStatefunRuntime runtime = KStatefunRuntime.start(module, props)) {
@@ -108,14 +116,20 @@ class ManyTimersRestoreIT {
         while (functions.received.get() - receivedBefore < burst && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
-        report("delivered " + burst + " fired timers to the function (from all scheduled, due within 5 s) in", t3);
-        System.out.println("ManyTimersRestoreIT pending after the burst: " + runtime.tasks().pendingTimersTotal());
+        report(
+            "delivered "
+                + burst
+                + " fired timers to the function (from all scheduled, due within 5 s) in",
+            t3);
+        System.out.println(
+            "ManyTimersRestoreIT pending after the burst: " + runtime.tasks().pendingTimersTotal());
         lateness(runtime, producer, kafka, out, "after firing " + burst);
       }
     }
   }
 
-  private static void awaitPending(KStatefunRuntime runtime, long n, Duration timeout) throws InterruptedException {
+  private static void awaitPending(KStatefunRuntime runtime, long n, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (runtime.tasks().pendingTimersTotal() < n && System.nanoTime() < deadline) {
       Thread.sleep(100);
@@ -125,19 +139,32 @@ class ManyTimersRestoreIT {
 
   /** Schedules one 1 s timer and prints how late it reaches the function. */
   private static void lateness(
-      KStatefunRuntime runtime, KafkaProducer<byte[], byte[]> producer, LocalKafkaBroker kafka, String out, String when)
+      KStatefunRuntime runtime,
+      KafkaProducer<byte[], byte[]> producer,
+      LocalKafkaBroker kafka,
+      String out,
+      String when)
       throws Exception {
     String key = "probe-" + UUID.randomUUID().toString().substring(0, 6);
-    try (KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+    try (KafkaConsumer<byte[], byte[]> reader =
+        KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
       KafkaIO.send(producer, runtimeSchedulerTopic(runtime), "probe", "schedule " + key + " 1000");
       producer.flush();
       List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-      KafkaIO.readUntil(reader, seen, s -> s.stream().anyMatch(r -> key.equals(KafkaIO.utf8(r.key()))), Duration.ofMinutes(2));
+      KafkaIO.readUntil(
+          reader,
+          seen,
+          s -> s.stream().anyMatch(r -> key.equals(KafkaIO.utf8(r.key()))),
+          Duration.ofMinutes(2));
       for (ConsumerRecord<byte[], byte[]> r : seen) {
         if (key.equals(KafkaIO.utf8(r.key()))) {
           String[] f = KafkaIO.utf8(r.value()).split("\\|");
-          System.out.println("ManyTimersRestoreIT 1 s timer " + when + ": late by "
-              + (Long.parseLong(f[3]) - Long.parseLong(f[1]) - Long.parseLong(f[2])) + " ms");
+          System.out.println(
+              "ManyTimersRestoreIT 1 s timer "
+                  + when
+                  + ": late by "
+                  + (Long.parseLong(f[3]) - Long.parseLong(f[1]) - Long.parseLong(f[2]))
+                  + " ms");
         }
       }
     }
@@ -149,7 +176,8 @@ class ManyTimersRestoreIT {
 
   private static long[] changelog(LocalKafkaBroker kafka, String topic) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      int partitions =
+          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
       Map<TopicPartition, OffsetSpec> request = new HashMap<>();
       for (int p = 0; p < partitions; p++) {
         request.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -173,7 +201,8 @@ class ManyTimersRestoreIT {
   }
 
   private static void report(String what, long startNanos) {
-    System.out.println("ManyTimersRestoreIT " + what + " " + (System.nanoTime() - startNanos) / 1_000_000 + " ms");
+    System.out.println(
+        "ManyTimersRestoreIT " + what + " " + (System.nanoTime() - startNanos) / 1_000_000 + " ms");
   }
 
   private static void deleteRecursively(Path root) throws Exception {

@@ -2,13 +2,13 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.runtime.testing.EchoFunction;
 import io.kstatefun.runtime.testing.KafkaIO;
-import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.TypeName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Records larger than the runtime can write, on a real broker: a 5 MiB ingress record (the topic
- * accepts 16 MiB, {@code maxRecordBytes} is at its default 1 MiB) and a record of exactly
- * {@code maxRecordBytes}, each between good records on the same partition. The large ones are
+ * accepts 16 MiB, {@code maxRecordBytes} is at its default 1 MiB) and a record of exactly {@code
+ * maxRecordBytes}, each between good records on the same partition. The large ones are
  * dead-lettered, the good ones processed exactly once, and no stream thread fails.
  */
 class OversizedRecordsIT {
@@ -97,16 +97,21 @@ class OversizedRecordsIT {
 
   @Test
   @Timeout(240)
-  void shouldDeadLetterOversizedRecordsAndProcessTheRecordsAroundThemExactlyOnce(@TempDir Path dir) throws Exception {
+  void shouldDeadLetterOversizedRecordsAndProcessTheRecordsAroundThemExactlyOnce(@TempDir Path dir)
+      throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String in = "in-" + suffix;
     String out = "out-" + suffix;
     String app = "big-" + suffix;
     String dlq = app + "-dead-letters";
-    kafka.createTopics(List.of(
-        new NewTopic(in, 1, (short) 1).configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(16 * MIB))),
-        new NewTopic(out, 1, (short) 1)));
-    Map<String, Object> props = new HashMap<>(KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
+    kafka.createTopics(
+        List.of(
+            new NewTopic(in, 1, (short) 1)
+                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(16 * MIB))),
+            new NewTopic(out, 1, (short) 1)));
+    Map<String, Object> props =
+        new HashMap<>(
+            KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
     props.put("kstatefun.partitions", 4); // good records also cross the loopback topic
 
     Properties producerProps = new Properties();
@@ -118,9 +123,12 @@ class OversizedRecordsIT {
     try (EchoFunction echo = new EchoFunction(ECHO, EGRESS, out);
         KStatefunRuntime runtime = KStatefunRuntime.start(module(echo.urlTemplate(), in), props);
         KafkaProducer<byte[], byte[]> producer =
-            new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-        KafkaConsumer<byte[], byte[]> egress = KafkaIO.committedReader(kafka.bootstrapServers(), out);
-        KafkaConsumer<byte[], byte[]> deadLetters = KafkaIO.committedReader(kafka.bootstrapServers(), dlq)) {
+            new KafkaProducer<>(
+                producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaConsumer<byte[], byte[]> egress =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out);
+        KafkaConsumer<byte[], byte[]> deadLetters =
+            KafkaIO.committedReader(kafka.bootstrapServers(), dlq)) {
       assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
       int good = 0;
       for (int i = 0; i < GOOD_PER_BLOCK; i++) {
@@ -147,13 +155,21 @@ class OversizedRecordsIT {
       KafkaIO.drain(egress, processed, Duration.ofSeconds(2));
       KafkaIO.drain(deadLetters, dead, Duration.ofSeconds(1));
       double failedThreads = failedStreamThreads(runtime);
-      System.out.println("OversizedRecordsIT: processed=" + processed.size() + " dead-lettered=" + dead.size()
-          + " failed stream threads=" + failedThreads);
+      System.out.println(
+          "OversizedRecordsIT: processed="
+              + processed.size()
+              + " dead-lettered="
+              + dead.size()
+              + " failed stream threads="
+              + failedThreads);
 
       assertThat(failedThreads).as("failed stream threads").isZero();
       assertThat(runtime.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
       Map<String, Long> counts =
-          processed.stream().collect(Collectors.groupingBy(r -> KafkaIO.utf8(r.key()), TreeMap::new, Collectors.counting()));
+          processed.stream()
+              .collect(
+                  Collectors.groupingBy(
+                      r -> KafkaIO.utf8(r.key()), TreeMap::new, Collectors.counting()));
       for (int i = 0; i < goodTotal; i++) {
         assertThat(counts.get("good-" + i)).as("deliveries of good-" + i).isEqualTo(1L);
       }
@@ -169,13 +185,17 @@ class OversizedRecordsIT {
         assertThat(header(r, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
         assertThat(header(r, DeadLetters.TRUNCATED)).isEqualTo("value");
         assertThat(r.value().length).isLessThan(MIB);
-        assertThat(r.value()).isEqualTo(Arrays.copyOf(huge, r.value().length)); // a prefix of the original
+        assertThat(r.value())
+            .isEqualTo(Arrays.copyOf(huge, r.value().length)); // a prefix of the original
       }
       assertThat(KafkaIO.utf8(hugeDead.key())).isEqualTo("huge");
-      assertThat(header(hugeDead, DeadLetters.ORIGINAL_VALUE_SIZE)).isEqualTo(Integer.toString(5 * MIB));
-      assertThat(header(hugeDead, DeadLetters.DETAIL)).contains("5242880 bytes", "maxRecordBytes 1048576");
+      assertThat(header(hugeDead, DeadLetters.ORIGINAL_VALUE_SIZE))
+          .isEqualTo(Integer.toString(5 * MIB));
+      assertThat(header(hugeDead, DeadLetters.DETAIL))
+          .contains("5242880 bytes", "maxRecordBytes 1048576");
       assertThat(KafkaIO.utf8(edgeDead.key())).isEqualTo("edge");
-      assertThat(header(edgeDead, DeadLetters.ORIGINAL_VALUE_SIZE)).isEqualTo(Integer.toString(MIB));
+      assertThat(header(edgeDead, DeadLetters.ORIGINAL_VALUE_SIZE))
+          .isEqualTo(Integer.toString(MIB));
       assertThat(header(edgeDead, DeadLetters.DETAIL)).contains("max.request.size");
     }
   }
@@ -188,7 +208,8 @@ class OversizedRecordsIT {
         .sum();
   }
 
-  private static ConsumerRecord<byte[], byte[]> bySourceOffset(List<ConsumerRecord<byte[], byte[]>> dead, long offset) {
+  private static ConsumerRecord<byte[], byte[]> bySourceOffset(
+      List<ConsumerRecord<byte[], byte[]>> dead, long offset) {
     return dead.stream()
         .filter(r -> Long.toString(offset).equals(header(r, DeadLetters.SOURCE_OFFSET)))
         .findFirst()

@@ -3,8 +3,8 @@ package io.kstatefun.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and a Prometheus scrape with non-zero kstatefun metrics.
  *
  * <p>It prints, per phase, how long output paused for partitions that moved and for those that did
- * not, and a per-second timeline of output around the kill (set -Dkstatefun.standbys=1 to run with a
- * standby replica, -Dkstatefun.it.set=k=v,... for runtime settings and
+ * not, and a per-second timeline of output around the kill (set -Dkstatefun.standbys=1 to run with
+ * a standby replica, -Dkstatefun.it.set=k=v,... for runtime settings and
  * -Dkstatefun.it.transactionVersion=1 for the broker's transaction protocol,
  * -Dkstatefun.it.phaseSeconds and -Dkstatefun.it.intervalMs for the phase length and the input
  * rate). The pauses mean something only if the instances kept up with the input before the kill;
@@ -70,8 +70,10 @@ class ScaleOutIT {
 
   @BeforeAll
   static void startKafka() throws Exception {
-    // Allow consumer session timeouts below the broker's default minimum (6 s) for the fast-failover runs.
-    kafka = LocalKafkaBroker.builder().brokerProperty("group.min.session.timeout.ms", "1000").start();
+    // Allow consumer session timeouts below the broker's default minimum (6 s) for the
+    // fast-failover runs.
+    kafka =
+        LocalKafkaBroker.builder().brokerProperty("group.min.session.timeout.ms", "1000").start();
     String tv = System.getProperty("kstatefun.it.transactionVersion", "");
     if (!tv.isBlank()) {
       setTransactionVersion(Short.parseShort(tv));
@@ -79,12 +81,17 @@ class ScaleOutIT {
   }
 
   private static void setTransactionVersion(short version) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
       FeatureUpdate.UpgradeType type =
-          version < 2 ? FeatureUpdate.UpgradeType.SAFE_DOWNGRADE : FeatureUpdate.UpgradeType.UPGRADE;
+          version < 2
+              ? FeatureUpdate.UpgradeType.SAFE_DOWNGRADE
+              : FeatureUpdate.UpgradeType.UPGRADE;
       admin
           .updateFeatures(
-              Map.of("transaction.version", new FeatureUpdate(version, type)), new UpdateFeaturesOptions())
+              Map.of("transaction.version", new FeatureUpdate(version, type)),
+              new UpdateFeaturesOptions())
           .all()
           .get(60, TimeUnit.SECONDS);
       System.out.println("broker transaction.version set to " + version);
@@ -106,7 +113,9 @@ class ScaleOutIT {
 
   private static int httpStatus(int port, String path) {
     try {
-      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
       c.setConnectTimeout(1000);
       c.setReadTimeout(2000);
       return c.getResponseCode();
@@ -116,7 +125,8 @@ class ScaleOutIT {
   }
 
   private static String httpGet(int port, String path) throws IOException {
-    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+    HttpURLConnection c =
+        (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
     c.setConnectTimeout(1000);
     c.setReadTimeout(5000);
     try (var in = c.getInputStream()) {
@@ -131,7 +141,8 @@ class ScaleOutIT {
       String status = httpGet(adminPort, "/status");
       int active = status.indexOf("\"activeTasks\"");
       int standby = status.indexOf("\"standbyTasks\"");
-      Matcher m = Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
+      Matcher m =
+          Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
       while (m.find()) {
         out.add(Integer.parseInt(m.group(1)));
       }
@@ -165,23 +176,37 @@ class ScaleOutIT {
 
     try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
-      Path module = CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+      Path module =
+          CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
-          new ArrayList<>(List.of(
-              "--module", module.toString(),
-              "--application-id", "app-" + suffix,
-              "--set", "num.standby.replicas=" + standbys));
-      // e.g. -Dkstatefun.it.set=main.consumer.session.timeout.ms=2000,producer.transaction.timeout.ms=2000
+          new ArrayList<>(
+              List.of(
+                  "--module", module.toString(),
+                  "--application-id", "app-" + suffix,
+                  "--set", "num.standby.replicas=" + standbys));
+      // e.g.
+      // -Dkstatefun.it.set=main.consumer.session.timeout.ms=2000,producer.transaction.timeout.ms=2000
       for (String kv : System.getProperty("kstatefun.it.set", "").split(",")) {
         if (!kv.isBlank()) {
           common.addAll(List.of("--set", kv.trim()));
         }
       }
       List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(List.of("--state-dir", dir.resolve("state-a").toString(), "--set", "kstatefun.admin.port=" + adminA));
+      argsA.addAll(
+          List.of(
+              "--state-dir",
+              dir.resolve("state-a").toString(),
+              "--set",
+              "kstatefun.admin.port=" + adminA));
       List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(List.of("--state-dir", dir.resolve("state-b").toString(), "--set", "kstatefun.admin.port=" + adminB));
+      argsB.addAll(
+          List.of(
+              "--state-dir",
+              dir.resolve("state-b").toString(),
+              "--set",
+              "kstatefun.admin.port=" + adminB));
 
       // Output arrival times per counter id, read continuously.
       List<ConsumerRecord<byte[], byte[]>> egress = Collections.synchronizedList(new ArrayList<>());
@@ -189,29 +214,34 @@ class ScaleOutIT {
       AtomicBoolean producing = new AtomicBoolean(true);
       AtomicBoolean reading = new AtomicBoolean(true);
       Thread readerThread =
-          new Thread(() -> {
-            while (reading.get()) {
-              for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
-                egress.add(r);
-                synchronized (arrivals) {
-                  arrivals.computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>()).add(System.currentTimeMillis());
+          new Thread(
+              () -> {
+                while (reading.get()) {
+                  for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
+                    egress.add(r);
+                    synchronized (arrivals) {
+                      arrivals
+                          .computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>())
+                          .add(System.currentTimeMillis());
+                    }
+                  }
                 }
-              }
-            }
-          });
+              });
       Thread producerThread =
-          new Thread(() -> {
-            while (producing.get()) {
-              synchronized (workload) {
-                workload.send(producer, in, 1);
-              }
-              try {
-                Thread.sleep(intervalMs); // pacing (the scenario): one message per key every intervalMs
-              } catch (InterruptedException e) {
-                return;
-              }
-            }
-          });
+          new Thread(
+              () -> {
+                while (producing.get()) {
+                  synchronized (workload) {
+                    workload.send(producer, in, 1);
+                  }
+                  try {
+                    Thread.sleep(
+                        intervalMs); // pacing (the scenario): one message per key every intervalMs
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
 
       RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
       RuntimeProcess b = null;
@@ -226,22 +256,29 @@ class ScaleOutIT {
         long bStart = System.currentTimeMillis();
         b = RuntimeProcess.start("runtime-B", argsB);
         AtomicBoolean sawNotReady = new AtomicBoolean();
-        await("B ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-          int ready = httpStatus(adminB, "/health/ready");
-          if (ready == 503) {
-            sawNotReady.set(true);
-          }
-          return ready == 200;
-        });
+        await("B ready")
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  int ready = httpStatus(adminB, "/health/ready");
+                  if (ready == 503) {
+                    sawNotReady.set(true);
+                  }
+                  return ready == 200;
+                });
         long readyAt = System.currentTimeMillis();
         assertThat(sawNotReady).as("B reported not ready while it was starting").isTrue();
         assertThat(httpStatus(adminB, "/health/live")).isEqualTo(200);
-        await("the partitions split between A and B").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-            .until(() -> {
-              Set<Integer> onA = activePartitions(adminA);
-              Set<Integer> onB = activePartitions(adminB);
-              return !onA.isEmpty() && !onB.isEmpty() && onA.size() + onB.size() == 8;
-            });
+        await("the partitions split between A and B")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> {
+                  Set<Integer> onA = activePartitions(adminA);
+                  Set<Integer> onB = activePartitions(adminB);
+                  return !onA.isEmpty() && !onB.isEmpty() && onA.size() + onB.size() == 8;
+                });
         Set<Integer> onA = activePartitions(adminA);
         Set<Integer> onB = activePartitions(adminB);
         System.out.println("after scale-out: A owns " + onA + ", B owns " + onB);
@@ -254,14 +291,21 @@ class ScaleOutIT {
         long killAt = System.currentTimeMillis();
         a.kill();
         System.out.println("killed A at " + java.time.LocalTime.now());
-        await("B owns every partition after A was killed").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        await("B owns every partition after A was killed")
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofMillis(200))
             .until(() -> activePartitions(adminB).size() == 8);
-        System.out.println("B owns all partitions " + (System.currentTimeMillis() - killAt) + " ms after the kill");
+        System.out.println(
+            "B owns all partitions "
+                + (System.currentTimeMillis() - killAt)
+                + " ms after the kill");
         loadPhase("B after the kill", 8_000, arrivals, workload, keys, killAt);
         producing.set(false);
         producerThread.join();
 
-        await("every expected output").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        await("every expected output")
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofMillis(200))
             .until(() -> workload.complete(new ArrayList<>(egress)));
 
         // Metrics: a scrape with non-zero values for the main kstatefun meters.
@@ -278,11 +322,16 @@ class ScaleOutIT {
                 "kafka_stream_thread_commit_latency_avg")) {
           assertThat(maxValue(metrics, name)).as("metric %s", name).isGreaterThan(0);
         }
-        assertThat(metrics).contains("kstatefun_inflight_requests", "kstatefun_timers_pending", "kstatefun_restoration_remaining_records");
+        assertThat(metrics)
+            .contains(
+                "kstatefun_inflight_requests",
+                "kstatefun_timers_pending",
+                "kstatefun_restoration_remaining_records");
 
         b.stop();
         // A was killed (its open transaction aborted, or the output would not be complete) and B
-        // stopped cleanly: what is committed now is all there will ever be, late duplicates included.
+        // stopped cleanly: what is committed now is all there will ever be, late duplicates
+        // included.
         reading.set(false);
         readerThread.join();
         KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
@@ -325,9 +374,14 @@ class ScaleOutIT {
         }
         System.out.printf(
             "scale-out: B ready %d ms after start; kill -9 of A (standbys=%d, settings '"
-                + System.getProperty("kstatefun.it.set", "") + "'): moved partitions %s paused up to %d ms,"
+                + System.getProperty("kstatefun.it.set", "")
+                + "'): moved partitions %s paused up to %d ms,"
                 + " unmoved partitions up to %d ms%n",
-            readyAt - bStart, standbys, movedOnKill, movedPause, unmovedPause);
+            readyAt - bStart,
+            standbys,
+            movedOnKill,
+            movedPause,
+            unmovedPause);
 
         workload.verify(new ArrayList<>(egress));
       } finally {
@@ -342,26 +396,34 @@ class ScaleOutIT {
   }
 
   /**
-   * One phase of the scenario: load flows for {@code phaseMs} (its length is the scenario, not a wait
-   * for something), and the phase ends no earlier than every key has had output since {@code since}
-   * (polled), so each phase is known to have processed load.
+   * One phase of the scenario: load flows for {@code phaseMs} (its length is the scenario, not a
+   * wait for something), and the phase ends no earlier than every key has had output since {@code
+   * since} (polled), so each phase is known to have processed load.
    */
   private static void loadPhase(
-      String name, long phaseMs, Map<String, List<Long>> arrivals, CounterWorkload workload, int keys, long since)
+      String name,
+      long phaseMs,
+      Map<String, List<Long>> arrivals,
+      CounterWorkload workload,
+      int keys,
+      long since)
       throws InterruptedException {
     long start = System.currentTimeMillis();
-    await(name + ": output for every key").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-        .until(() -> {
-          synchronized (arrivals) {
-            for (int k = 0; k < keys; k++) {
-              List<Long> times = arrivals.get(workload.id(k));
-              if (times == null || times.get(times.size() - 1) < since) {
-                return false;
+    await(name + ": output for every key")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              synchronized (arrivals) {
+                for (int k = 0; k < keys; k++) {
+                  List<Long> times = arrivals.get(workload.id(k));
+                  if (times == null || times.get(times.size() - 1) < since) {
+                    return false;
+                  }
+                }
+                return true;
               }
-            }
-            return true;
-          }
-        });
+            });
     long rest = phaseMs - (System.currentTimeMillis() - start);
     if (rest > 0) {
       Thread.sleep(rest); // the rest of the phase: load keeps flowing (the scenario)
@@ -372,7 +434,8 @@ class ScaleOutIT {
    * Outputs per second from 5 s before the kill, for ids that need a moved partition and for the
    * others: {@code second:moved/unmoved}.
    */
-  private static String timeline(Map<String, List<Long>> arrivals, long killAt, Set<Integer> moved) {
+  private static String timeline(
+      Map<String, List<Long>> arrivals, long killAt, Set<Integer> moved) {
     int seconds = 45;
     int[] movedCounts = new int[seconds];
     int[] unmovedCounts = new int[seconds];
@@ -387,9 +450,15 @@ class ScaleOutIT {
         }
       }
     }
-    StringBuilder line = new StringBuilder("outputs per second around the kill (second:moved/unmoved):");
+    StringBuilder line =
+        new StringBuilder("outputs per second around the kill (second:moved/unmoved):");
     for (int i = 0; i < seconds; i++) {
-      line.append(' ').append(i - 5).append(':').append(movedCounts[i]).append('/').append(unmovedCounts[i]);
+      line.append(' ')
+          .append(i - 5)
+          .append(':')
+          .append(movedCounts[i])
+          .append('/')
+          .append(unmovedCounts[i]);
     }
     return line.toString();
   }

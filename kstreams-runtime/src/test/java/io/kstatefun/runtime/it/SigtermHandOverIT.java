@@ -2,8 +2,8 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
@@ -37,19 +37,19 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A graceful stop hands partitions over at once: two runtime JVMs share the partitions under
- * load; one gets SIGTERM; the partitions it owned must produce output again (from the other
- * instance) well before a consumer session timeout (6 s) could have moved them, and no output is
- * lost or duplicated.
+ * A graceful stop hands partitions over at once: two runtime JVMs share the partitions under load;
+ * one gets SIGTERM; the partitions it owned must produce output again (from the other instance)
+ * well before a consumer session timeout (6 s) could have moved them, and no output is lost or
+ * duplicated.
  *
  * <p>It asserts how long the partitions that moved produced no output at all: from one second
  * before the SIGTERM on, the longest gap between two outputs written by tasks of moved partitions
  * (those of ids whose forwarder, the function that writes the egress record, lives in one): the
- * stopping instance's last one to the first one its successor makes. The
- * bound is roomier than the 2 s goal so that a loaded machine passes, but below the session
- * timeout that a stop without leaving the group waits for. It also prints the longest pause per id
- * (which includes any backlog) and a timeline. To re-measure ({@code -Dkstatefun.it.warmupSeconds}
- * sets how long load flows before the SIGTERM, default 20):
+ * stopping instance's last one to the first one its successor makes. The bound is roomier than the
+ * 2 s goal so that a loaded machine passes, but below the session timeout that a stop without
+ * leaving the group waits for. It also prints the longest pause per id (which includes any backlog)
+ * and a timeline. To re-measure ({@code -Dkstatefun.it.warmupSeconds} sets how long load flows
+ * before the SIGTERM, default 20):
  *
  * <pre>
  * mvn verify -pl kstreams-runtime -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
@@ -60,9 +60,9 @@ class SigtermHandOverIT {
 
   /**
    * Longest accepted silence of the moved partitions. The goal is 2 s; a stop that stays in the
-   * group makes them wait for the session timeout (6 s) after the last heartbeat, so at least
-   * about 6 s. Between the two, for loaded machines, where the successor's stream thread rejoins
-   * only after its current processing loop.
+   * group makes them wait for the session timeout (6 s) after the last heartbeat, so at least about
+   * 6 s. Between the two, for loaded machines, where the successor's stream thread rejoins only
+   * after its current processing loop.
    */
   private static final long MAX_PAUSE_MS = 5_000;
 
@@ -99,49 +99,69 @@ class SigtermHandOverIT {
 
     try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
-      Path module = CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
-      List<String> common = List.of("--module", module.toString(), "--application-id", "app-" + suffix);
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+      Path module =
+          CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
+      List<String> common =
+          List.of("--module", module.toString(), "--application-id", "app-" + suffix);
       List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(List.of("--state-dir", dir.resolve("state-a").toString(), "--set", "kstatefun.admin.port=" + adminA));
+      argsA.addAll(
+          List.of(
+              "--state-dir",
+              dir.resolve("state-a").toString(),
+              "--set",
+              "kstatefun.admin.port=" + adminA));
       List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(List.of("--state-dir", dir.resolve("state-b").toString(), "--set", "kstatefun.admin.port=" + adminB));
+      argsB.addAll(
+          List.of(
+              "--state-dir",
+              dir.resolve("state-b").toString(),
+              "--set",
+              "kstatefun.admin.port=" + adminB));
 
       List<ConsumerRecord<byte[], byte[]>> egress = Collections.synchronizedList(new ArrayList<>());
       Map<String, List<Long>> arrivals = new HashMap<>();
       AtomicBoolean producing = new AtomicBoolean(true);
       AtomicBoolean reading = new AtomicBoolean(true);
       Thread readerThread =
-          new Thread(() -> {
-            while (reading.get()) {
-              for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
-                egress.add(r);
-                synchronized (arrivals) {
-                  arrivals.computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>()).add(System.currentTimeMillis());
+          new Thread(
+              () -> {
+                while (reading.get()) {
+                  for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
+                    egress.add(r);
+                    synchronized (arrivals) {
+                      arrivals
+                          .computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>())
+                          .add(System.currentTimeMillis());
+                    }
+                  }
                 }
-              }
-            }
-          }, "egress-reader");
+              },
+              "egress-reader");
       Thread producerThread =
-          new Thread(() -> {
-            while (producing.get()) {
-              workload.send(producer, in, 1);
-              try {
-                Thread.sleep(intervalMs);
-              } catch (InterruptedException e) {
-                return;
-              }
-            }
-          }, "ingress-producer");
+          new Thread(
+              () -> {
+                while (producing.get()) {
+                  workload.send(producer, in, 1);
+                  try {
+                    Thread.sleep(intervalMs);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "ingress-producer");
 
       try (RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
           RuntimeProcess b = RuntimeProcess.start("runtime-B", argsB);
-          AutoCloseable stopThreads = () -> {
-            producing.set(false);
-            reading.set(false);
-            producerThread.join();
-            readerThread.join();
-          }) {
+          AutoCloseable stopThreads =
+              () -> {
+                producing.set(false);
+                reading.set(false);
+                producerThread.join();
+                readerThread.join();
+              }) {
         assertThat(a.awaitRunning(Duration.ofSeconds(120))).as("A running").isTrue();
         assertThat(b.awaitRunning(Duration.ofSeconds(120))).as("B running").isTrue();
         Set<Integer> onA = Set.of();
@@ -171,19 +191,26 @@ class SigtermHandOverIT {
         int exit = a.awaitExit(Duration.ofSeconds(60));
         long exited = System.currentTimeMillis() - stopAt;
         System.out.println("A exited with " + exit + " " + exited + " ms after SIGTERM");
-        assertThat(exit).as("A's exit code after SIGTERM (143: ended by the signal, after its hooks)").isIn(0, 143);
+        assertThat(exit)
+            .as("A's exit code after SIGTERM (143: ended by the signal, after its hooks)")
+            .isIn(0, 143);
         deadline = System.currentTimeMillis() + 60_000;
-        while (System.currentTimeMillis() < deadline && activePartitions(adminB).size() < PARTITIONS) {
+        while (System.currentTimeMillis() < deadline
+            && activePartitions(adminB).size() < PARTITIONS) {
           Thread.sleep(100);
         }
-        System.out.println("B owns all partitions " + (System.currentTimeMillis() - stopAt) + " ms after SIGTERM");
-        assertThat(activePartitions(adminB)).as("B owns every partition after A stopped").hasSize(PARTITIONS);
+        System.out.println(
+            "B owns all partitions " + (System.currentTimeMillis() - stopAt) + " ms after SIGTERM");
+        assertThat(activePartitions(adminB))
+            .as("B owns every partition after A stopped")
+            .hasSize(PARTITIONS);
         Thread.sleep(8_000);
         producing.set(false);
         producerThread.join();
 
         deadline = System.currentTimeMillis() + 90_000;
-        while (System.currentTimeMillis() < deadline && !workload.complete(new ArrayList<>(egress))) {
+        while (System.currentTimeMillis() < deadline
+            && !workload.complete(new ArrayList<>(egress))) {
           Thread.sleep(200);
         }
         Thread.sleep(2_000); // late duplicates would show up here
@@ -209,22 +236,27 @@ class SigtermHandOverIT {
             } else {
               unmovedPause = Math.max(unmovedPause, gap);
             }
-            before += (int) e.getValue().stream().filter(t -> t >= stopAt - 5_000 && t < stopAt).count();
+            before +=
+                (int) e.getValue().stream().filter(t -> t >= stopAt - 5_000 && t < stopAt).count();
           }
           System.out.println(timeline(arrivals, stopAt, moved));
         }
         Collections.sort(movedTimes);
         long silence = longestGapAfter(movedTimes, stopAt - 1_000);
         long exitAt = stopAt + exited;
-        long lastOfA = movedTimes.stream().filter(t -> t <= exitAt).max(Long::compare).orElse(stopAt) - stopAt;
-        long firstOfB = movedTimes.stream().filter(t -> t > exitAt).findFirst().orElse(Long.MAX_VALUE) - stopAt;
-        System.out.printf("moved partitions: last output before A exited at %d ms, first one after at %d ms%n",
+        long lastOfA =
+            movedTimes.stream().filter(t -> t <= exitAt).max(Long::compare).orElse(stopAt) - stopAt;
+        long firstOfB =
+            movedTimes.stream().filter(t -> t > exitAt).findFirst().orElse(Long.MAX_VALUE) - stopAt;
+        System.out.printf(
+            "moved partitions: last output before A exited at %d ms, first one after at %d ms%n",
             lastOfA, firstOfB);
         int expected = (int) (keys * 5_000 / intervalMs);
         if (before < expected * 8 / 10) {
           System.out.printf(
               "WARNING: %d outputs in the 5 s before the SIGTERM for %d inputs: the instances did not keep up"
-                  + " (a loaded machine?), so the per-id pauses include a backlog%n", before, expected);
+                  + " (a loaded machine?), so the per-id pauses include a backlog%n",
+              before, expected);
         }
         System.out.printf(
             "SIGTERM of A: moved partitions %s produced no output for %d ms; longest pause per id: moved %d ms,"
@@ -246,7 +278,8 @@ class SigtermHandOverIT {
   }
 
   /** Outputs per 500 ms from 2 s before the SIGTERM: {@code seconds:moved/unmoved}. */
-  private static String timeline(Map<String, List<Long>> arrivals, long stopAt, Set<Integer> moved) {
+  private static String timeline(
+      Map<String, List<Long>> arrivals, long stopAt, Set<Integer> moved) {
     int slots = 50;
     int[] movedCounts = new int[slots];
     int[] unmovedCounts = new int[slots];
@@ -259,9 +292,15 @@ class SigtermHandOverIT {
         }
       }
     }
-    StringBuilder line = new StringBuilder("outputs per 500 ms around the SIGTERM (s:moved/unmoved):");
+    StringBuilder line =
+        new StringBuilder("outputs per 500 ms around the SIGTERM (s:moved/unmoved):");
     for (int i = 0; i < slots; i++) {
-      line.append(' ').append((i - 4) / 2.0).append(':').append(movedCounts[i]).append('/').append(unmovedCounts[i]);
+      line.append(' ')
+          .append((i - 4) / 2.0)
+          .append(':')
+          .append(movedCounts[i])
+          .append('/')
+          .append(unmovedCounts[i]);
     }
     return line.toString();
   }
@@ -289,7 +328,8 @@ class SigtermHandOverIT {
     Set<Integer> out = new TreeSet<>();
     try {
       HttpURLConnection c =
-          (HttpURLConnection) URI.create("http://127.0.0.1:" + adminPort + "/status").toURL().openConnection();
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + adminPort + "/status").toURL().openConnection();
       c.setConnectTimeout(1000);
       c.setReadTimeout(5000);
       String status;
@@ -298,7 +338,8 @@ class SigtermHandOverIT {
       }
       int active = status.indexOf("\"activeTasks\"");
       int standby = status.indexOf("\"standbyTasks\"");
-      Matcher m = Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
+      Matcher m =
+          Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
       while (m.find()) {
         out.add(Integer.parseInt(m.group(1)));
       }

@@ -3,15 +3,15 @@ package io.kstatefun.runtime.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.testing.CommittedTimers;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.Percentiles;
 import io.kstatefun.runtime.testing.RuntimeProcess;
 import io.kstatefun.runtime.testing.TimerFunctions;
-import io.kstatefun.runtime.RuntimeListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,12 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TimersIT {
 
   private static final long DELAY_MS = 3_000;
+
   /**
    * Bounds on the runtime's firing delay (due time to the dispatcher firing the timer), generous
    * because the machine is shared: under heavy foreign load the whole pipeline slows down, not only
    * timers. The end-to-end delay (sending function to receiving function, including the hops and
-   * calls any message takes) is measured and printed, and only checked to never be early.
-   * Override with -Dkstatefun.it.timer.p50.ms / -Dkstatefun.it.timer.max.ms.
+   * calls any message takes) is measured and printed, and only checked to never be early. Override
+   * with -Dkstatefun.it.timer.p50.ms / -Dkstatefun.it.timer.max.ms.
    */
   private static final long P50_BOUND_MS = Long.getLong("kstatefun.it.timer.p50.ms", 1_000);
 
@@ -67,7 +68,8 @@ class TimersIT {
   private record Topics(String scheduler, String holder, String out, String app) {
     static Topics create() {
       String suffix = UUID.randomUUID().toString().substring(0, 8);
-      Topics t = new Topics("sched-" + suffix, "hold-" + suffix, "out-" + suffix, "timers-" + suffix);
+      Topics t =
+          new Topics("sched-" + suffix, "hold-" + suffix, "out-" + suffix, "timers-" + suffix);
       kafka.createTopics(Map.of(t.scheduler, 3, t.holder, 3, t.out, 1));
       return t;
     }
@@ -88,12 +90,15 @@ class TimersIT {
 
   /** Scheduler commands the function ran that start with {@code prefix}. */
   private static long executedCount(TimerFunctions functions, String prefix) {
-    return functions.executed.keySet().stream().filter(c -> c.substring(c.indexOf(": ") + 2).startsWith(prefix)).count();
+    return functions.executed.keySet().stream()
+        .filter(c -> c.substring(c.indexOf(": ") + 2).startsWith(prefix))
+        .count();
   }
 
   @Test
   @Timeout(120)
-  void shouldDeliverEachDelayedMessageOnceAfterItsDelayAndNeverACancelledOne(@TempDir Path dir) throws Exception {
+  void shouldDeliverEachDelayedMessageOnceAfterItsDelayAndNeverACancelledOne(@TempDir Path dir)
+      throws Exception {
     Topics t = Topics.create();
     java.util.Queue<Long> fired = new java.util.concurrent.ConcurrentLinkedQueue<>();
     RuntimeListener listener =
@@ -108,11 +113,19 @@ class TimersIT {
     List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
     try (TimerFunctions functions = new TimerFunctions(t.out);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
       try (KStatefunRuntime runtime =
           KStatefunRuntime.start(
-              ModuleParser.parse(TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder)),
-              KafkaIO.runtimeProps(t.app, kafka.bootstrapServers(), dir.resolve("state").toString()),
+              ModuleParser.parse(
+                  TimerFunctions.writeModule(
+                      dir,
+                      functions.urlTemplate(),
+                      kafka.bootstrapServers(),
+                      t.scheduler,
+                      t.holder)),
+              KafkaIO.runtimeProps(
+                  t.app, kafka.bootstrapServers(), dir.resolve("state").toString()),
               listener)) {
         assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
         // Warm up the path (state negotiation, connections, JIT) with one delayed message.
@@ -128,7 +141,8 @@ class TimersIT {
           String sender = "s" + (i % 20);
           KafkaIO.send(producer, t.scheduler, sender, "schedule k" + i + " " + DELAY_MS);
           if (i < 20) {
-            KafkaIO.send(producer, t.scheduler, sender, "schedule c" + i + " " + DELAY_MS + " tok-" + i);
+            KafkaIO.send(
+                producer, t.scheduler, sender, "schedule c" + i + " " + DELAY_MS + " tok-" + i);
             KafkaIO.send(producer, t.scheduler, sender, "cancel tok-" + i);
             cancelled.add("c" + i);
             // cancelled by a later message of the sender, long before it is due
@@ -139,7 +153,8 @@ class TimersIT {
         }
         producer.flush();
         // The late cancellations go out once the 2-minute messages were scheduled: a later batch.
-        await("the 2-minute messages scheduled").atMost(Duration.ofSeconds(60))
+        await("the 2-minute messages scheduled")
+            .atMost(Duration.ofSeconds(60))
             .until(() -> executedCount(functions, "schedule d") == 20);
         for (int i = 0; i < 20; i++) {
           KafkaIO.send(producer, t.scheduler, "s" + i, "cancel late-" + i);
@@ -148,20 +163,30 @@ class TimersIT {
 
         KafkaIO.readUntil(reader, egress, e -> e.size() >= n, Duration.ofSeconds(60));
         // Once the late cancellations ran, no timer may be left: they removed the 2-minute timers.
-        await("every timer fired or cancelled").atMost(Duration.ofSeconds(60))
-            .until(() -> executedCount(functions, "cancel late-") == 20 && runtime.tasks().pendingTimersTotal() == 0);
-        assertThat(runtime.tasks().pendingTimersTotal()).as("timers left after all fired or were cancelled").isZero();
+        await("every timer fired or cancelled")
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    executedCount(functions, "cancel late-") == 20
+                        && runtime.tasks().pendingTimersTotal() == 0);
+        assertThat(runtime.tasks().pendingTimersTotal())
+            .as("timers left after all fired or were cancelled")
+            .isZero();
       }
-      // The runtime closed cleanly: everything it will ever write is committed, duplicates included.
+      // The runtime closed cleanly: everything it will ever write is committed, duplicates
+      // included.
       KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
       Map<String, String> delivered = byKeyOnce(egress);
       for (String key : delivered.keySet()) {
         if (cancelled.contains(key)) {
           System.out.println("TimersIT cancelled but delivered: " + delivered.get(key));
-          functions.executed.forEach((cmd, at) -> System.out.println("TimersIT executed " + at + " " + cmd));
+          functions.executed.forEach(
+              (cmd, at) -> System.out.println("TimersIT executed " + at + " " + cmd));
         }
       }
-      assertThat(delivered.keySet()).as("cancelled messages").doesNotContainAnyElementsOf(cancelled);
+      assertThat(delivered.keySet())
+          .as("cancelled messages")
+          .doesNotContainAnyElementsOf(cancelled);
       assertThat(delivered).hasSize(n);
 
       List<Long> late = new ArrayList<>();
@@ -171,10 +196,17 @@ class TimersIT {
       }
       Percentiles lateness = new Percentiles(late);
       String load = Files.readString(Path.of("/proc/loadavg")).trim();
-      System.out.println("TimersIT delay beyond " + DELAY_MS + " ms, sending function -> receiving function: "
-          + lateness + " (load average " + load + ")");
+      System.out.println(
+          "TimersIT delay beyond "
+              + DELAY_MS
+              + " ms, sending function -> receiving function: "
+              + lateness
+              + " (load average "
+              + load
+              + ")");
       Percentiles firing = new Percentiles(fired);
-      System.out.println("TimersIT runtime firing delay, due time -> fired in the dispatcher: " + firing);
+      System.out.println(
+          "TimersIT runtime firing delay, due time -> fired in the dispatcher: " + firing);
       assertThat(lateness.min()).as("never early").isGreaterThanOrEqualTo(0);
       assertThat(firing.count()).as("timers fired (k and warm-up excluded)").isEqualTo(n);
       assertThat(firing.p(50)).as("p50 firing delay").isLessThan(P50_BOUND_MS);
@@ -184,14 +216,24 @@ class TimersIT {
 
   @Test
   @Timeout(240)
-  void shouldKeepDelayedMessagesAndCancellationsWhenTheRuntimeIsKilledDuringTheDelay(@TempDir Path dir) throws Exception {
+  void shouldKeepDelayedMessagesAndCancellationsWhenTheRuntimeIsKilledDuringTheDelay(
+      @TempDir Path dir) throws Exception {
     Topics t = Topics.create();
     try (TimerFunctions functions = new TimerFunctions(t.out);
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
-      Path module = TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder);
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
+      Path module =
+          TimerFunctions.writeModule(
+              dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder);
       List<String> args =
-          List.of("--module", module.toString(), "--application-id", t.app, "--state-dir", dir.resolve("state").toString());
+          List.of(
+              "--module",
+              module.toString(),
+              "--application-id",
+              t.app,
+              "--state-dir",
+              dir.resolve("state").toString());
       Set<String> expected = new HashSet<>();
       Set<String> cancelled = new HashSet<>();
       try (RuntimeProcess first = RuntimeProcess.start("timers-1", args)) {
@@ -205,7 +247,8 @@ class TimersIT {
           expected.add("long" + i);
         }
         for (int i = 0; i < 5; i++) {
-          KafkaIO.send(producer, t.scheduler, "s" + i, "schedule gone" + i + " " + DELAY_MS + " tok-" + i);
+          KafkaIO.send(
+              producer, t.scheduler, "s" + i, "schedule gone" + i + " " + DELAY_MS + " tok-" + i);
           KafkaIO.send(producer, t.scheduler, "s" + i, "cancel tok-" + i);
           cancelled.add("gone" + i);
           // cancelled only after the restart: the token index must survive the kill. Due long after
@@ -219,9 +262,12 @@ class TimersIT {
         // later; 5 tokens: late-*), while the 3 s delays still run (a timer that fired already
         // ends the wait, and the test fails below).
         try (CommittedTimers committed = new CommittedTimers(kafka.bootstrapServers(), t.app)) {
-          await("timers committed").atMost(Duration.ofSeconds(60))
-              .until(() -> (committed.refresh().pending() == 45 && committed.tokens() == 5)
-                  || !functions.firstArrival.isEmpty());
+          await("timers committed")
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      (committed.refresh().pending() == 45 && committed.tokens() == 5)
+                          || !functions.firstArrival.isEmpty());
         }
         first.kill();
       }
@@ -235,7 +281,8 @@ class TimersIT {
         List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
         KafkaIO.readUntil(reader, egress, e -> e.size() >= expected.size(), Duration.ofSeconds(90));
         try (CommittedTimers committed = new CommittedTimers(kafka.bootstrapServers(), t.app)) {
-          await("no timer or token left: every one fired or was cancelled").atMost(Duration.ofSeconds(60))
+          await("no timer or token left: every one fired or was cancelled")
+              .atMost(Duration.ofSeconds(60))
               .until(() -> committed.refresh().pending() == 0 && committed.tokens() == 0);
         }
         assertThat(second.stop()).isIn(0, 143);
@@ -245,7 +292,8 @@ class TimersIT {
         assertThat(delivered.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         for (String value : delivered.values()) {
           String[] f = value.split("\\|");
-          assertThat(Long.parseLong(f[3]) - Long.parseLong(f[1])).as("never early: " + value)
+          assertThat(Long.parseLong(f[3]) - Long.parseLong(f[1]))
+              .as("never early: " + value)
               .isGreaterThanOrEqualTo(Long.parseLong(f[2]));
         }
       }
@@ -260,10 +308,18 @@ class TimersIT {
     try (TimerFunctions functions = new TimerFunctions(t.out);
         KStatefunRuntime runtime =
             KStatefunRuntime.start(
-                ModuleParser.parse(TimerFunctions.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), t.scheduler, t.holder)),
-                KafkaIO.runtimeProps(t.app, kafka.bootstrapServers(), dir.resolve("state").toString()));
+                ModuleParser.parse(
+                    TimerFunctions.writeModule(
+                        dir,
+                        functions.urlTemplate(),
+                        kafka.bootstrapServers(),
+                        t.scheduler,
+                        t.holder)),
+                KafkaIO.runtimeProps(
+                    t.app, kafka.bootstrapServers(), dir.resolve("state").toString()));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-        KafkaConsumer<byte[], byte[]> reader = KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
+        KafkaConsumer<byte[], byte[]> reader =
+            KafkaIO.committedReader(kafka.bootstrapServers(), t.out)) {
       assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
       List<ConsumerRecord<byte[], byte[]>> egress = new ArrayList<>();
       // "idle" is written and then left alone; "busy" is written and then touched every 500 ms.

@@ -2,12 +2,12 @@ package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.KStatefunRuntime;
-import io.kstatefun.localkafka.LocalKafkaBroker;
+import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.TestCertificates;
-import io.kstatefun.runtime.internals.topology.DeadLetters;
 import io.kstatefun.sdk.FunctionRegistry;
 import io.kstatefun.sdk.KafkaEgressMessage;
 import io.kstatefun.sdk.RequestReplyHandler;
@@ -60,44 +60,74 @@ class TlsIT {
   /** An SDK function per name, each echoing {@code NAME|ID|PAYLOAD} to the egress. */
   private static RequestReplyHandler functions(String topic) {
     FunctionRegistry.Builder registry = FunctionRegistry.builder();
-    for (String name : List.of("server", "mutual", "mutualenc", "mutualp12", "untrusted", "nocert")) {
+    for (String name :
+        List.of("server", "mutual", "mutualenc", "mutualp12", "untrusted", "nocert")) {
       registry.withFunction(
           StatefulFunctionSpec.builder(TypeName.of("tls", name))
-              .withSupplier(() -> (context, message) -> {
-                context.send(KafkaEgressMessage.forEgress(EGRESS).withTopic(topic).withUtf8Key(context.self().id())
-                    .withUtf8Value(name + "|" + context.self().id() + "|"
-                        + new String(message.rawValue(), StandardCharsets.UTF_8))
-                    .build());
-                return context.done();
-              }));
+              .withSupplier(
+                  () ->
+                      (context, message) -> {
+                        context.send(
+                            KafkaEgressMessage.forEgress(EGRESS)
+                                .withTopic(topic)
+                                .withUtf8Key(context.self().id())
+                                .withUtf8Value(
+                                    name
+                                        + "|"
+                                        + context.self().id()
+                                        + "|"
+                                        + new String(message.rawValue(), StandardCharsets.UTF_8))
+                                .build());
+                        return context.done();
+                      }));
     }
     return registry.build().requestReplyHandler();
   }
 
   private static HttpServer httpsServer(
-      Vertx vertx, TestCertificates certs, boolean mutual, RequestReplyHandler handler,
-      ConcurrentLinkedQueue<String> authorizations) throws Exception {
+      Vertx vertx,
+      TestCertificates certs,
+      boolean mutual,
+      RequestReplyHandler handler,
+      ConcurrentLinkedQueue<String> authorizations)
+      throws Exception {
     HttpServerOptions options =
         new HttpServerOptions()
             .setSsl(true)
-            .setKeyCertOptions(new PfxOptions().setPath(certs.serverP12.toString()).setPassword(TestCertificates.PASSWORD));
+            .setKeyCertOptions(
+                new PfxOptions()
+                    .setPath(certs.serverP12.toString())
+                    .setPassword(TestCertificates.PASSWORD));
     if (mutual) {
-      options.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(new PemTrustOptions().addCertPath(certs.caPem.toString()));
+      options
+          .setClientAuth(ClientAuth.REQUIRED)
+          .setTrustOptions(new PemTrustOptions().addCertPath(certs.caPem.toString()));
     }
-    return vertx.createHttpServer(options)
-        .requestHandler(req -> {
-          authorizations.add(String.valueOf(req.getHeader("Authorization")));
-          req.body()
-              .onSuccess(body -> handler.handle(body.getBytes()).whenComplete((reply, error) -> {
-                if (error != null) {
-                  req.response().setStatusCode(500).end();
-                } else {
-                  req.response().putHeader("Content-Type", "application/octet-stream").end(Buffer.buffer(reply));
-                }
-              }));
-        })
+    return vertx
+        .createHttpServer(options)
+        .requestHandler(
+            req -> {
+              authorizations.add(String.valueOf(req.getHeader("Authorization")));
+              req.body()
+                  .onSuccess(
+                      body ->
+                          handler
+                              .handle(body.getBytes())
+                              .whenComplete(
+                                  (reply, error) -> {
+                                    if (error != null) {
+                                      req.response().setStatusCode(500).end();
+                                    } else {
+                                      req.response()
+                                          .putHeader("Content-Type", "application/octet-stream")
+                                          .end(Buffer.buffer(reply));
+                                    }
+                                  }));
+            })
         .listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get();
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get();
   }
 
   /** Collects every log event's message and exception text. */
@@ -120,8 +150,8 @@ class TlsIT {
 
   @Test
   @Timeout(180)
-  void shouldCallFunctionsOverTlsAndMutualTlsAndDeadLetterCallsThatCannotAuthenticate(@TempDir Path dir)
-      throws Exception {
+  void shouldCallFunctionsOverTlsAndMutualTlsAndDeadLetterCallsThatCannotAuthenticate(
+      @TempDir Path dir) throws Exception {
     TestCertificates certs = TestCertificates.generate(dir);
     String token = "s3cr3t-" + UUID.randomUUID();
     Path tokenFile = dir.resolve("token");
@@ -145,44 +175,97 @@ class TlsIT {
       kafka.createTopics(Map.of(in, 1, out, 1));
       RequestReplyHandler handler = functions(out);
       HttpServer serverTls = httpsServer(vertx, certs, false, handler, authorizations);
-      HttpServer mutualTls = httpsServer(vertx, certs, true, handler, new ConcurrentLinkedQueue<>());
+      HttpServer mutualTls =
+          httpsServer(vertx, certs, true, handler, new ConcurrentLinkedQueue<>());
       String tlsUrl = "https://127.0.0.1:" + serverTls.actualPort() + "/{function.name}";
       String mtlsUrl = "https://127.0.0.1:" + mutualTls.actualPort() + "/{function.name}";
       Map<String, List<String>> endpoints = new HashMap<>();
-      endpoints.put("server", List.of(tlsUrl,
-          "  headers:", "    Authorization:", "      file: " + tokenFile,
-          "  transport:", "    trust_cacerts: " + certs.caPem));
-      endpoints.put("untrusted", List.of(tlsUrl, "  transport:", "    call: 10s")); // JVM trust store only
-      endpoints.put("mutual", List.of(mtlsUrl, "  transport:", "    trust_cacerts: file:" + certs.caPem,
-          "    client_cert: " + certs.clientCertPem, "    client_key: " + certs.clientKeyPem));
-      endpoints.put("mutualenc", List.of(mtlsUrl, "  transport:", "    trust_cacerts: " + certs.caPem,
-          "    client_cert: " + certs.clientCertPem, "    client_key: " + certs.clientKeyEncryptedPem,
-          "    client_key_password: " + certs.passwordFile));
-      endpoints.put("mutualp12", List.of(mtlsUrl, "  transport:", "    trust_cacerts: " + certs.caPem,
-          "    client_cert: " + certs.clientP12, "    client_key_password: " + certs.passwordFile));
-      endpoints.put("nocert", List.of(mtlsUrl, "  transport:", "    call: 10s", "    trust_cacerts: " + certs.caPem));
+      endpoints.put(
+          "server",
+          List.of(
+              tlsUrl,
+              "  headers:",
+              "    Authorization:",
+              "      file: " + tokenFile,
+              "  transport:",
+              "    trust_cacerts: " + certs.caPem));
+      endpoints.put(
+          "untrusted", List.of(tlsUrl, "  transport:", "    call: 10s")); // JVM trust store only
+      endpoints.put(
+          "mutual",
+          List.of(
+              mtlsUrl,
+              "  transport:",
+              "    trust_cacerts: file:" + certs.caPem,
+              "    client_cert: " + certs.clientCertPem,
+              "    client_key: " + certs.clientKeyPem));
+      endpoints.put(
+          "mutualenc",
+          List.of(
+              mtlsUrl,
+              "  transport:",
+              "    trust_cacerts: " + certs.caPem,
+              "    client_cert: " + certs.clientCertPem,
+              "    client_key: " + certs.clientKeyEncryptedPem,
+              "    client_key_password: " + certs.passwordFile));
+      endpoints.put(
+          "mutualp12",
+          List.of(
+              mtlsUrl,
+              "  transport:",
+              "    trust_cacerts: " + certs.caPem,
+              "    client_cert: " + certs.clientP12,
+              "    client_key_password: " + certs.passwordFile));
+      endpoints.put(
+          "nocert",
+          List.of(mtlsUrl, "  transport:", "    call: 10s", "    trust_cacerts: " + certs.caPem));
       List<String> yaml = new ArrayList<>();
-      endpoints.forEach((name, spec) -> {
-        yaml.addAll(List.of("kind: io.statefun.endpoints.v2/http", "spec:", "  functions: tls/" + name,
-            "  urlPathTemplate: " + spec.get(0)));
-        yaml.addAll(spec.subList(1, spec.size()));
-        yaml.add("---");
-      });
-      yaml.addAll(List.of("kind: io.statefun.kafka.v1/ingress", "spec:", "  id: tls/in",
-          "  startupPosition:", "    type: earliest", "  topics:", "    - topic: " + in,
-          "      valueType: tls/text", "      targets:"));
+      endpoints.forEach(
+          (name, spec) -> {
+            yaml.addAll(
+                List.of(
+                    "kind: io.statefun.endpoints.v2/http",
+                    "spec:",
+                    "  functions: tls/" + name,
+                    "  urlPathTemplate: " + spec.get(0)));
+            yaml.addAll(spec.subList(1, spec.size()));
+            yaml.add("---");
+          });
+      yaml.addAll(
+          List.of(
+              "kind: io.statefun.kafka.v1/ingress",
+              "spec:",
+              "  id: tls/in",
+              "  startupPosition:",
+              "    type: earliest",
+              "  topics:",
+              "    - topic: " + in,
+              "      valueType: tls/text",
+              "      targets:"));
       endpoints.keySet().forEach(name -> yaml.add("        - tls/" + name));
-      yaml.addAll(List.of("---", "kind: io.statefun.kafka.v1/egress", "spec:", "  id: tls/out",
-          "  deliverySemantic:", "    type: exactly-once", "    transactionTimeout: 15min", ""));
+      yaml.addAll(
+          List.of(
+              "---",
+              "kind: io.statefun.kafka.v1/egress",
+              "spec:",
+              "  id: tls/out",
+              "  deliverySemantic:",
+              "    type: exactly-once",
+              "    transactionTimeout: 15min",
+              ""));
       Path module = dir.resolve("module.yaml");
       Files.writeString(module, String.join("\n", yaml));
 
       try (KStatefunRuntime runtime =
-              KStatefunRuntime.start(ModuleParser.parse(module),
-                  KafkaIO.runtimeProps(app, kafka.bootstrapServers(), dir.resolve("state").toString()));
+              KStatefunRuntime.start(
+                  ModuleParser.parse(module),
+                  KafkaIO.runtimeProps(
+                      app, kafka.bootstrapServers(), dir.resolve("state").toString()));
           KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
-          KafkaConsumer<byte[], byte[]> egress = KafkaIO.committedReader(kafka.bootstrapServers(), out);
-          KafkaConsumer<byte[], byte[]> dlq = KafkaIO.committedReader(kafka.bootstrapServers(), app + "-dead-letters")) {
+          KafkaConsumer<byte[], byte[]> egress =
+              KafkaIO.committedReader(kafka.bootstrapServers(), out);
+          KafkaConsumer<byte[], byte[]> dlq =
+              KafkaIO.committedReader(kafka.bootstrapServers(), app + "-dead-letters")) {
         assertThat(runtime.awaitRunning(Duration.ofSeconds(60))).isTrue();
         KafkaIO.send(producer, in, "alice", "hello");
         producer.flush();
@@ -190,7 +273,10 @@ class TlsIT {
         List<ConsumerRecord<byte[], byte[]>> echoed = new ArrayList<>();
         KafkaIO.readUntil(egress, echoed, e -> e.size() >= WORKING.size(), Duration.ofSeconds(60));
         assertThat(echoed.stream().map(r -> KafkaIO.utf8(r.value())))
-            .containsExactlyInAnyOrder("server|alice|hello", "mutual|alice|hello", "mutualenc|alice|hello",
+            .containsExactlyInAnyOrder(
+                "server|alice|hello",
+                "mutual|alice|hello",
+                "mutualenc|alice|hello",
                 "mutualp12|alice|hello");
 
         List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
@@ -201,12 +287,24 @@ class TlsIT {
         for (ConsumerRecord<byte[], byte[]> r : dead) {
           addresses.add(header(r, DeadLetters.ADDRESS));
           assertThat(header(r, DeadLetters.REASON)).isEqualTo("FUNCTION_CALL_FAILED");
-          assertThat(Integer.parseInt(header(r, DeadLetters.ATTEMPTS))).as("retried until the budget").isGreaterThan(1);
-          r.headers().forEach(h -> assertThat(new String(h.value(), StandardCharsets.UTF_8)).doesNotContain(token));
+          assertThat(Integer.parseInt(header(r, DeadLetters.ATTEMPTS)))
+              .as("retried until the budget")
+              .isGreaterThan(1);
+          r.headers()
+              .forEach(
+                  h ->
+                      assertThat(new String(h.value(), StandardCharsets.UTF_8))
+                          .doesNotContain(token));
         }
         assertThat(addresses).containsExactlyInAnyOrder("tls/untrusted/alice", "tls/nocert/alice");
-        assertThat(header(dead.stream().filter(r -> "tls/untrusted/alice".equals(header(r, DeadLetters.ADDRESS)))
-            .findFirst().orElseThrow(), DeadLetters.DETAIL)).contains("TLS");
+        assertThat(
+                header(
+                    dead.stream()
+                        .filter(r -> "tls/untrusted/alice".equals(header(r, DeadLetters.ADDRESS)))
+                        .findFirst()
+                        .orElseThrow(),
+                    DeadLetters.DETAIL))
+            .contains("TLS");
       }
       // The token came only from its file, reached the function, and was never logged.
       assertThat(authorizations).contains("Bearer " + token);

@@ -10,8 +10,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 /**
  * The timers a runtime has committed, read from the changelog of its timer store with {@code
  * read_committed}: what a restarted instance would find after a kill -9. The key layout is the
- * runtime's ({@code StoreKeys}): {@code 0x01 due seq} for a pending timer, {@code 0x02 sender token}
- * for a cancellation token.
+ * runtime's ({@code StoreKeys}): {@code 0x01 due seq} for a pending timer, {@code 0x02 sender
+ * token} for a cancellation token.
  *
  * <p>Threading: one thread at a time (it owns a consumer).
  */
@@ -22,6 +22,7 @@ public final class CommittedTimers implements AutoCloseable {
 
   /** The first byte of a pending timer's key ({@code StoreKeys.TIMER}). */
   public static final byte TIMER = 0x01;
+
   /** The first byte of a cancellation token's key ({@code StoreKeys.TOKEN}). */
   public static final byte TOKEN = 0x02;
 
@@ -29,7 +30,8 @@ public final class CommittedTimers implements AutoCloseable {
   private final Map<ByteBuffer, byte[]> live = new HashMap<>();
 
   public CommittedTimers(String bootstrap, String applicationId) {
-    this.consumer = KafkaIO.committedReader(bootstrap, applicationId + "-" + TIMER_STORE + "-changelog");
+    this.consumer =
+        KafkaIO.committedReader(bootstrap, applicationId + "-" + TIMER_STORE + "-changelog");
   }
 
   /** Reads what was committed since the last call. */

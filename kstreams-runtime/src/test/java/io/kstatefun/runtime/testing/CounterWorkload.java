@@ -14,8 +14,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
  * The counter workload of {@link OfficialSdkCounter}: {@code keys} ids, each sent payloads {@code
- * <id>#1 .. <id>#n} in order; the expected egress is, per id, {@code <id>:<k>:<id>#<k>|<k>} for k
- * = 1..n, each exactly once and in order.
+ * <id>#1 .. <id>#n} in order; the expected egress is, per id, {@code <id>:<k>:<id>#<k>|<k>} for k =
+ * 1..n, each exactly once and in order.
  */
 public final class CounterWorkload {
 
@@ -50,7 +50,8 @@ public final class CounterWorkload {
   public void verify(List<ConsumerRecord<byte[], byte[]>> egress) {
     Map<String, List<String>> byId = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : egress) {
-      byId.computeIfAbsent(KafkaIO.utf8(r.key()), x -> new ArrayList<>()).add(KafkaIO.utf8(r.value()));
+      byId.computeIfAbsent(KafkaIO.utf8(r.key()), x -> new ArrayList<>())
+          .add(KafkaIO.utf8(r.value()));
     }
     List<String> problems = new ArrayList<>();
     for (Map.Entry<String, Integer> e : sent.entrySet()) {
@@ -61,8 +62,13 @@ public final class CounterWorkload {
       }
       List<String> actual = byId.getOrDefault(id, List.of());
       if (!actual.equals(expected)) {
-        problems.add(id + ": expected " + expected.size() + " records, got " + actual.size()
-            + (actual.size() <= 20 ? " " + actual : " (first " + actual.subList(0, 5) + ")"));
+        problems.add(
+            id
+                + ": expected "
+                + expected.size()
+                + " records, got "
+                + actual.size()
+                + (actual.size() <= 20 ? " " + actual : " (first " + actual.subList(0, 5) + ")"));
       }
     }
     assertThat(problems).as("ids whose egress is not exactly the expected sequence").isEmpty();
@@ -74,8 +80,8 @@ public final class CounterWorkload {
   }
 
   /** A StateFun module.yaml for the workload. */
-  public static Path writeModule(Path dir, String urlTemplate, String bootstrap, String ingressTopic)
-      throws IOException {
+  public static Path writeModule(
+      Path dir, String urlTemplate, String bootstrap, String ingressTopic) throws IOException {
     String yaml =
         String.join(
             "\n",

@@ -38,7 +38,8 @@ public final class EchoFunction implements AutoCloseable {
                               KafkaEgressMessage.forEgress(egress)
                                   .withTopic(topic)
                                   .withUtf8Key(id)
-                                  .withUtf8Value(id + "|" + HexFormat.of().formatHex(message.rawValue()))
+                                  .withUtf8Value(
+                                      id + "|" + HexFormat.of().formatHex(message.rawValue()))
                                   .build());
                           return context.done();
                         })
@@ -46,7 +47,9 @@ public final class EchoFunction implements AutoCloseable {
     server =
         new FunctionServer(
                 registry,
-                FunctionServerOptions.defaults().withHost("127.0.0.1").withShutdownTimeout(Duration.ofSeconds(2)))
+                FunctionServerOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withShutdownTimeout(Duration.ofSeconds(2)))
             .listen(0);
   }
 

@@ -24,11 +24,13 @@ public final class FunctionHttpServer implements AutoCloseable {
   private final AtomicInteger failNext = new AtomicInteger();
   private volatile long stallMs;
 
-  public FunctionHttpServer(Function<byte[], CompletableFuture<byte[]>> handler) throws IOException {
+  public FunctionHttpServer(Function<byte[], CompletableFuture<byte[]>> handler)
+      throws IOException {
     this(0, handler);
   }
 
-  public FunctionHttpServer(int port, Function<byte[], CompletableFuture<byte[]>> handler) throws IOException {
+  public FunctionHttpServer(int port, Function<byte[], CompletableFuture<byte[]>> handler)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
     executor = Executors.newFixedThreadPool(8);
     server.setExecutor(executor);
@@ -36,7 +38,8 @@ public final class FunctionHttpServer implements AutoCloseable {
     server.start();
   }
 
-  private void handle(HttpExchange exchange, Function<byte[], CompletableFuture<byte[]>> handler) throws IOException {
+  private void handle(HttpExchange exchange, Function<byte[], CompletableFuture<byte[]>> handler)
+      throws IOException {
     requests.incrementAndGet();
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();

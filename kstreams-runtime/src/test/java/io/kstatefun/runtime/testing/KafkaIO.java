@@ -2,7 +2,6 @@ package io.kstatefun.runtime.testing;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,7 +30,8 @@ public final class KafkaIO {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  public static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
+  public static void send(
+      KafkaProducer<byte[], byte[]> producer, String topic, String key, String value) {
     producer.send(
         new ProducerRecord<>(
             topic,
@@ -74,7 +74,9 @@ public final class KafkaIO {
    * when the test can stop the writers first, {@link #readToEnd} is exact instead.
    */
   public static void drain(
-      KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, Duration quiet) {
+      KafkaConsumer<byte[], byte[]> consumer,
+      List<ConsumerRecord<byte[], byte[]>> sink,
+      Duration quiet) {
     long deadline = System.nanoTime() + quiet.toNanos();
     while (System.nanoTime() < deadline) {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
@@ -84,13 +86,15 @@ public final class KafkaIO {
   }
 
   /**
-   * Reads every committed record up to the current end of the consumer's partitions (for a
-   * {@code read_committed} consumer, the last stable offset). Once every writer has stopped (closed
+   * Reads every committed record up to the current end of the consumer's partitions (for a {@code
+   * read_committed} consumer, the last stable offset). Once every writer has stopped (closed
    * cleanly, or killed and its transaction aborted), that is all the topic will ever hold, so a
    * check for duplicates needs no quiet period. Fails after {@code timeout}.
    */
   public static void readToEnd(
-      KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, Duration timeout) {
+      KafkaConsumer<byte[], byte[]> consumer,
+      List<ConsumerRecord<byte[], byte[]>> sink,
+      Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (consumer.assignment().isEmpty()) {
       pollInto(consumer, sink, deadline, "an assignment");
@@ -102,7 +106,10 @@ public final class KafkaIO {
   }
 
   private static void pollInto(
-      KafkaConsumer<byte[], byte[]> consumer, List<ConsumerRecord<byte[], byte[]>> sink, long deadline, String what) {
+      KafkaConsumer<byte[], byte[]> consumer,
+      List<ConsumerRecord<byte[], byte[]>> sink,
+      long deadline,
+      String what) {
     if (System.nanoTime() > deadline) {
       throw new AssertionError("timed out reading to " + what);
     }

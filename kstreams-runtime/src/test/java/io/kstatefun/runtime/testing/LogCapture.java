@@ -19,7 +19,8 @@ import org.apache.logging.log4j.core.config.Property;
 public final class LogCapture extends AbstractAppender implements AutoCloseable {
 
   /** One log event: level, logger, thread, message and the class names of its cause chain. */
-  public record Event(Level level, String logger, String thread, String message, List<String> causes) {
+  public record Event(
+      Level level, String logger, String thread, String message, List<String> causes) {
     /** True if the message or any cause's class name contains {@code text}. */
     public boolean mentions(String text) {
       return message.contains(text) || causes.stream().anyMatch(c -> c.contains(text));
@@ -27,7 +28,14 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
 
     @Override
     public String toString() {
-      return level + " [" + thread + "] " + logger + " - " + message + (causes.isEmpty() ? "" : " " + causes);
+      return level
+          + " ["
+          + thread
+          + "] "
+          + logger
+          + " - "
+          + message
+          + (causes.isEmpty() ? "" : " " + causes);
     }
   }
 
@@ -54,7 +62,9 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
   @Override
   public void append(LogEvent event) {
     List<String> causes = new ArrayList<>();
-    for (Throwable t = event.getThrown(); t != null && causes.size() < 20; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t = event.getThrown();
+        t != null && causes.size() < 20;
+        t = t.getCause() == t ? null : t.getCause()) {
       causes.add(t.getClass().getName() + ": " + t.getMessage());
     }
     Event e =

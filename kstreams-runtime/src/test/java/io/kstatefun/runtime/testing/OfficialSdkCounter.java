@@ -17,7 +17,8 @@ import org.apache.flink.statefun.sdk.java.types.SimpleType;
 import org.apache.flink.statefun.sdk.java.types.Type;
 
 /**
- * Test functions written only against the official {@code org.apache.flink:statefun-sdk-java:3.3.0}.
+ * Test functions written only against the official {@code
+ * org.apache.flink:statefun-sdk-java:3.3.0}.
  *
  * <ul>
  *   <li>{@code example/counter}: keeps an int {@code count} per id; for each message (a UTF-8

@@ -38,6 +38,7 @@ public final class Percentiles {
 
   @Override
   public String toString() {
-    return "n=" + count() + " min=" + min() + " p50=" + p(50) + " p99=" + p(99) + " max=" + max() + " ms";
+    return "n=" + count() + " min=" + min() + " p50=" + p(50) + " p99=" + p(99) + " max=" + max()
+        + " ms";
   }
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A kstatefun runtime instance in its own JVM ({@code KStatefunCli run ...} on this test's class
- * path), so tests can kill it for real: {@link #kill()} is SIGKILL, {@link #stop()} is SIGTERM.
- * Its output is copied to this process's stdout with a prefix.
+ * path), so tests can kill it for real: {@link #kill()} is SIGKILL, {@link #stop()} is SIGTERM. Its
+ * output is copied to this process's stdout with a prefix.
  */
 public final class RuntimeProcess implements AutoCloseable {
 
@@ -29,7 +29,8 @@ public final class RuntimeProcess implements AutoCloseable {
         new Thread(
             () -> {
               try (BufferedReader in =
-                  new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                   System.out.println("[" + name + "] " + line);

@@ -50,14 +50,51 @@ public final class TestCertificates {
   }
 
   /** Generates everything into {@code dir} (takes a few seconds: RSA key generation). */
-  public static TestCertificates generate(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+  public static TestCertificates generate(Path dir)
+      throws IOException, InterruptedException, GeneralSecurityException {
     TestCertificates c = new TestCertificates(dir);
     Path ca = dir.resolve("ca.p12");
-    keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=kstatefun-test-ca",
-        "-ext", "bc:c", "-validity", "2", "-keystore", ca.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
-    keytool(dir, "-exportcert", "-alias", "ca", "-keystore", ca.toString(), "-storepass", PASSWORD, "-rfc",
-        "-file", c.caPem.toString());
-    issue(dir, ca, c.caPem, c.serverP12, "server", "san=ip:127.0.0.1,dns:localhost", dir.resolve("server.pem"));
+    keytool(
+        dir,
+        "-genkeypair",
+        "-alias",
+        "ca",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=kstatefun-test-ca",
+        "-ext",
+        "bc:c",
+        "-validity",
+        "2",
+        "-keystore",
+        ca.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-exportcert",
+        "-alias",
+        "ca",
+        "-keystore",
+        ca.toString(),
+        "-storepass",
+        PASSWORD,
+        "-rfc",
+        "-file",
+        c.caPem.toString());
+    issue(
+        dir,
+        ca,
+        c.caPem,
+        c.serverP12,
+        "server",
+        "san=ip:127.0.0.1,dns:localhost",
+        dir.resolve("server.pem"));
     issue(dir, ca, c.caPem, c.clientP12, "client", "eku=clientAuth", c.clientCertPem);
     KeyStore store = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(c.clientP12)) {
@@ -65,27 +102,93 @@ public final class TestCertificates {
     }
     Key key = store.getKey("client", PASSWORD.toCharArray());
     Files.writeString(c.clientKeyPem, pem("PRIVATE KEY", key.getEncoded()));
-    Files.writeString(c.clientKeyEncryptedPem, pem("ENCRYPTED PRIVATE KEY", encrypt(key.getEncoded(), PASSWORD.toCharArray())));
+    Files.writeString(
+        c.clientKeyEncryptedPem,
+        pem("ENCRYPTED PRIVATE KEY", encrypt(key.getEncoded(), PASSWORD.toCharArray())));
     Files.writeString(c.passwordFile, PASSWORD + "\n");
     return c;
   }
 
-  private static void issue(Path dir, Path ca, Path caPem, Path store, String alias, String ext, Path certPem)
+  private static void issue(
+      Path dir, Path ca, Path caPem, Path store, String alias, String ext, Path certPem)
       throws IOException, InterruptedException {
     Path csr = dir.resolve(alias + ".csr");
-    keytool(dir, "-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=" + alias,
-        "-validity", "2", "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
-    keytool(dir, "-certreq", "-alias", alias, "-keystore", store.toString(), "-storepass", PASSWORD, "-file", csr.toString());
-    keytool(dir, "-gencert", "-alias", "ca", "-keystore", ca.toString(), "-storepass", PASSWORD, "-infile", csr.toString(),
-        "-outfile", certPem.toString(), "-rfc", "-validity", "2", "-ext", ext);
-    keytool(dir, "-importcert", "-alias", "ca", "-keystore", store.toString(), "-storepass", PASSWORD,
-        "-file", caPem.toString(), "-noprompt");
-    keytool(dir, "-importcert", "-alias", alias, "-keystore", store.toString(), "-storepass", PASSWORD,
-        "-file", certPem.toString());
+    keytool(
+        dir,
+        "-genkeypair",
+        "-alias",
+        alias,
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=" + alias,
+        "-validity",
+        "2",
+        "-keystore",
+        store.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-certreq",
+        "-alias",
+        alias,
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        PASSWORD,
+        "-file",
+        csr.toString());
+    keytool(
+        dir,
+        "-gencert",
+        "-alias",
+        "ca",
+        "-keystore",
+        ca.toString(),
+        "-storepass",
+        PASSWORD,
+        "-infile",
+        csr.toString(),
+        "-outfile",
+        certPem.toString(),
+        "-rfc",
+        "-validity",
+        "2",
+        "-ext",
+        ext);
+    keytool(
+        dir,
+        "-importcert",
+        "-alias",
+        "ca",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        PASSWORD,
+        "-file",
+        caPem.toString(),
+        "-noprompt");
+    keytool(
+        dir,
+        "-importcert",
+        "-alias",
+        alias,
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        PASSWORD,
+        "-file",
+        certPem.toString());
   }
 
   /** Encrypts a PKCS#8 key the way {@code openssl pkcs8 -topk8 -v2 aes-256-cbc} does (PBES2). */
-  static byte[] encrypt(byte[] pkcs8, char[] password) throws GeneralSecurityException, IOException {
+  static byte[] encrypt(byte[] pkcs8, char[] password)
+      throws GeneralSecurityException, IOException {
     String algorithm = "PBEWithHmacSHA256AndAES_256";
     SecureRandom random = new SecureRandom();
     byte[] salt = new byte[16];
@@ -105,16 +208,21 @@ public final class TestCertificates {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static void keytool(Path dir, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException("keytool " + String.join(" ", args) + " failed: " + output);

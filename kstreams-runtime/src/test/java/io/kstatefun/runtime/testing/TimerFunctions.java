@@ -24,10 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  *   <li>{@code timer/scheduler}: {@code schedule KEY DELAY_MS [TOKEN]} sends {@code
- *       KEY|SCHEDULED_AT|DELAY_MS} to {@code timer/receiver} id {@code KEY} after the delay;
- *       {@code cancel TOKEN} cancels; {@code spawn N DELAY_MS PREFIX} schedules N messages to ids
- *       {@code PREFIX-0 .. PREFIX-(N-1)}, {@code spawnsame N DELAY_MS KEY} N messages to id KEY
- *       (for measurements with many timers).
+ *       KEY|SCHEDULED_AT|DELAY_MS} to {@code timer/receiver} id {@code KEY} after the delay; {@code
+ *       cancel TOKEN} cancels; {@code spawn N DELAY_MS PREFIX} schedules N messages to ids {@code
+ *       PREFIX-0 .. PREFIX-(N-1)}, {@code spawnsame N DELAY_MS KEY} N messages to id KEY (for
+ *       measurements with many timers).
  *   <li>{@code timer/receiver}: remembers when each key first arrived ({@link #firstArrival}) and
  *       emits {@code KEY|SCHEDULED_AT|DELAY_MS|RECEIVED_AT} keyed by KEY.
  *   <li>{@code ttl/holder}: value {@code w} expires 2 s after write, value {@code c} 2 s after the
@@ -57,7 +57,8 @@ public final class TimerFunctions implements AutoCloseable {
   public final Map<String, Long> executed = new ConcurrentHashMap<>();
 
   /** Messages delivered to the receiver (invocations, so re-deliveries count again). */
-  public final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+  public final java.util.concurrent.atomic.AtomicLong received =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final FunctionServer server;
 
@@ -75,7 +76,9 @@ public final class TimerFunctions implements AutoCloseable {
     server =
         new FunctionServer(
                 registry,
-                FunctionServerOptions.defaults().withHost("127.0.0.1").withShutdownTimeout(Duration.ofSeconds(2)))
+                FunctionServerOptions.defaults()
+                    .withHost("127.0.0.1")
+                    .withShutdownTimeout(Duration.ofSeconds(2)))
             .listen(0);
   }
 
@@ -96,7 +99,9 @@ public final class TimerFunctions implements AutoCloseable {
         String key = cmd[1];
         long delay = Long.parseLong(cmd[2]);
         Message delayed =
-            MessageBuilder.forAddress(RECEIVER, key).withValue(key + "|" + now + "|" + delay).build();
+            MessageBuilder.forAddress(RECEIVER, key)
+                .withValue(key + "|" + now + "|" + delay)
+                .build();
         if (cmd.length > 3) {
           context.sendAfter(Duration.ofMillis(delay), cmd[3], delayed);
         } else {
@@ -111,7 +116,9 @@ public final class TimerFunctions implements AutoCloseable {
           String key = cmd[0].equals("spawn") ? cmd[3] + "-" + i : cmd[3];
           context.sendAfter(
               Duration.ofMillis(delay),
-              MessageBuilder.forAddress(RECEIVER, key).withValue(key + "|" + now + "|" + delay).build());
+              MessageBuilder.forAddress(RECEIVER, key)
+                  .withValue(key + "|" + now + "|" + delay)
+                  .build());
         }
       }
       default -> throw new IllegalArgumentException("unknown command " + cmd[0]);
@@ -119,18 +126,24 @@ public final class TimerFunctions implements AutoCloseable {
     return context.done();
   }
 
-  private java.util.concurrent.CompletableFuture<Void> receive(Context context, Message message, String topic) {
+  private java.util.concurrent.CompletableFuture<Void> receive(
+      Context context, Message message, String topic) {
     long now = System.currentTimeMillis();
     String payload = message.asUtf8String();
     String key = payload.substring(0, payload.indexOf('|'));
     firstArrival.putIfAbsent(key, now);
     received.incrementAndGet();
     context.send(
-        KafkaEgressMessage.forEgress(EGRESS).withTopic(topic).withUtf8Key(key).withUtf8Value(payload + "|" + now).build());
+        KafkaEgressMessage.forEgress(EGRESS)
+            .withTopic(topic)
+            .withUtf8Key(key)
+            .withUtf8Value(payload + "|" + now)
+            .build());
     return context.done();
   }
 
-  private static java.util.concurrent.CompletableFuture<Void> hold(Context context, Message message, String topic) {
+  private static java.util.concurrent.CompletableFuture<Void> hold(
+      Context context, Message message, String topic) {
     String[] cmd = text(message).split(" ");
     switch (cmd[0]) {
       case "set" -> {
@@ -143,9 +156,14 @@ public final class TimerFunctions implements AutoCloseable {
               KafkaEgressMessage.forEgress(EGRESS)
                   .withTopic(topic)
                   .withUtf8Key(context.self().id())
-                  .withUtf8Value(context.self().id() + "|" + cmd[1] + "|"
-                      + context.storage().get(WRITTEN).orElse("-") + "|"
-                      + context.storage().get(CALLED).orElse("-"))
+                  .withUtf8Value(
+                      context.self().id()
+                          + "|"
+                          + cmd[1]
+                          + "|"
+                          + context.storage().get(WRITTEN).orElse("-")
+                          + "|"
+                          + context.storage().get(CALLED).orElse("-"))
                   .build());
       default -> throw new IllegalArgumentException("unknown command " + cmd[0]);
     }
@@ -153,7 +171,8 @@ public final class TimerFunctions implements AutoCloseable {
   }
 
   /** A module.yaml: one endpoint for timer/* and ttl/*, an ingress routing commands by type. */
-  public static Path writeModule(Path dir, String urlTemplate, String bootstrap, String schedulerTopic, String holderTopic)
+  public static Path writeModule(
+      Path dir, String urlTemplate, String bootstrap, String schedulerTopic, String holderTopic)
       throws IOException {
     String yaml =
         String.join(

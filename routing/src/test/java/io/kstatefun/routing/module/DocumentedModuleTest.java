@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The {@code module.yaml} the README shows, and the module keys the docs name, parse as described. */
+/**
+ * The {@code module.yaml} the README shows, and the module keys the docs name, parse as described.
+ */
 class DocumentedModuleTest {
 
   private static final Path README = Path.of("..", "README.md");
@@ -56,7 +58,9 @@ class DocumentedModuleTest {
     assertThat(ingress.onError()).as("default").isEqualTo(OnError.DEAD_LETTER);
     KafkaEgressSpec egress = module.egresses().get(0);
     assertThat(egress.deliverySemantic())
-        .isEqualTo(new DeliverySemantic(DeliverySemantic.Type.EXACTLY_ONCE, Optional.of(Duration.ofMinutes(15))));
+        .isEqualTo(
+            new DeliverySemantic(
+                DeliverySemantic.Type.EXACTLY_ONCE, Optional.of(Duration.ofMinutes(15))));
   }
 
   @Test
@@ -93,6 +97,7 @@ class DocumentedModuleTest {
                 "module.yaml")
             .endpoints()
             .get(0);
-    assertThat(endpoint.headers()).containsEntry("Authorization", new HeaderSource.FromFile("/run/secrets/token"));
+    assertThat(endpoint.headers())
+        .containsEntry("Authorization", new HeaderSource.FromFile("/run/secrets/token"));
   }
 }

@@ -12,8 +12,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 
 /**
  * The admin HTTP endpoints of a runtime instance ({@code kstatefun.admin.port}):
@@ -21,7 +21,8 @@ import org.apache.kafka.streams.TaskMetadata;
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus scrape of every kstatefun, Kafka Streams and JVM metric;
  *   <li>{@code GET /health/live}: 200 while the instance is alive (Kafka Streams not in ERROR or
- *       shut down, and no task crash looping: see {@link CrashLoopGuard}), else 503 with the reason;
+ *       shut down, and no task crash looping: see {@link CrashLoopGuard}), else 503 with the
+ *       reason;
  *   <li>{@code GET /health/ready}: 200 when Kafka Streams is RUNNING and no state is being
  *       restored, else 503 with the reason;
  *   <li>{@code GET /status}: JSON with the state, the threads, their active and standby tasks and
@@ -48,12 +49,20 @@ public final class AdminServer implements AutoCloseable {
       TaskRegistry tasks,
       CrashLoopGuard crashLoops) {
     HttpServer server =
-        vertx.createHttpServer()
-            .requestHandler(request -> handle(request, applicationId, streams, registry, metrics, tasks, crashLoops));
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                request ->
+                    handle(request, applicationId, streams, registry, metrics, tasks, crashLoops));
     try {
-      server.listen(port, "0.0.0.0").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      server
+          .listen(port, "0.0.0.0")
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot start the admin server on port " + port + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot start the admin server on port " + port + ": " + e.getMessage(), e);
     }
     return new AdminServer(server);
   }
@@ -72,18 +81,24 @@ public final class AdminServer implements AutoCloseable {
       CrashLoopGuard crashLoops) {
     KafkaStreams.State state = streams.state();
     switch (request.path()) {
-      case "/metrics" -> request.response()
-          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .end(registry.scrape());
+      case "/metrics" ->
+          request
+              .response()
+              .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+              .end(registry.scrape());
       case "/health/live" -> {
         Map<String, String> looping = crashLoops.crashLoopingTasks();
-        boolean alive = state != KafkaStreams.State.ERROR
-            && state != KafkaStreams.State.NOT_RUNNING
-            && state != KafkaStreams.State.PENDING_ERROR
-            && looping.isEmpty();
-        JsonObject body = new JsonObject().put("status", alive ? "UP" : "DOWN").put("state", state.name());
+        boolean alive =
+            state != KafkaStreams.State.ERROR
+                && state != KafkaStreams.State.NOT_RUNNING
+                && state != KafkaStreams.State.PENDING_ERROR
+                && looping.isEmpty();
+        JsonObject body =
+            new JsonObject().put("status", alive ? "UP" : "DOWN").put("state", state.name());
         if (!looping.isEmpty()) {
-          body.put("crashLoopingTasks", new JsonObject(new java.util.LinkedHashMap<String, Object>(looping)));
+          body.put(
+              "crashLoopingTasks",
+              new JsonObject(new java.util.LinkedHashMap<String, Object>(looping)));
         }
         json(request, alive ? 200 : 503, body);
       }
@@ -94,7 +109,10 @@ public final class AdminServer implements AutoCloseable {
         } else if (metrics.restoring()) {
           reason = "restoring state";
         }
-        JsonObject body = new JsonObject().put("status", reason == null ? "READY" : "NOT_READY").put("state", state.name());
+        JsonObject body =
+            new JsonObject()
+                .put("status", reason == null ? "READY" : "NOT_READY")
+                .put("state", state.name());
         if (reason != null) {
           body.put("reason", reason);
         }
@@ -136,13 +154,15 @@ public final class AdminServer implements AutoCloseable {
     for (TaskMetadata task : taskSet) {
       JsonArray partitions = new JsonArray();
       task.topicPartitions().forEach(tp -> partitions.add(tp.topic() + "-" + tp.partition()));
-      out.add(new JsonObject().put("taskId", task.taskId().toString()).put("partitions", partitions));
+      out.add(
+          new JsonObject().put("taskId", task.taskId().toString()).put("partitions", partitions));
     }
     return out;
   }
 
   private static void json(HttpServerRequest request, int status, JsonObject body) {
-    request.response()
+    request
+        .response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body.encodePrettily() + "\n");

@@ -1,8 +1,8 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import java.util.List;
 
@@ -13,8 +13,12 @@ import java.util.List;
  */
 public sealed interface Action {
 
-  /** Send {@code request} to the function at {@code target}; the answer comes back tagged with {@code requestId}. */
-  record Invoke(Address target, long requestId, ToFunction request, int batchSize) implements Action {}
+  /**
+   * Send {@code request} to the function at {@code target}; the answer comes back tagged with
+   * {@code requestId}.
+   */
+  record Invoke(Address target, long requestId, ToFunction request, int batchSize)
+      implements Action {}
 
   /** Deliver {@code envelope} to another partition through the loopback topic. */
   record SendToPartition(Envelope envelope, int partition) implements Action {}
@@ -42,7 +46,11 @@ public sealed interface Action {
 
     /** A dead letter decided by the dispatcher, without an exception behind it. */
     public DeadLetter(
-        DeadLetterReason reason, String detail, Address address, List<Envelope> envelopes, int attempts) {
+        DeadLetterReason reason,
+        String detail,
+        Address address,
+        List<Envelope> envelopes,
+        int attempts) {
       this(reason, detail, address, envelopes, attempts, null);
     }
   }

@@ -14,15 +14,15 @@ import java.util.Map;
 /**
  * Decides when an address's next batch may go out: one request in flight per address, and a free
  * slot both in this task ({@link Dispatcher.Limits#maxInFlight()}) and at the function's endpoint
- * ({@link InFlightLimiter}). An address that cannot go now waits in a FIFO queue per function
- * type; waiting types are served round robin as slots free up. Its messages stay in the durable
- * mailbox: the queue holds addresses, never messages, and at most {@link
- * Dispatcher.Limits#maxWaiting()} of them. Addresses beyond that are found again by paging through
- * the mailboxes on disk, so memory is bounded by the limits, not by the backlog.
+ * ({@link InFlightLimiter}). An address that cannot go now waits in a FIFO queue per function type;
+ * waiting types are served round robin as slots free up. Its messages stay in the durable mailbox:
+ * the queue holds addresses, never messages, and at most {@link Dispatcher.Limits#maxWaiting()} of
+ * them. Addresses beyond that are found again by paging through the mailboxes on disk, so memory is
+ * bounded by the limits, not by the backlog.
  *
  * <p>It knows which batch each address has in flight ({@link InFlightBatch}) and holds one slot per
- * such address. Building and sending a batch is the {@link Sender}'s job (the {@link
- * Dispatcher}); the sender is called with the slot already taken.
+ * such address. Building and sending a batch is the {@link Sender}'s job (the {@link Dispatcher});
+ * the sender is called with the slot already taken.
  *
  * <p>Threading: owned by the task's stream thread, like the {@link Dispatcher} that uses it; the
  * {@link InFlightLimiter} it takes slots from is shared and thread-safe.
@@ -44,17 +44,29 @@ final class Admission {
   private final Mailbox mailbox;
   private final Sender sender;
   private final Map<Address, InFlightBatch> inFlight = new HashMap<>();
+
   /** Addresses with queued messages waiting for a slot, FIFO per function type. */
   private final LinkedHashMap<FunctionType, LinkedHashSet<Address>> waiting = new LinkedHashMap<>();
+
   private int waitingCount;
-  /** Whether some addresses with queued messages may be neither in flight nor in {@link #waiting}. */
+
+  /**
+   * Whether some addresses with queued messages may be neither in flight nor in {@link #waiting}.
+   */
   private boolean rescanNeeded;
+
   /** Where the current paging pass through the mailboxes stands; null: at the start. */
   private Address scanCursor;
+
   /** Addresses not remembered (waiting queue full) since the current pass started. */
   private long droppedThisPass;
 
-  Admission(int partition, Dispatcher.Limits limits, InFlightLimiter limiter, Mailbox mailbox, Sender sender) {
+  Admission(
+      int partition,
+      Dispatcher.Limits limits,
+      InFlightLimiter limiter,
+      Mailbox mailbox,
+      Sender sender) {
     this.partition = partition;
     this.limits = limits;
     this.limiter = limiter;
@@ -188,7 +200,8 @@ final class Admission {
         }
       }
       if (!progress) {
-        if (rescanNeeded && waitingCount < Math.max(1, limits.maxWaiting() / 2)
+        if (rescanNeeded
+            && waitingCount < Math.max(1, limits.maxWaiting() / 2)
             && inFlight.size() < limits.maxInFlight()) {
           rescanPage(out);
           if (rescanNeeded && scanCursor != null) {

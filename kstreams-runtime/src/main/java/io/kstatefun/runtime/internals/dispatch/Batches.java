@@ -1,15 +1,15 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import java.util.List;
 
 /**
  * Ends a batch: removes it from the mailbox once its answer is applied, or dead-letters it (a
- * failed call, an invalid answer, a record it needed cannot be read). Either way the address's
- * slot is given back; after a failure the address goes on with its next batch.
+ * failed call, an invalid answer, a record it needed cannot be read). Either way the address's slot
+ * is given back; after a failure the address goes on with its next batch.
  *
  * <p>Threading: owned by the task's stream thread, like the {@link Dispatcher} that uses it.
  */
@@ -20,7 +20,11 @@ final class Batches {
   private final UnreadableRecords unreadable;
   private final Dispatcher.Listener listener;
 
-  Batches(Mailbox mailbox, Admission admission, UnreadableRecords unreadable, Dispatcher.Listener listener) {
+  Batches(
+      Mailbox mailbox,
+      Admission admission,
+      UnreadableRecords unreadable,
+      Dispatcher.Listener listener) {
     this.mailbox = mailbox;
     this.admission = admission;
     this.unreadable = unreadable;
@@ -61,8 +65,15 @@ final class Batches {
     }
   }
 
-  /** The call of {@code flight} failed: dead-letters its batch, naming the failure and its causes. */
-  void failCall(Address target, InFlightBatch flight, DeadLetterReason reason, CallOutcome outcome, List<Action> out) {
+  /**
+   * The call of {@code flight} failed: dead-letters its batch, naming the failure and its causes.
+   */
+  void failCall(
+      Address target,
+      InFlightBatch flight,
+      DeadLetterReason reason,
+      CallOutcome outcome,
+      List<Action> out) {
     String errorClass = outcome.failure().getClass().getName();
     fail(target, flight, reason, describe(outcome.failure()), outcome.attempts(), errorClass, out);
   }
@@ -73,7 +84,8 @@ final class Batches {
    * removed, the batch's messages are dead-lettered (those that cannot be read as raw bytes), and
    * the address goes on with its next batch. Gives back the slot the caller held for the batch.
    */
-  void failUnreadable(Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
+  void failUnreadable(
+      Address target, long head, long end, CorruptStoreRecordException error, List<Action> out) {
     admission.release(target.type());
     unreadable.drop(error, out);
     List<Envelope> batch = mailbox.readBatch(target, head, end, out);

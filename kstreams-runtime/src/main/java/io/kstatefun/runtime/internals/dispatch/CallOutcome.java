@@ -23,7 +23,9 @@ public record CallOutcome(
 
   /** How the dispatcher treats a failed call. */
   public enum FailureKind {
-    /** A retryable failure (connection, timeout, 5xx, 408, 429, TLS) that outlived the call budget. */
+    /**
+     * A retryable failure (connection, timeout, 5xx, 408, 429, TLS) that outlived the call budget.
+     */
     RETRIES_EXHAUSTED,
     /** A failure that retrying cannot fix (4xx, wrong content type, no endpoint, ...). */
     TERMINAL,
@@ -36,12 +38,14 @@ public record CallOutcome(
     PAYLOAD_TOO_LARGE
   }
 
-  public static CallOutcome success(Address target, long requestId, FromFunction response, int attempts) {
+  public static CallOutcome success(
+      Address target, long requestId, FromFunction response, int attempts) {
     return new CallOutcome(target, requestId, response, null, null, attempts);
   }
 
   /** A terminal failure. */
-  public static CallOutcome failure(Address target, long requestId, Throwable failure, int attempts) {
+  public static CallOutcome failure(
+      Address target, long requestId, Throwable failure, int attempts) {
     return failure(target, requestId, failure, FailureKind.TERMINAL, attempts);
   }
 

@@ -1,12 +1,12 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.DeadLetterReason;
 
 /**
- * A record of a task's stores that cannot be read (for instance a changelog record that was
- * damaged or written by something else). {@link DispatchStores} throw it with enough to name and
- * remove the record; the {@link Dispatcher} dead-letters what it can recover (reason {@link
+ * A record of a task's stores that cannot be read (for instance a changelog record that was damaged
+ * or written by something else). {@link DispatchStores} throw it with enough to name and remove the
+ * record; the {@link Dispatcher} dead-letters what it can recover (reason {@link
  * DeadLetterReason#CORRUPT_STORE_RECORD}), removes the record and goes on, so one bad record does
  * not fail its task over and over.
  */
@@ -29,8 +29,16 @@ public final class CorruptStoreRecordException extends RuntimeException {
   private final byte[] value;
 
   private CorruptStoreRecordException(
-      Kind kind, Address address, long seq, long dueMs, String token, byte[] value, Throwable cause) {
-    super(describe(kind, address, seq, dueMs, token) + " cannot be read: " + cause.getMessage(), cause);
+      Kind kind,
+      Address address,
+      long seq,
+      long dueMs,
+      String token,
+      byte[] value,
+      Throwable cause) {
+    super(
+        describe(kind, address, seq, dueMs, token) + " cannot be read: " + cause.getMessage(),
+        cause);
     this.kind = kind;
     this.address = address;
     this.seq = seq;
@@ -43,7 +51,8 @@ public final class CorruptStoreRecordException extends RuntimeException {
     return new CorruptStoreRecordException(Kind.MAILBOX_HEADER, address, 0, 0, null, value, cause);
   }
 
-  public static CorruptStoreRecordException entry(Address address, long seq, byte[] value, Throwable cause) {
+  public static CorruptStoreRecordException entry(
+      Address address, long seq, byte[] value, Throwable cause) {
     return new CorruptStoreRecordException(Kind.MAILBOX_ENTRY, address, seq, 0, null, value, cause);
   }
 
@@ -52,11 +61,13 @@ public final class CorruptStoreRecordException extends RuntimeException {
   }
 
   /** A timer record, known by its key (due time, sequence); whose it is is inside the value. */
-  public static CorruptStoreRecordException timer(long dueMs, long seq, byte[] value, Throwable cause) {
+  public static CorruptStoreRecordException timer(
+      long dueMs, long seq, byte[] value, Throwable cause) {
     return new CorruptStoreRecordException(Kind.TIMER, null, seq, dueMs, null, value, cause);
   }
 
-  public static CorruptStoreRecordException token(Address sender, String token, byte[] value, Throwable cause) {
+  public static CorruptStoreRecordException token(
+      Address sender, String token, byte[] value, Throwable cause) {
     return new CorruptStoreRecordException(Kind.TIMER_TOKEN, sender, 0, 0, token, value, cause);
   }
 

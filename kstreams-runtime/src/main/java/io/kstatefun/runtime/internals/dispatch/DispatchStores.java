@@ -61,7 +61,10 @@ public interface DispatchStores {
 
   void deleteTimer(PendingTimer timer);
 
-  /** Delayed messages due at or before {@code nowMs}, in due-time then sequence order; at most {@code max}. */
+  /**
+   * Delayed messages due at or before {@code nowMs}, in due-time then sequence order; at most
+   * {@code max}.
+   */
   List<PendingTimer> dueTimers(long nowMs, int max);
 
   /** The pending timer with this cancellation token for this sender, or {@code null}. */

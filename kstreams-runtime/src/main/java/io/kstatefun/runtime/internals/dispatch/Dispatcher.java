@@ -1,12 +1,12 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.Origin;
@@ -90,14 +90,14 @@ public final class Dispatcher {
    * @param maxTimersPerRound most timers fired by one {@link #onTimers} call
    * @param maxInFlight most requests in flight for this task (across addresses)
    * @param maxWaiting most addresses remembered in memory as waiting for a slot
-   * @param maxMailboxSize most queued messages per address; beyond, messages are dead-lettered
-   *     with {@link DeadLetterReason#MAILBOX_FULL}
+   * @param maxMailboxSize most queued messages per address; beyond, messages are dead-lettered with
+   *     {@link DeadLetterReason#MAILBOX_FULL}
    * @param maxRecordBytes most bytes of key and value of one record the dispatcher makes the
    *     runtime write: a mailbox entry or loopback record (a message), a state record, a timer, an
-   *     egress record. Larger messages are dead-lettered ({@link DeadLetterReason#RECORD_TOO_LARGE});
-   *     a response that would write a larger record is rejected whole ({@link
-   *     DeadLetterReason#OUTPUT_TOO_LARGE}). The runtime derives it from the producer's {@code
-   *     max.request.size}.
+   *     egress record. Larger messages are dead-lettered ({@link
+   *     DeadLetterReason#RECORD_TOO_LARGE}); a response that would write a larger record is
+   *     rejected whole ({@link DeadLetterReason#OUTPUT_TOO_LARGE}). The runtime derives it from the
+   *     producer's {@code max.request.size}.
    */
   public record Limits(
       int maxBatchSize,
@@ -110,9 +110,22 @@ public final class Dispatcher {
       long maxRecordBytes) {
 
     public Limits {
-      if (maxBatchSize < 1 || maxInFlight < 1 || maxWaiting < 1 || maxMailboxSize < 1 || maxRecordBytes < 1) {
-        throw new IllegalArgumentException("limits must be positive: " + maxBatchSize + ", "
-            + maxInFlight + ", " + maxWaiting + ", " + maxMailboxSize + ", " + maxRecordBytes);
+      if (maxBatchSize < 1
+          || maxInFlight < 1
+          || maxWaiting < 1
+          || maxMailboxSize < 1
+          || maxRecordBytes < 1) {
+        throw new IllegalArgumentException(
+            "limits must be positive: "
+                + maxBatchSize
+                + ", "
+                + maxInFlight
+                + ", "
+                + maxWaiting
+                + ", "
+                + maxMailboxSize
+                + ", "
+                + maxRecordBytes);
       }
     }
 
@@ -125,14 +138,28 @@ public final class Dispatcher {
         int maxInFlight,
         int maxWaiting,
         long maxMailboxSize) {
-      this(maxBatchSize, maxNegotiationRounds, maxPendingTimers, maxTimersPerRound, maxInFlight, maxWaiting,
-          maxMailboxSize, Long.MAX_VALUE);
+      this(
+          maxBatchSize,
+          maxNegotiationRounds,
+          maxPendingTimers,
+          maxTimersPerRound,
+          maxInFlight,
+          maxWaiting,
+          maxMailboxSize,
+          Long.MAX_VALUE);
     }
 
     /** Limits without in-flight, waiting and mailbox bounds. */
-    public Limits(int maxBatchSize, int maxNegotiationRounds, long maxPendingTimers, int maxTimersPerRound) {
-      this(maxBatchSize, maxNegotiationRounds, maxPendingTimers, maxTimersPerRound,
-          Integer.MAX_VALUE, 100_000, Long.MAX_VALUE);
+    public Limits(
+        int maxBatchSize, int maxNegotiationRounds, long maxPendingTimers, int maxTimersPerRound) {
+      this(
+          maxBatchSize,
+          maxNegotiationRounds,
+          maxPendingTimers,
+          maxTimersPerRound,
+          Integer.MAX_VALUE,
+          100_000,
+          Long.MAX_VALUE);
     }
 
     public static Limits defaults() {
@@ -189,7 +216,16 @@ public final class Dispatcher {
       LongSupplier clock,
       Limits limits,
       Listener listener) {
-    this(partition, numPartitions, stores, directory, specs, clock, limits, listener, InFlightLimiter.UNLIMITED);
+    this(
+        partition,
+        numPartitions,
+        stores,
+        directory,
+        specs,
+        clock,
+        limits,
+        listener,
+        InFlightLimiter.UNLIMITED);
   }
 
   public Dispatcher(
@@ -214,7 +250,8 @@ public final class Dispatcher {
     this.batches = new Batches(mailbox, admission, unreadable, listener);
     this.requests = new RequestBuilder(stores, specs, clock);
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
-    this.validator = new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
+    this.validator =
+        new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
     this.stateWriter = new StateWriter(stores, specs, unreadable);
     this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
   }
@@ -235,8 +272,8 @@ public final class Dispatcher {
   }
 
   /**
-   * Number of pending timers (delayed messages and state expiry checks) of this task, as of the
-   * end of the last event. Any thread may call it (for metrics).
+   * Number of pending timers (delayed messages and state expiry checks) of this task, as of the end
+   * of the last event. Any thread may call it (for metrics).
    */
   public long pendingTimers() {
     return pendingTimersSnapshot;
@@ -274,14 +311,18 @@ public final class Dispatcher {
     }
     FromFunction response = outcome.response();
     switch (response.getResponseCase()) {
-      case INCOMPLETE_INVOCATION_CONTEXT -> negotiate(target, flight, response, outcome.attempts(), out);
-      case INVOCATION_RESULT -> apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
-      default -> apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
+      case INCOMPLETE_INVOCATION_CONTEXT ->
+          negotiate(target, flight, response, outcome.attempts(), out);
+      case INVOCATION_RESULT ->
+          apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
+      default ->
+          apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
     }
     return finish(out);
   }
 
-  private void onFailure(Address target, InFlightBatch flight, CallOutcome outcome, List<Action> out) {
+  private void onFailure(
+      Address target, InFlightBatch flight, CallOutcome outcome, List<Action> out) {
     CallOutcome.FailureKind kind =
         outcome.failureKind() == null ? CallOutcome.FailureKind.TERMINAL : outcome.failureKind();
     int size = flight.size();
@@ -337,9 +378,8 @@ public final class Dispatcher {
   }
 
   /**
-   * The task is closing: gives back its in-flight slots and forgets what is in memory. Answers
-   * that arrive later are ignored; the task's next owner re-sends in-flight batches from the
-   * mailbox.
+   * The task is closing: gives back its in-flight slots and forgets what is in memory. Answers that
+   * arrive later are ignored; the task's next owner re-sends in-flight batches from the mailbox.
    */
   public void close() {
     admission.releaseAll();
@@ -359,7 +399,9 @@ public final class Dispatcher {
       // Responses are validated before they are applied and the shell validates loopback records,
       // so this is defensive: never let one bad message stop the task.
       Address blame = Envelopes.validCallerOrNull(envelope);
-      out.add(new Action.DeadLetter(DeadLetterReason.INVALID_ADDRESS, problem, blame, List.of(envelope), 0));
+      out.add(
+          new Action.DeadLetter(
+              DeadLetterReason.INVALID_ADDRESS, problem, blame, List.of(envelope), 0));
       return;
     }
     Address target = Envelopes.target(envelope);
@@ -381,8 +423,13 @@ public final class Dispatcher {
       out.add(
           new Action.DeadLetter(
               DeadLetterReason.RECORD_TOO_LARGE,
-              "the message for " + target + " would be a record of " + size + " bytes, more than the "
-                  + limits.maxRecordBytes() + " bytes the runtime writes (derived from the producer's max.request.size)",
+              "the message for "
+                  + target
+                  + " would be a record of "
+                  + size
+                  + " bytes, more than the "
+                  + limits.maxRecordBytes()
+                  + " bytes the runtime writes (derived from the producer's max.request.size)",
               target,
               List.of(envelope),
               0));
@@ -413,9 +460,16 @@ public final class Dispatcher {
    * @param batchLimit most messages in this batch, on top of the configured limits
    */
   private void dispatch(
-      Address target, MailboxHeader header, int negotiations, boolean retry, int batchLimit, List<Action> out) {
+      Address target,
+      MailboxHeader header,
+      int negotiations,
+      boolean retry,
+      int batchLimit,
+      List<Action> out) {
     long head = header.getHeadSeq();
-    int maxSize = Math.min(Math.min(limits.maxBatchSize(), directory.maxBatchSize(target.type())), batchLimit);
+    int maxSize =
+        Math.min(
+            Math.min(limits.maxBatchSize(), directory.maxBatchSize(target.type())), batchLimit);
     long end = Math.min(header.getNextSeq(), head + Math.max(1, maxSize));
     RequestBuilder.Request request;
     try {
@@ -426,7 +480,15 @@ public final class Dispatcher {
     }
     long requestId = REQUEST_IDS.incrementAndGet();
     admission.started(
-        target, new InFlightBatch(requestId, head, end, negotiations, request.sentStates(), batchLimit, request.origin()));
+        target,
+        new InFlightBatch(
+            requestId,
+            head,
+            end,
+            negotiations,
+            request.sentStates(),
+            batchLimit,
+            request.origin()));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));
@@ -435,14 +497,24 @@ public final class Dispatcher {
   /** The function asked for states it misses: send the batch again with them, or fail it. */
   private void negotiate(
       Address target, InFlightBatch flight, FromFunction response, int attempts, List<Action> out) {
-    String failure = negotiation.negotiate(
-        target.type(), flight, response.getIncompleteInvocationContext().getMissingValuesList());
+    String failure =
+        negotiation.negotiate(
+            target.type(),
+            flight,
+            response.getIncompleteInvocationContext().getMissingValuesList());
     if (failure != null) {
-      batches.fail(target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
+      batches.fail(
+          target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
       return;
     }
     admission.forgetKeepingSlot(target); // the slot is kept for the resend
-    dispatch(target, mailbox.header(target, out), flight.negotiations() + 1, true, flight.batchLimit(), out);
+    dispatch(
+        target,
+        mailbox.header(target, out),
+        flight.negotiations() + 1,
+        true,
+        flight.batchLimit(),
+        out);
   }
 
   /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
@@ -463,7 +535,11 @@ public final class Dispatcher {
 
   /** The function answered: validate the answer, then apply it whole, then go on. */
   private void apply(
-      Address target, InFlightBatch flight, InvocationResponse response, int attempts, List<Action> out) {
+      Address target,
+      InFlightBatch flight,
+      InvocationResponse response,
+      int attempts,
+      List<Action> out) {
     // 1. Validate everything first: a response is applied whole or not at all.
     ResponseValidator.Verdict verdict = validator.validate(target, response, flight.origin());
     if (!verdict.valid()) {
@@ -504,7 +580,12 @@ public final class Dispatcher {
    * @param origin the origin of the batch, which they carry ({@code null}: none)
    */
   private void sendMessages(
-      Address sender, List<Envelope> messages, InvocationResponse response, long now, Origin origin, List<Action> out) {
+      Address sender,
+      List<Envelope> messages,
+      InvocationResponse response,
+      long now,
+      Origin origin,
+      List<Action> out) {
     for (Envelope message : messages) {
       deliver(message, out);
     }
@@ -513,7 +594,8 @@ public final class Dispatcher {
       if (delayed.getIsCancellationRequest()) {
         delayedMessages.cancel(sender, token, out); // unknown or already fired tokens are a no-op
       } else {
-        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
+        Envelope envelope =
+            Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
         delayedMessages.schedule(sender, envelope, token, now + delayed.getDelayInMs(), out);
       }
     }
@@ -531,9 +613,9 @@ public final class Dispatcher {
   }
 
   /**
-   * An upper bound of the key and value bytes of the largest record a message becomes: its
-   * mailbox entry (address and sequence number -> envelope). Its loopback record (id -> envelope)
-   * is smaller. The shell checks ingress messages with it.
+   * An upper bound of the key and value bytes of the largest record a message becomes: its mailbox
+   * entry (address and sequence number -> envelope). Its loopback record (id -> envelope) is
+   * smaller. The shell checks ingress messages with it.
    */
   public static long messageRecordBytes(Envelope envelope) {
     return OutputSizes.messageRecordBytes(envelope);

@@ -16,8 +16,8 @@ final class EgressRecords {
   private EgressRecords() {}
 
   /**
-   * The record that {@code argument} describes for egress {@code egressId}, or {@code null} when
-   * it is not a {@code KafkaProducerRecord} with a topic.
+   * The record that {@code argument} describes for egress {@code egressId}, or {@code null} when it
+   * is not a {@code KafkaProducerRecord} with a topic.
    */
   static Action.EmitEgress toKafkaRecord(String egressId, TypedValue argument) {
     if (!Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME.equals(argument.getTypename())) {
@@ -28,8 +28,10 @@ final class EgressRecords {
       if (record.getTopic().isEmpty()) {
         return null;
       }
-      byte[] key = record.getKey().isEmpty() ? null : record.getKey().getBytes(StandardCharsets.UTF_8);
-      return new Action.EmitEgress(egressId, record.getTopic(), key, record.getValueBytes().toByteArray());
+      byte[] key =
+          record.getKey().isEmpty() ? null : record.getKey().getBytes(StandardCharsets.UTF_8);
+      return new Action.EmitEgress(
+          egressId, record.getTopic(), key, record.getValueBytes().toByteArray());
     } catch (InvalidProtocolBufferException e) {
       return null;
     }

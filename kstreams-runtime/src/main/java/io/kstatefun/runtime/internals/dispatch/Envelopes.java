@@ -6,9 +6,9 @@ import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 
 /**
- * The edge between the dispatch code and the protocol records. Inside the dispatcher an address
- * is always an {@link Address} ({@code io.kstatefun.routing}); the records it reads and writes
- * ({@link Envelope}, requests, responses, expiry-check timers) carry the protocol's {@code
+ * The edge between the dispatch code and the protocol records. Inside the dispatcher an address is
+ * always an {@link Address} ({@code io.kstatefun.routing}); the records it reads and writes ({@link
+ * Envelope}, requests, responses, expiry-check timers) carry the protocol's {@code
  * io.kstatefun.protocol.Address}. Every conversion between the two goes through here, and so does
  * the construction of the envelopes a function sends.
  *
@@ -42,7 +42,13 @@ final class Envelopes {
       Address.fromProto(address);
       return null;
     } catch (IllegalArgumentException e) {
-      return "'" + address.getNamespace() + "/" + address.getType() + "/" + address.getId() + "': "
+      return "'"
+          + address.getNamespace()
+          + "/"
+          + address.getType()
+          + "/"
+          + address.getId()
+          + "': "
           + e.getMessage();
     }
   }
@@ -52,7 +58,9 @@ final class Envelopes {
     return fromProto(envelope.getTarget());
   }
 
-  /** The caller of {@code envelope}, which must be set and valid (as it is for delayed messages). */
+  /**
+   * The caller of {@code envelope}, which must be set and valid (as it is for delayed messages).
+   */
   static Address caller(Envelope envelope) {
     return fromProto(envelope.getCaller());
   }
@@ -65,16 +73,17 @@ final class Envelopes {
   }
 
   /**
-   * A message that the function at {@code sender} sends to {@code target}, now or delayed, with
-   * the origin of the batch that sent it: the one place where the envelopes of a response's
-   * messages are built.
+   * A message that the function at {@code sender} sends to {@code target}, now or delayed, with the
+   * origin of the batch that sent it: the one place where the envelopes of a response's messages
+   * are built.
    *
    * @param origin where the batch's first message from an ingress entered the system, or {@code
    *     null}
    */
   static Envelope outgoing(
       Address sender, io.kstatefun.protocol.Address target, TypedValue argument, Origin origin) {
-    Envelope.Builder b = Envelope.newBuilder().setTarget(target).setCaller(toProto(sender)).setArgument(argument);
+    Envelope.Builder b =
+        Envelope.newBuilder().setTarget(target).setCaller(toProto(sender)).setArgument(argument);
     if (origin != null) {
       b.setOrigin(origin);
     }
@@ -84,6 +93,10 @@ final class Envelopes {
   /** {@code namespace/type/id} of a protocol address, with the id cut at 100 characters. */
   static String describe(io.kstatefun.protocol.Address address) {
     String id = address.getId();
-    return address.getNamespace() + "/" + address.getType() + "/" + (id.length() > 100 ? id.substring(0, 100) + "..." : id);
+    return address.getNamespace()
+        + "/"
+        + address.getType()
+        + "/"
+        + (id.length() > 100 ? id.substring(0, 100) + "..." : id);
   }
 }

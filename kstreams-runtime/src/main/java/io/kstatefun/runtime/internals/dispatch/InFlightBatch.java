@@ -18,7 +18,13 @@ import java.util.Set;
  *     ({@code null} if none did): the messages the function sends in answer inherit it
  */
 record InFlightBatch(
-    long requestId, long head, long end, int negotiations, Set<String> sentStates, int batchLimit, Origin origin) {
+    long requestId,
+    long head,
+    long end,
+    int negotiations,
+    Set<String> sentStates,
+    int batchLimit,
+    Origin origin) {
 
   /** Number of messages in the batch. */
   int size() {

@@ -8,10 +8,10 @@ import io.kstatefun.routing.FunctionType;
  * it sends a batch and gives it back when the batch's request is over (answered, failed, or
  * abandoned because the task closed).
  *
- * <p>When no slot is free, the batch is not built: its messages stay in the durable mailbox and
- * the address waits. The limiter remembers which partitions wait and wakes them (through {@link
- * Waker}) when a slot frees up; a woken dispatcher tries again in {@link Dispatcher#onWake()}.
- * Spurious wake-ups are harmless.
+ * <p>When no slot is free, the batch is not built: its messages stay in the durable mailbox and the
+ * address waits. The limiter remembers which partitions wait and wakes them (through {@link Waker})
+ * when a slot frees up; a woken dispatcher tries again in {@link Dispatcher#onWake()}. Spurious
+ * wake-ups are harmless.
  *
  * <p>Threading: shared by all stream threads of an instance; implementations are thread-safe.
  */

@@ -1,7 +1,7 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.routing.Address;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import java.util.ArrayList;
@@ -12,9 +12,9 @@ import java.util.List;
  * and one entry per queued message. Messages are appended at {@code next_seq}; a batch is a prefix
  * {@code [head_seq, end)}, removed when its answer is applied or it is dead-lettered.
  *
- * <p>An unreadable header is replaced by the one the entries imply, and unreadable entries are
- * left out of a batch that is read for dead-lettering (see {@link UnreadableRecords}), so no
- * readable message is lost.
+ * <p>An unreadable header is replaced by the one the entries imply, and unreadable entries are left
+ * out of a batch that is read for dead-lettering (see {@link UnreadableRecords}), so no readable
+ * message is lost.
  *
  * <p>Threading: owned by the task's stream thread, like the {@link Dispatcher} that uses it.
  */
@@ -25,7 +25,11 @@ final class Mailbox {
   private final long maxSize;
   private final Dispatcher.Listener listener;
 
-  Mailbox(DispatchStores stores, UnreadableRecords unreadable, long maxSize, Dispatcher.Listener listener) {
+  Mailbox(
+      DispatchStores stores,
+      UnreadableRecords unreadable,
+      long maxSize,
+      Dispatcher.Listener listener) {
     this.stores = stores;
     this.unreadable = unreadable;
     this.maxSize = maxSize;
@@ -64,8 +68,13 @@ final class Mailbox {
       out.add(
           new Action.DeadLetter(
               DeadLetterReason.MAILBOX_FULL,
-              "the mailbox of " + target + " already holds " + (next - head)
-                  + " messages (kstatefun.max.mailbox.size " + maxSize + ")",
+              "the mailbox of "
+                  + target
+                  + " already holds "
+                  + (next - head)
+                  + " messages (kstatefun.max.mailbox.size "
+                  + maxSize
+                  + ")",
               target,
               List.of(envelope),
               0));
@@ -73,12 +82,15 @@ final class Mailbox {
       return null;
     }
     stores.putEntry(target, next, envelope);
-    MailboxHeader updated = MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next + 1).build();
+    MailboxHeader updated =
+        MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(next + 1).build();
     stores.putHeader(target, updated);
     return updated;
   }
 
-  /** The messages {@code [head, end)} of {@code target}; entries that cannot be read are dropped. */
+  /**
+   * The messages {@code [head, end)} of {@code target}; entries that cannot be read are dropped.
+   */
   List<Envelope> readBatch(Address target, long head, long end, List<Action> out) {
     List<Envelope> batch = new ArrayList<>((int) Math.min(end - head, 1024));
     for (long seq = head; seq < end; seq++) {
@@ -115,7 +127,10 @@ final class Mailbox {
     return header != null && header.getNextSeq() > header.getHeadSeq();
   }
 
-  /** Addresses with a non-empty mailbox after {@code after} ({@code null}: from the first), in key order. */
+  /**
+   * Addresses with a non-empty mailbox after {@code after} ({@code null}: from the first), in key
+   * order.
+   */
   List<Address> mailboxes(Address after, int max) {
     return stores.mailboxes(after, max);
   }

@@ -37,9 +37,9 @@ final class OutputSizes {
   }
 
   /**
-   * An upper bound of the key and value bytes of the largest record a message becomes: its
-   * mailbox entry (address and sequence number -> envelope). Its loopback record (id -> envelope)
-   * is smaller.
+   * An upper bound of the key and value bytes of the largest record a message becomes: its mailbox
+   * entry (address and sequence number -> envelope). Its loopback record (id -> envelope) is
+   * smaller.
    */
   static long messageRecordBytes(Envelope envelope) {
     return envelope.getTarget().getSerializedSize() + KEY_OVERHEAD + envelope.getSerializedSize();
@@ -48,8 +48,8 @@ final class OutputSizes {
   /**
    * Why applying {@code sender}'s {@code response} would write a record larger than {@link
    * Dispatcher.Limits#maxRecordBytes()}, or {@code null} if every record fits: a message, a delayed
-   * message (its timer and token index records), an egress record, or the address's state after
-   * the mutations.
+   * message (its timer and token index records), an egress record, or the address's state after the
+   * mutations.
    *
    * @param messages the envelopes of the response's messages
    * @param egress the response's egress records
@@ -65,11 +65,18 @@ final class OutputSizes {
     if (max == Long.MAX_VALUE) {
       return null;
     }
-    String limit = " bytes, more than the " + max + " bytes the runtime writes per record (derived from the producer's max.request.size)";
+    String limit =
+        " bytes, more than the "
+            + max
+            + " bytes the runtime writes per record (derived from the producer's max.request.size)";
     for (Envelope message : messages) {
       long size = messageRecordBytes(message);
       if (size > max) {
-        return "function sent a message to " + Envelopes.describe(message.getTarget()) + " that would be a record of " + size + limit;
+        return "function sent a message to "
+            + Envelopes.describe(message.getTarget())
+            + " that would be a record of "
+            + size
+            + limit;
       }
     }
     long senderBytes = Envelopes.toProto(sender).getSerializedSize();
@@ -78,18 +85,30 @@ final class OutputSizes {
         continue;
       }
       long token = CodedOutputStream.computeStringSizeNoTag(delayed.getCancellationToken());
-      Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
+      Envelope envelope =
+          Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
       // The timer record's value is the envelope, due time, sequence and token; the token index
       // record has the same value under the sender's address and the token.
-      long size = senderBytes + KEY_OVERHEAD + token + envelope.getSerializedSize() + token + 3 * 11L;
+      long size =
+          senderBytes + KEY_OVERHEAD + token + envelope.getSerializedSize() + token + 3 * 11L;
       if (size > max) {
-        return "function sent a delayed message to " + Envelopes.describe(delayed.getTarget()) + " that would be a record of " + size + limit;
+        return "function sent a delayed message to "
+            + Envelopes.describe(delayed.getTarget())
+            + " that would be a record of "
+            + size
+            + limit;
       }
     }
     for (Action.EmitEgress record : egress) {
       long size = (record.key() == null ? 0 : record.key().length) + (long) record.value().length;
       if (size > max) {
-        return "function sent an egress record to " + record.egressId() + " (topic " + record.topic() + ") of " + size + limit;
+        return "function sent an egress record to "
+            + record.egressId()
+            + " (topic "
+            + record.topic()
+            + ") of "
+            + size
+            + limit;
       }
     }
     if (response.getStateMutationsCount() > 0) {
@@ -101,14 +120,17 @@ final class OutputSizes {
     return null;
   }
 
-  /** An upper bound of the key and value bytes of {@code target}'s state after {@code mutations}. */
+  /**
+   * An upper bound of the key and value bytes of {@code target}'s state after {@code mutations}.
+   */
   private long stateRecordBytes(Address target, List<PersistedValueMutation> mutations) {
     Map<String, Long> sizes = new HashMap<>();
     StoredState state;
     try {
       state = stores.state(target);
     } catch (CorruptStoreRecordException e) {
-      // The request builder read this state moments ago, so this cannot normally happen; if it does,
+      // The request builder read this state moments ago, so this cannot normally happen; if it
+      // does,
       // the state writer dead-letters the record when it applies the response. Size it as empty.
       state = null;
     }
@@ -125,12 +147,18 @@ final class OutputSizes {
             mutation.getStateName(),
             CodedOutputStream.computeStringSizeNoTag(mutation.getStateName())
                 + CodedOutputStream.computeStringSizeNoTag(value.getTypename())
-                + (long) value.getValue().size() + 3 * 6L + 11 + 6);
+                + (long) value.getValue().size()
+                + 3 * 6L
+                + 11
+                + 6);
       } else {
         sizes.remove(mutation.getStateName());
       }
     }
-    long size = Envelopes.toProto(target).getSerializedSize() + KEY_OVERHEAD + 11L; // key, expiry check time
+    long size =
+        Envelopes.toProto(target).getSerializedSize()
+            + KEY_OVERHEAD
+            + 11L; // key, expiry check time
     for (long s : sizes.values()) {
       size += s;
     }

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Builds the request for a batch of an address's mailbox: its messages, in mailbox order, and
- * every state registered for the function type, with the stored value unless it has expired.
+ * Builds the request for a batch of an address's mailbox: its messages, in mailbox order, and every
+ * state registered for the function type, with the stored value unless it has expired.
  *
  * <p>Threading: owned by the task's stream thread, like the {@link Dispatcher} that uses it.
  */

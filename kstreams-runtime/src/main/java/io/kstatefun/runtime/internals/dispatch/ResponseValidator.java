@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.EgressMessage;
@@ -10,6 +9,7 @@ import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
 import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 import java.util.ArrayList;
@@ -28,11 +28,14 @@ import java.util.List;
 final class ResponseValidator {
 
   /**
-   * The outcome: valid ({@code reason == null}) with the messages to deliver and the egress
-   * records to emit, or rejected with the reason and detail its batch is dead-lettered with.
+   * The outcome: valid ({@code reason == null}) with the messages to deliver and the egress records
+   * to emit, or rejected with the reason and detail its batch is dead-lettered with.
    */
   record Verdict(
-      DeadLetterReason reason, String detail, List<Envelope> messages, List<Action.EmitEgress> egress) {
+      DeadLetterReason reason,
+      String detail,
+      List<Envelope> messages,
+      List<Action.EmitEgress> egress) {
 
     static Verdict rejected(DeadLetterReason reason, String detail) {
       return new Verdict(reason, detail, List.of(), List.of());
@@ -74,7 +77,8 @@ final class ResponseValidator {
       String problem = Envelopes.invalidAddress(message.getTarget());
       if (problem != null) {
         return Verdict.rejected(
-            DeadLetterReason.INVALID_ADDRESS, "function sent a message to an invalid address: " + problem);
+            DeadLetterReason.INVALID_ADDRESS,
+            "function sent a message to an invalid address: " + problem);
       }
     }
     rejected = checkDelayedMessages(response.getDelayedInvocationsList());
@@ -144,7 +148,11 @@ final class ResponseValidator {
     if (!directory.egressTopicExists(record.topic())) {
       return Verdict.rejected(
           DeadLetterReason.EGRESS_TOPIC_MISSING,
-          "egress " + egressId + " record for topic '" + record.topic() + "', which does not exist");
+          "egress "
+              + egressId
+              + " record for topic '"
+              + record.topic()
+              + "', which does not exist");
     }
     egress.add(record);
     return null;
@@ -157,12 +165,14 @@ final class ResponseValidator {
       }
       if (delayed.getDelayInMs() < 0) {
         return Verdict.rejected(
-            DeadLetterReason.INVALID_DELAYED_MESSAGE, "negative delay " + delayed.getDelayInMs() + " ms");
+            DeadLetterReason.INVALID_DELAYED_MESSAGE,
+            "negative delay " + delayed.getDelayInMs() + " ms");
       }
       String problem = Envelopes.invalidAddress(delayed.getTarget());
       if (problem != null) {
         return Verdict.rejected(
-            DeadLetterReason.INVALID_ADDRESS, "function sent a delayed message to an invalid address: " + problem);
+            DeadLetterReason.INVALID_ADDRESS,
+            "function sent a delayed message to an invalid address: " + problem);
       }
     }
     return null;

@@ -1,15 +1,15 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.DeadLetterReason;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * StateFun's state negotiation: a function that misses states answers {@code
- * IncompleteInvocationContext} with their specs; they are registered for its function type and
- * the same batch is sent again, carrying them. A batch fails (reason {@link
+ * IncompleteInvocationContext} with their specs; they are registered for its function type and the
+ * same batch is sent again, carrying them. A batch fails (reason {@link
  * DeadLetterReason#STATE_NEGOTIATION_FAILED}) when a spec is invalid, when the function asks for
  * states the request already carried, or after {@link Dispatcher.Limits#maxNegotiationRounds()}.
  *

@@ -94,7 +94,8 @@ final class StateWriter {
    *
    * @param pendingDue due time of the pending check (0: none)
    * @param pendingSeq its timer sequence number (0: not recorded, by states of older versions; such
-   *     a check cannot be deleted, and is ignored when it fires if it is no longer the recorded one)
+   *     a check cannot be deleted, and is ignored when it fires if it is no longer the recorded
+   *     one)
    */
   private void write(
       Address target, Map<String, StoredValue> values, long pendingDue, long pendingSeq, long now) {
@@ -106,10 +107,15 @@ final class StateWriter {
     }
     long checkDue = pendingDue;
     long checkSeq = pendingSeq;
-    boolean keep = pendingDue != 0 && earliest != Long.MAX_VALUE && pendingDue >= now && pendingDue <= earliest;
+    boolean keep =
+        pendingDue != 0
+            && earliest != Long.MAX_VALUE
+            && pendingDue >= now
+            && pendingDue <= earliest;
     if (!keep) {
       if (pendingDue != 0 && pendingSeq != 0) {
-        stores.deleteTimer(PendingTimer.newBuilder().setDueMs(pendingDue).setSeq(pendingSeq).build());
+        stores.deleteTimer(
+            PendingTimer.newBuilder().setDueMs(pendingDue).setSeq(pendingSeq).build());
       }
       checkDue = 0;
       checkSeq = 0;
@@ -117,7 +123,11 @@ final class StateWriter {
         checkDue = earliest;
         checkSeq = stores.nextTimerSeq();
         stores.putTimer(
-            PendingTimer.newBuilder().setDueMs(checkDue).setSeq(checkSeq).setExpiryCheck(Envelopes.toProto(target)).build());
+            PendingTimer.newBuilder()
+                .setDueMs(checkDue)
+                .setSeq(checkSeq)
+                .setExpiryCheck(Envelopes.toProto(target))
+                .build());
       }
     }
     if (values.isEmpty()) {
@@ -175,7 +185,9 @@ final class StateWriter {
     return values;
   }
 
-  /** Whether {@code value} has a TTL that has passed at {@code now}; expired values are never sent. */
+  /**
+   * Whether {@code value} has a TTL that has passed at {@code now}; expired values are never sent.
+   */
   static boolean isExpired(StoredValue value, long now) {
     return value.getExpiresAtMs() > 0 && value.getExpiresAtMs() <= now;
   }

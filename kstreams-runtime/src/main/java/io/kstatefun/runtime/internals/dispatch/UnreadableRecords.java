@@ -31,7 +31,8 @@ final class UnreadableRecords {
       case MAILBOX_HEADER -> stores.deleteHeader(e.address());
       case MAILBOX_ENTRY -> stores.deleteEntry(e.address(), e.seq());
       case STATE -> stores.deleteState(e.address());
-      case TIMER -> stores.deleteTimer(PendingTimer.newBuilder().setDueMs(e.dueMs()).setSeq(e.seq()).build());
+      case TIMER ->
+          stores.deleteTimer(PendingTimer.newBuilder().setDueMs(e.dueMs()).setSeq(e.seq()).build());
       case TIMER_TOKEN -> stores.deleteTimerToken(e.address(), e.token());
     }
     out.add(new Action.DeadLetterStoreRecord(e));

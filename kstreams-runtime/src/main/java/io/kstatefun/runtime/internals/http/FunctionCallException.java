@@ -15,7 +15,9 @@ public final class FunctionCallException extends RuntimeException {
     CONNECT(true),
     /** The attempt outlived the rest of the call budget (or the connect timeout). Retryable. */
     TIMEOUT(true),
-    /** The TLS handshake failed (untrusted or missing certificate, host name mismatch). Retryable. */
+    /**
+     * The TLS handshake failed (untrusted or missing certificate, host name mismatch). Retryable.
+     */
     TLS(true),
     /** HTTP 5xx, 408 or 429. Retryable. */
     HTTP_5XX(true),
@@ -25,7 +27,9 @@ public final class FunctionCallException extends RuntimeException {
     WRONG_CONTENT_TYPE(false),
     /** A 2xx answer whose body is not a FromFunction message. Terminal. */
     MALFORMED_RESPONSE(false),
-    /** The request or the response exceeds payload_max_bytes. Terminal for the batch (it is split). */
+    /**
+     * The request or the response exceeds payload_max_bytes. Terminal for the batch (it is split).
+     */
     PAYLOAD_TOO_LARGE(false),
     /** No endpoint serves the function type. Terminal. */
     NO_ENDPOINT(false),
@@ -49,7 +53,13 @@ public final class FunctionCallException extends RuntimeException {
   private final int attempts;
 
   FunctionCallException(
-      Kind kind, boolean retryable, int attempts, Address target, String url, String detail, Throwable cause) {
+      Kind kind,
+      boolean retryable,
+      int attempts,
+      Address target,
+      String url,
+      String detail,
+      Throwable cause) {
     super(
         kind
             + " calling "

@@ -51,15 +51,16 @@ import org.slf4j.LoggerFactory;
  * endpoint URL with Vert.x's asynchronous HTTP client and parses the {@code FromFunction} answer.
  *
  * <p>Failures are classified ({@link Kind}): connection errors, timeouts, TLS handshake failures,
- * 5xx, 408 and 429 are retryable and are retried with exponential backoff and full jitter in
- * [d/2, d] until the endpoint's {@code call} budget is spent (forever with {@code onFailure:
+ * 5xx, 408 and 429 are retryable and are retried with exponential backoff and full jitter in [d/2,
+ * d] until the endpoint's {@code call} budget is spent (forever with {@code onFailure:
  * retry-forever}); other 4xx, a wrong content type, an undecodable body and an oversized payload
  * are terminal. Each attempt's timeout is what is left of the budget (the whole {@code call} with
  * {@code retry-forever}), and it is absolute: besides the web client's own timeout, which stops
  * counting once the response head has arrived, a timer of ours abandons an attempt that has not
  * ended shortly after its timeout (logged as a warning) and counts it as a {@code TIMEOUT}, and a
- * connection silent for longer than a {@code call} with a request on it is closed. Retries wait on Vert.x
- * timers, so no thread sleeps, and each call retries on its own: other addresses are unaffected.
+ * connection silent for longer than a {@code call} with a request on it is closed. Retries wait on
+ * Vert.x timers, so no thread sleeps, and each call retries on its own: other addresses are
+ * unaffected.
  *
  * <p>Keep-alive connections are pooled, and servers close idle ones when they choose (the JDK's
  * HTTP server after 30 s, at 10 s ticks, even while a request is arriving). A request that fails
@@ -120,7 +121,8 @@ public final class HttpFunctionClient implements FunctionClient {
    * The HTTP client of one endpoint, its static headers, and the connections it has sent a request
    * on (weakly held; their event loops add to it).
    */
-  private record Endpoint(HttpClientAgent client, Map<String, String> headers, Set<HttpConnection> used) {
+  private record Endpoint(
+      HttpClientAgent client, Map<String, String> headers, Set<HttpConnection> used) {
     /** True if a request went out on {@code connection} before; remembers it either way. */
     boolean reuses(HttpConnection connection) {
       return connection != null && !used.add(connection);
@@ -130,7 +132,10 @@ public final class HttpFunctionClient implements FunctionClient {
   /** A complete HTTP response. */
   private record Answer(int status, String contentType, Buffer body) {}
 
-  /** What one request learned about its connection, to tell a stale pooled connection from a failure. */
+  /**
+   * What one request learned about its connection, to tell a stale pooled connection from a
+   * failure.
+   */
   private static final class Exchange {
     volatile boolean reusedConnection;
     volatile boolean written;
@@ -174,7 +179,8 @@ public final class HttpFunctionClient implements FunctionClient {
     } catch (RuntimeException e) {
       // e.g. an endpoint whose TLS material or header source cannot be read: fail this call only
       result.completeExceptionally(
-          new FunctionCallException(Kind.OTHER, false, 0, target, "-", String.valueOf(e.getMessage()), e));
+          new FunctionCallException(
+              Kind.OTHER, false, 0, target, "-", String.valueOf(e.getMessage()), e));
     }
     return result;
   }
@@ -184,7 +190,13 @@ public final class HttpFunctionClient implements FunctionClient {
     if (spec.isEmpty()) {
       result.completeExceptionally(
           new FunctionCallException(
-              Kind.NO_ENDPOINT, false, 0, target, "-", "no endpoint serves " + target.type(), null));
+              Kind.NO_ENDPOINT,
+              false,
+              0,
+              target,
+              "-",
+              "no endpoint serves " + target.type(),
+              null));
       return;
     }
     HttpEndpointSpec endpoint = spec.get();
@@ -194,8 +206,13 @@ public final class HttpFunctionClient implements FunctionClient {
     if (body.length > maxBytes) {
       result.completeExceptionally(
           new FunctionCallException(
-              Kind.PAYLOAD_TOO_LARGE, false, 0, target, url,
-              "request of " + body.length + " bytes exceeds payload_max_bytes " + maxBytes, null));
+              Kind.PAYLOAD_TOO_LARGE,
+              false,
+              0,
+              target,
+              url,
+              "request of " + body.length + " bytes exceeds payload_max_bytes " + maxBytes,
+              null));
       return;
     }
     Call call =
@@ -232,7 +249,9 @@ public final class HttpFunctionClient implements FunctionClient {
     Map<String, String> headers = new LinkedHashMap<>();
     spec.headers().forEach((name, source) -> headers.put(name, resolve(name, source)));
     return new Endpoint(
-        vertx.createHttpClient(options, pool), headers, Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())));
+        vertx.createHttpClient(options, pool),
+        headers,
+        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())));
   }
 
   private static String resolve(String header, HeaderSource source) {
@@ -243,7 +262,11 @@ public final class HttpFunctionClient implements FunctionClient {
       String value = System.getenv(env.variable());
       if (value == null) {
         throw new IllegalStateException(
-            "header " + header + " reads environment variable " + env.variable() + ", which is not set");
+            "header "
+                + header
+                + " reads environment variable "
+                + env.variable()
+                + ", which is not set");
       }
       return value;
     }
@@ -251,7 +274,8 @@ public final class HttpFunctionClient implements FunctionClient {
     try {
       return Files.readString(Path.of(file.path()), StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
-      throw new IllegalStateException("header " + header + " reads file " + file.path() + ": " + e, e);
+      throw new IllegalStateException(
+          "header " + header + " reads file " + file.path() + ": " + e, e);
     }
   }
 
@@ -264,11 +288,18 @@ public final class HttpFunctionClient implements FunctionClient {
     private final Buffer body;
     private final long deadlineNanos;
     private final CompletableFuture<Reply> result;
+
     /** Attempts made so far; written by whichever thread starts an attempt, one at a time. */
     private volatile int attempts;
 
-    Call(Address target, String url, HttpEndpointSpec spec, Endpoint endpoint, Buffer body,
-        long deadlineNanos, CompletableFuture<Reply> result) {
+    Call(
+        Address target,
+        String url,
+        HttpEndpointSpec spec,
+        Endpoint endpoint,
+        Buffer body,
+        long deadlineNanos,
+        CompletableFuture<Reply> result) {
       this.target = target;
       this.url = url;
       this.spec = spec;
@@ -295,7 +326,8 @@ public final class HttpFunctionClient implements FunctionClient {
      */
     private void send(int attempt, boolean resent) {
       long remainingMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
-      long timeoutMs = retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
+      long timeoutMs =
+          retryForever() ? spec.transport().call().toMillis() : Math.max(1, remainingMs);
       long start = System.nanoTime();
       // Set by whichever ends the attempt first: the HTTP client's outcome or the guard below.
       AtomicBoolean over = new AtomicBoolean();
@@ -310,8 +342,14 @@ public final class HttpFunctionClient implements FunctionClient {
                   return;
                 }
                 long ms = (System.nanoTime() - start) / 1_000_000;
-                LOG.warn("Abandoning attempt {} of the call to {} at {}: no outcome from the HTTP client after "
-                    + "{} ms (timeout {} ms), e.g. a response that never completed", attempt, target, url, ms, timeoutMs);
+                LOG.warn(
+                    "Abandoning attempt {} of the call to {} at {}: no outcome from the HTTP client after "
+                        + "{} ms (timeout {} ms), e.g. a response that never completed",
+                    attempt,
+                    target,
+                    url,
+                    ms,
+                    timeoutMs);
                 listener.attempt(target.type(), System.nanoTime() - start, false);
                 retryOrFail(Kind.TIMEOUT, "no complete response within " + timeoutMs + " ms", null);
               });
@@ -323,11 +361,14 @@ public final class HttpFunctionClient implements FunctionClient {
               .putHeader("Content-Type", OCTET_STREAM);
       endpoint.headers().forEach(options::putHeader);
       Exchange exchange = new Exchange();
-      HttpClientConnection[] own = {null}; // the new connection of a request sent again, closed after it
+      HttpClientConnection[] own = {
+        null
+      }; // the new connection of a request sent again, closed after it
       Future<HttpClientRequest> requested;
       if (resent) {
         requested =
-            endpoint.client()
+            endpoint
+                .client()
                 .connect(connectOptions(timeoutMs))
                 .compose(
                     connection -> {
@@ -356,7 +397,10 @@ public final class HttpFunctionClient implements FunctionClient {
                 return response
                     .pipeTo(stream)
                     .compose(v -> stream.result())
-                    .map(b -> new Answer(response.statusCode(), response.getHeader("Content-Type"), b));
+                    .map(
+                        b ->
+                            new Answer(
+                                response.statusCode(), response.getHeader("Content-Type"), b));
               })
           .onComplete(
               ar -> {
@@ -377,15 +421,22 @@ public final class HttpFunctionClient implements FunctionClient {
                 }
                 Throwable cause = ar.cause();
                 if (!resent && isStaleConnection(exchange, cause)) {
-                  LOG.debug("Sending the call to {} at {} again: its {} connection closed before it was answered ({})",
-                      target, url, exchange.reusedConnection ? "pooled" : "new", cause.toString());
+                  LOG.debug(
+                      "Sending the call to {} at {} again: its {} connection closed before it was answered ({})",
+                      target,
+                      url,
+                      exchange.reusedConnection ? "pooled" : "new",
+                      cause.toString());
                   send(attempt, true);
                   return;
                 }
                 listener.attempt(target.type(), nanos, false);
                 if (LimitedBodyCodec.isTooLarge(cause)) {
-                  fail(Kind.PAYLOAD_TOO_LARGE, false, "response exceeds payload_max_bytes "
-                      + spec.transport().payloadMaxBytes(), null);
+                  fail(
+                      Kind.PAYLOAD_TOO_LARGE,
+                      false,
+                      "response exceeds payload_max_bytes " + spec.transport().payloadMaxBytes(),
+                      null);
                   return;
                 }
                 Kind kind = classify(cause);
@@ -410,15 +461,28 @@ public final class HttpFunctionClient implements FunctionClient {
       if (status / 100 == 2) {
         String contentType = response.contentType();
         Buffer payload = response.body();
-        if (contentType != null && !contentType.startsWith(OCTET_STREAM) && payload != null && payload.length() > 0) {
+        if (contentType != null
+            && !contentType.startsWith(OCTET_STREAM)
+            && payload != null
+            && payload.length() > 0) {
           listener.attempt(target.type(), nanos, false);
-          fail(Kind.WRONG_CONTENT_TYPE, false, "expected " + OCTET_STREAM + ", got " + contentType, null);
+          fail(
+              Kind.WRONG_CONTENT_TYPE,
+              false,
+              "expected " + OCTET_STREAM + ", got " + contentType,
+              null);
           return;
         }
         if (payload != null && payload.length() > spec.transport().payloadMaxBytes()) { // defensive
           listener.attempt(target.type(), nanos, false);
-          fail(Kind.PAYLOAD_TOO_LARGE, false, "response of " + payload.length()
-              + " bytes exceeds payload_max_bytes " + spec.transport().payloadMaxBytes(), null);
+          fail(
+              Kind.PAYLOAD_TOO_LARGE,
+              false,
+              "response of "
+                  + payload.length()
+                  + " bytes exceeds payload_max_bytes "
+                  + spec.transport().payloadMaxBytes(),
+              null);
           return;
         }
         FromFunction parsed;
@@ -429,7 +493,11 @@ public final class HttpFunctionClient implements FunctionClient {
                   : FromFunction.parseFrom(payload.getBytes());
         } catch (InvalidProtocolBufferException e) {
           listener.attempt(target.type(), nanos, false);
-          fail(Kind.MALFORMED_RESPONSE, false, "body is not a FromFunction message: " + e.getMessage(), e);
+          fail(
+              Kind.MALFORMED_RESPONSE,
+              false,
+              "body is not a FromFunction message: " + e.getMessage(),
+              e);
           return;
         }
         listener.attempt(target.type(), nanos, true);
@@ -459,8 +527,14 @@ public final class HttpFunctionClient implements FunctionClient {
       }
       listener.retry(target.type(), kind);
       if (attempts == 1 || attempts % 10 == 0) {
-        LOG.warn("Retrying call to {} at {} in {} ms (attempt {} failed: {} {})",
-            target, url, delayMs, attempts, kind, detail);
+        LOG.warn(
+            "Retrying call to {} at {} in {} ms (attempt {} failed: {} {})",
+            target,
+            url,
+            delayMs,
+            attempts,
+            kind,
+            detail);
       }
       if (!result.isDone()) {
         vertx.setTimer(delayMs, id -> attempt());
@@ -474,15 +548,17 @@ public final class HttpFunctionClient implements FunctionClient {
   }
 
   /**
-   * A request whose connection closed before any byte of the response arrived, and that went out
-   * on a connection used before or never left at all: the server closed a stale pooled connection.
+   * A request whose connection closed before any byte of the response arrived, and that went out on
+   * a connection used before or never left at all: the server closed a stale pooled connection.
    */
-  static boolean isStaleConnection(boolean reusedConnection, boolean written, boolean responded, Throwable cause) {
+  static boolean isStaleConnection(
+      boolean reusedConnection, boolean written, boolean responded, Throwable cause) {
     return !responded && (reusedConnection || !written) && isConnectionClosed(cause);
   }
 
   private static boolean isStaleConnection(Exchange exchange, Throwable cause) {
-    return isStaleConnection(exchange.reusedConnection, exchange.written, exchange.responded, cause);
+    return isStaleConnection(
+        exchange.reusedConnection, exchange.written, exchange.responded, cause);
   }
 
   /** The connection closed or was reset under the request. */
@@ -490,7 +566,9 @@ public final class HttpFunctionClient implements FunctionClient {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof HttpClosedException
           || c instanceof ClosedChannelException
-          || (c instanceof IOException && c.getMessage() != null && c.getMessage().contains("Connection reset"))) {
+          || (c instanceof IOException
+              && c.getMessage() != null
+              && c.getMessage().contains("Connection reset"))) {
         return true;
       }
     }

@@ -47,7 +47,8 @@ final class TlsSupport {
       return;
     }
     options.setSsl(true);
-    ca.ifPresent(location -> options.setTrustOptions(new PemTrustOptions().addCertValue(read(location))));
+    ca.ifPresent(
+        location -> options.setTrustOptions(new PemTrustOptions().addCertValue(read(location))));
     if (cert.isPresent()) {
       String certLocation = cert.get();
       String lower = certLocation.toLowerCase(Locale.ROOT);
@@ -59,14 +60,19 @@ final class TlsSupport {
                 .setPassword(password == null ? null : new String(password)));
       } else {
         String key =
-            transport.clientKey()
-                .orElseThrow(() -> new IllegalArgumentException(
-                    "transport.client_cert is a PEM certificate but transport.client_key is not set"));
+            transport
+                .clientKey()
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "transport.client_cert is a PEM certificate but transport.client_key is not set"));
         Buffer keyPem = read(key);
         if (keyPem.toString(StandardCharsets.US_ASCII).contains("BEGIN " + ENCRYPTED_KEY)) {
           if (password == null) {
             throw new IllegalArgumentException(
-                "transport.client_key " + key + " is encrypted but transport.client_key_password is not set");
+                "transport.client_key "
+                    + key
+                    + " is encrypted but transport.client_key_password is not set");
           }
           keyPem = decrypt(keyPem, password, key);
         }
@@ -85,12 +91,17 @@ final class TlsSupport {
       throw new IllegalArgumentException("transport.client_key " + location + " is not a PEM key");
     }
     String base64 =
-        text.substring(begin + ("-----BEGIN " + ENCRYPTED_KEY + "-----").length(), end).replaceAll("\\s", "");
+        text.substring(begin + ("-----BEGIN " + ENCRYPTED_KEY + "-----").length(), end)
+            .replaceAll("\\s", "");
     try {
-      EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(Base64.getDecoder().decode(base64));
+      EncryptedPrivateKeyInfo info =
+          new EncryptedPrivateKeyInfo(Base64.getDecoder().decode(base64));
       AlgorithmParameters params = info.getAlgParameters();
       // PBES2 keys (openssl's default) name their real algorithm in the parameters.
-      String algorithm = params != null && info.getAlgName().startsWith("PBES2") ? params.toString() : info.getAlgName();
+      String algorithm =
+          params != null && info.getAlgName().startsWith("PBES2")
+              ? params.toString()
+              : info.getAlgName();
       SecretKeyFactory factory = SecretKeyFactory.getInstance(algorithm);
       Cipher cipher = Cipher.getInstance(algorithm);
       cipher.init(Cipher.DECRYPT_MODE, factory.generateSecret(new PBEKeySpec(password)), params);
@@ -102,7 +113,11 @@ final class TlsSupport {
       return Buffer.buffer(out);
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "cannot decrypt transport.client_key " + location + " with transport.client_key_password: " + e, e);
+          "cannot decrypt transport.client_key "
+              + location
+              + " with transport.client_key_password: "
+              + e,
+          e);
     }
   }
 
@@ -115,7 +130,9 @@ final class TlsSupport {
       if (location.startsWith("classpath:")) {
         String resource = location.substring("classpath:".length());
         try (InputStream in =
-            Thread.currentThread().getContextClassLoader().getResourceAsStream(resource.replaceFirst("^/", ""))) {
+            Thread.currentThread()
+                .getContextClassLoader()
+                .getResourceAsStream(resource.replaceFirst("^/", ""))) {
           if (in == null) {
             throw new IllegalArgumentException("no classpath resource " + resource);
           }
@@ -125,7 +142,8 @@ final class TlsSupport {
       String path = location.startsWith("file:") ? location.substring("file:".length()) : location;
       return Buffer.buffer(Files.readAllBytes(Path.of(path)));
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read TLS material " + location + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot read TLS material " + location + ": " + e.getMessage(), e);
     }
   }
 }

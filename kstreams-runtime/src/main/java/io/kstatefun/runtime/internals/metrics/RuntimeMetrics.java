@@ -3,9 +3,9 @@ package io.kstatefun.runtime.internals.metrics;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.DeadLetterReason;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.internals.http.FunctionCallException;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.internals.topology.TaskRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -78,7 +78,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
 
   /** Binds the stream thread failure and crash-loop meters. */
   public void bind(CrashLoopGuard crashLoops) {
-    FunctionCounter.builder("kstatefun.stream.thread.failures", crashLoops, CrashLoopGuard::failuresTotal)
+    FunctionCounter.builder(
+            "kstatefun.stream.thread.failures", crashLoops, CrashLoopGuard::failuresTotal)
         .description("Stream threads that failed and were replaced")
         .register(registry);
     FunctionCounter.builder("kstatefun.crash.loops", crashLoops, CrashLoopGuard::crashLoopsTotal)
@@ -100,12 +101,14 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
     }
   }
 
-  // --- dispatcher ---------------------------------------------------------------------------------
+  // --- dispatcher
+  // ---------------------------------------------------------------------------------
 
   @Override
   public void batchSent(FunctionType type, int size, boolean retry) {
     Counter.builder("kstatefun.batches")
-        .description("Requests sent to functions (retry=true: state negotiation or recovery resend)")
+        .description(
+            "Requests sent to functions (retry=true: state negotiation or recovery resend)")
         .tag("function_type", type.toString())
         .tag("retry", Boolean.toString(retry))
         .register(registry)
@@ -127,7 +130,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   @Override
   public void backlog(FunctionType type, long pending) {
     DistributionSummary.builder("kstatefun.mailbox.backlog")
-        .description("Messages in an address's mailbox when a batch goes out (max = largest backlog)")
+        .description(
+            "Messages in an address's mailbox when a batch goes out (max = largest backlog)")
         .tag("function_type", type.toString())
         .register(registry)
         .record(pending);
@@ -171,7 +175,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
         .record(Math.max(0, lateMs), TimeUnit.MILLISECONDS);
   }
 
-  // --- HTTP client --------------------------------------------------------------------------------
+  // --- HTTP client
+  // --------------------------------------------------------------------------------
 
   @Override
   public void attempt(FunctionType type, long nanos, boolean ok) {
@@ -203,7 +208,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
         .increment();
   }
 
-  // --- ingress ------------------------------------------------------------------------------------
+  // --- ingress
+  // ------------------------------------------------------------------------------------
 
   @Override
   public void ingressRejected(String topic, String reason, KafkaIngressSpec.OnError policy) {
@@ -219,15 +225,17 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   @Override
   public void deadLetteredRecord(String sourceTopic, String reason) {
     Counter.builder("kstatefun.dead.lettered.records")
-        .description("Raw records written to a dead-letter topic: ingress or loopback records, "
-            + "unreadable store records (topic = the store)")
+        .description(
+            "Raw records written to a dead-letter topic: ingress or loopback records, "
+                + "unreadable store records (topic = the store)")
         .tag("topic", sourceTopic)
         .tag("reason", reason)
         .register(registry)
         .increment();
   }
 
-  // --- restoration --------------------------------------------------------------------------------
+  // --- restoration
+  // --------------------------------------------------------------------------------
 
   @Override
   public void onRestoreStart(TopicPartition partition, String store, long start, long end) {
@@ -236,7 +244,8 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   }
 
   @Override
-  public void onBatchRestored(TopicPartition partition, String store, long batchEnd, long restored) {
+  public void onBatchRestored(
+      TopicPartition partition, String store, long batchEnd, long restored) {
     restoringRemaining.addAndGet(-restored);
     Counter.builder("kstatefun.restoration.records")
         .description("Changelog records restored")

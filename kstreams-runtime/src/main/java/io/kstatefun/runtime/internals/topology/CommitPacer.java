@@ -4,13 +4,13 @@ package io.kstatefun.runtime.internals.topology;
  * Paces the commits that tasks request because they have output pending ({@code
  * kstatefun.commit.on.output}), per stream thread.
  *
- * <p>Kafka Streams commits every task of a thread together, at the end of each pass over its
- * tasks, whenever one of them requested it, and then halves how many records it processes per
- * task before the next check. Requesting a commit for every output therefore degenerates under
- * load into a transaction per record and task. With a minimum interval, output produced within it
- * after the thread's last requested commit waits until the interval has passed and joins what is
- * processed meanwhile, so transactions carry batches under load while a quiet thread still
- * commits at once. One task per thread arranges a wake-up for the deferred commit.
+ * <p>Kafka Streams commits every task of a thread together, at the end of each pass over its tasks,
+ * whenever one of them requested it, and then halves how many records it processes per task before
+ * the next check. Requesting a commit for every output therefore degenerates under load into a
+ * transaction per record and task. With a minimum interval, output produced within it after the
+ * thread's last requested commit waits until the interval has passed and joins what is processed
+ * meanwhile, so transactions carry batches under load while a quiet thread still commits at once.
+ * One task per thread arranges a wake-up for the deferred commit.
  *
  * <p>Threading: shared by all stream threads; {@link Thread} state is kept per thread, and each
  * method is called by the stream thread it concerns.

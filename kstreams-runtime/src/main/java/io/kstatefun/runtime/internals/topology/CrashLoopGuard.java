@@ -19,9 +19,8 @@ import org.slf4j.LoggerFactory;
  * /health/live} to 503, and the metrics count it. It stops counting as crash looping once a whole
  * window passes without a failure of that task. Threads keep being replaced either way.
  *
- * <p>The task is the one Kafka Streams names in the failure (a {@link StreamsException} with a
- * task id, anywhere in the cause chain); failures that name none count together as {@link
- * #NO_TASK}.
+ * <p>The task is the one Kafka Streams names in the failure (a {@link StreamsException} with a task
+ * id, anywhere in the cause chain); failures that name none count together as {@link #NO_TASK}.
  *
  * <p>Threading: {@link #onFailure} runs on the failing stream thread; the readers on any thread
  * (admin endpoints, metrics). All methods are synchronized.
@@ -36,16 +35,20 @@ public final class CrashLoopGuard {
   private final int maxFailures;
   private final long windowMs;
   private final LongSupplier clock;
+
   /** Per task: the times of its failures within the window, oldest first. */
   private final Map<String, ArrayDeque<Long>> failures = new HashMap<>();
+
   /** Crash-looping tasks and what the ERROR said about them. */
   private final Map<String, String> looping = new TreeMap<>();
+
   private long failuresTotal;
   private long crashLoopsTotal;
 
   public CrashLoopGuard(int maxFailures, long windowMs, LongSupplier clock) {
     if (maxFailures < 1 || windowMs < 1) {
-      throw new IllegalArgumentException("maxFailures and windowMs must be positive: " + maxFailures + ", " + windowMs);
+      throw new IllegalArgumentException(
+          "maxFailures and windowMs must be positive: " + maxFailures + ", " + windowMs);
     }
     this.maxFailures = maxFailures;
     this.windowMs = windowMs;
@@ -64,10 +67,17 @@ public final class CrashLoopGuard {
     if (looping.containsKey(task)) {
       LOG.warn(
           "Task {} failed again ({} failures within {} s, crash loop); replacing the stream thread: {}",
-          task, count, windowMs / 1000, describe(rootCause(error)));
+          task,
+          count,
+          windowMs / 1000,
+          describe(rootCause(error)));
     } else if (count >= maxFailures) {
       String summary =
-          "its stream thread failed " + count + " times within " + windowMs / 1000 + " s: "
+          "its stream thread failed "
+              + count
+              + " times within "
+              + windowMs / 1000
+              + " s: "
               + describe(rootCause(error));
       looping.put(task, summary);
       crashLoopsTotal++;
@@ -75,12 +85,18 @@ public final class CrashLoopGuard {
           "Task {} is in a crash loop: {}. Each replacement thread restores the task and fails the same "
               + "way, so its partitions make no progress; /health/live now answers 503. Fix or remove the "
               + "cause (see docs/failure-handling.md); the stream thread is replaced again.",
-          task, summary, error);
+          task,
+          summary,
+          error);
     } else {
       LOG.error(
           "Stream thread failed on task {} (failure {} of {} within {} s before it counts as a crash loop); "
               + "replacing it (its tasks restart from the last commit)",
-          task, count, maxFailures, windowMs / 1000, error);
+          task,
+          count,
+          maxFailures,
+          windowMs / 1000,
+          error);
     }
   }
 
@@ -120,7 +136,9 @@ public final class CrashLoopGuard {
     }
   }
 
-  /** The task a failure names: the first {@link StreamsException} with a task id in the cause chain. */
+  /**
+   * The task a failure names: the first {@link StreamsException} with a task id in the cause chain.
+   */
   static String taskOf(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof StreamsException s && s.taskId().isPresent()) {

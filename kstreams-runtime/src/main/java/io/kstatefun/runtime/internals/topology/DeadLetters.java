@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.routing.Address;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
@@ -11,41 +10,52 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The headers of dead-letter records. A dead-lettered ingress record keeps its original key, value
- * and headers; a dead-lettered function message is written as its {@code Envelope} (target,
- * caller, argument, origin), keyed by the target's id, so it can be re-injected into the loopback
- * topic as it is ({@code kstatefun dlq --reinject}).
+ * and headers; a dead-lettered function message is written as its {@code Envelope} (target, caller,
+ * argument, origin), keyed by the target's id, so it can be re-injected into the loopback topic as
+ * it is ({@code kstatefun dlq --reinject}).
  */
 public final class DeadLetters {
 
   /** Why: a {@code DeadLetterReason} name. */
   public static final String REASON = "kstatefun.dlq.reason";
+
   /** A human-readable explanation. */
   public static final String DETAIL = "kstatefun.dlq.detail";
+
   /** The exception class behind the failure, when there is one. */
   public static final String ERROR_CLASS = "kstatefun.dlq.error.class";
+
   /**
    * {@code ingress} for raw ingress records, {@code envelope} for function messages, {@code store}
    * for records of the runtime's stores that could not be read (raw bytes; not re-injectable).
    */
   public static final String FORMAT = "kstatefun.dlq.format";
+
   /** The address the message was for, as {@code namespace/type/id}. */
   public static final String ADDRESS = "kstatefun.dlq.address";
+
   public static final String SOURCE_TOPIC = "kstatefun.dlq.source.topic";
   public static final String SOURCE_PARTITION = "kstatefun.dlq.source.partition";
   public static final String SOURCE_OFFSET = "kstatefun.dlq.source.offset";
+
   /** Timestamp (ms) of the source record. */
   public static final String SOURCE_TIMESTAMP = "kstatefun.dlq.source.timestamp";
+
   /** When the record was dead-lettered (ms). */
   public static final String TIMESTAMP = "kstatefun.dlq.timestamp";
+
   public static final String ATTEMPTS = "kstatefun.dlq.attempts";
+
   /**
    * Set when the record was too large to be dead-lettered whole: what was cut, a comma-separated
    * list of {@code value} (cut to a prefix), {@code headers} (the original headers were dropped)
    * and {@code key} (cut to a prefix).
    */
   public static final String TRUNCATED = "kstatefun.dlq.truncated";
+
   /** With {@link #TRUNCATED}: the size of the original value in bytes (-1 for none). */
   public static final String ORIGINAL_VALUE_SIZE = "kstatefun.dlq.original.value.size";
+
   /** With {@link #TRUNCATED}: the size of the original key in bytes (-1 for none). */
   public static final String ORIGINAL_KEY_SIZE = "kstatefun.dlq.original.key.size";
 
@@ -55,6 +65,7 @@ public final class DeadLetters {
   public static final String FORMAT_INGRESS = "ingress";
   public static final String FORMAT_ENVELOPE = "envelope";
   public static final String FORMAT_STORE = "store";
+
   /** For {@code store} records: the store and the task ({@code kstatefun-mailbox 0_3}). */
   public static final String STORE = "kstatefun.dlq.store";
 
@@ -70,12 +81,12 @@ public final class DeadLetters {
   record Fitted(byte[] key, byte[] value, Headers headers) {}
 
   /**
-   * Fits a dead letter into {@code maxBytes} (key, value and headers, as the producer counts
-   * them). A record that fits is returned as it is. Otherwise the value is cut to the prefix that
-   * fits; if the key and the original headers alone are too large, the original headers are
-   * dropped, then the key is cut too. The {@code kstatefun.dlq.*} headers are always kept (their
-   * values are short, see {@link #MAX_HEADER_CHARS}); {@link #TRUNCATED}, {@link
-   * #ORIGINAL_KEY_SIZE} and {@link #ORIGINAL_VALUE_SIZE} say what was cut.
+   * Fits a dead letter into {@code maxBytes} (key, value and headers, as the producer counts them).
+   * A record that fits is returned as it is. Otherwise the value is cut to the prefix that fits; if
+   * the key and the original headers alone are too large, the original headers are dropped, then
+   * the key is cut too. The {@code kstatefun.dlq.*} headers are always kept (their values are
+   * short, see {@link #MAX_HEADER_CHARS}); {@link #TRUNCATED}, {@link #ORIGINAL_KEY_SIZE} and
+   * {@link #ORIGINAL_VALUE_SIZE} say what was cut.
    */
   static Fitted fit(byte[] key, byte[] value, Headers headers, int maxBytes) {
     if (length(key) + length(value) + size(headers) <= maxBytes) {
@@ -143,8 +154,15 @@ public final class DeadLetters {
    * any earlier {@code kstatefun.dlq.*} ones (a re-injected record that fails again), then ours.
    */
   static Headers forIngress(
-      Headers original, String reason, String detail, String errorClass, String topic, int partition,
-      long offset, long sourceTimestamp, long now) {
+      Headers original,
+      String reason,
+      String detail,
+      String errorClass,
+      String topic,
+      int partition,
+      long offset,
+      long sourceTimestamp,
+      long now) {
     RecordHeaders h = new RecordHeaders();
     if (original != null) {
       for (Header header : original) {
@@ -168,14 +186,19 @@ public final class DeadLetters {
   }
 
   /**
-   * Headers of a dead-lettered function message. {@code address} is the address the message was
-   * for (or the sender, for a delayed message that could not be scheduled); {@code null} when not
+   * Headers of a dead-lettered function message. {@code address} is the address the message was for
+   * (or the sender, for a delayed message that could not be scheduled); {@code null} when not
    * known. The source headers name where the message first entered the system, if it came from an
    * ingress.
    */
   static Headers forEnvelope(
-      String reason, String detail, String errorClass, Address address, Envelope envelope,
-      int attempts, long now) {
+      String reason,
+      String detail,
+      String errorClass,
+      Address address,
+      Envelope envelope,
+      int attempts,
+      long now) {
     RecordHeaders h = new RecordHeaders();
     add(h, REASON, reason);
     add(h, DETAIL, detail);
@@ -199,11 +222,17 @@ public final class DeadLetters {
   }
 
   /**
-   * Headers of a dead-lettered store record that could not be read. {@code address} is the
-   * address it belongs to, or {@code null} (a timer record).
+   * Headers of a dead-lettered store record that could not be read. {@code address} is the address
+   * it belongs to, or {@code null} (a timer record).
    */
   static Headers forStoreRecord(
-      String reason, String detail, String errorClass, Address address, String store, String task, long now) {
+      String reason,
+      String detail,
+      String errorClass,
+      Address address,
+      String store,
+      String task,
+      long now) {
     RecordHeaders h = new RecordHeaders();
     add(h, REASON, reason);
     add(h, DETAIL, detail);

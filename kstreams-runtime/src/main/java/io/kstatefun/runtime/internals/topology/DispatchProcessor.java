@@ -5,10 +5,10 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.routing.Routed;
 import io.kstatefun.routing.RoutingException;
 import io.kstatefun.routing.module.KafkaIngressSpec;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.dispatch.Action;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.CorruptStoreRecordException;
-import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.http.FunctionCallException;
 import io.kstatefun.runtime.internals.proto.Envelope;
@@ -34,15 +34,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka Streams shell around one task's {@link Dispatcher}: it turns records (ingress,
- * loopback, doorbell), call completions and wall-clock time into dispatcher events, and carries
- * out the dispatcher's {@link Action}s: HTTP calls, loopback/egress/dead-letter records.
+ * loopback, doorbell), call completions and wall-clock time into dispatcher events, and carries out
+ * the dispatcher's {@link Action}s: HTTP calls, loopback/egress/dead-letter records.
  *
  * <p>Threading: the stream thread owns this processor, its dispatcher and its stores. HTTP
  * callbacks (Vert.x threads) only add to {@link #completions} and ring the doorbell; the timer
  * alarm and egress topic lookups only ring it (ringing never blocks); the stream thread applies
- * completions in {@link #drain}. A processor that was closed
- * (task migrated, revived or shut down) drops late completions: its successor re-sends the
- * in-flight batches it finds in the durable mailbox.
+ * completions in {@link #drain}. A processor that was closed (task migrated, revived or shut down)
+ * drops late completions: its successor re-sends the in-flight batches it finds in the durable
+ * mailbox.
  */
 final class DispatchProcessor implements Processor<byte[], byte[], byte[], Object> {
 
@@ -50,11 +50,15 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
 
   private final RuntimeServices services;
   private final ConcurrentLinkedQueue<CallOutcome> completions = new ConcurrentLinkedQueue<>();
+
   /** Calls in flight, by request id; cancelled on close so their retries stop. */
-  private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<?>> calls =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<
+          Long, java.util.concurrent.CompletableFuture<?>>
+      calls = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Finished calls waiting for egress topic lookups (see {@link #apply}); stream thread only. */
   private final java.util.ArrayDeque<CallOutcome> held = new java.util.ArrayDeque<>();
+
   private final AtomicBoolean rung = new AtomicBoolean();
   private volatile boolean closed;
 
@@ -63,8 +67,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private int partition;
   private volatile long alarmAt = Long.MAX_VALUE;
   private ScheduledFuture<?> alarm;
+
   /** Output is waiting for a commit that the {@link CommitPacer} deferred. */
   private boolean commitPending;
+
   private long pendingEpoch;
   private ScheduledFuture<?> commitWake;
 
@@ -78,7 +84,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       start(context);
     } catch (RuntimeException e) {
       // Kafka Streams does not say which task failed in init(); the crash-loop guard needs it.
-      throw new StreamsException("task " + context.taskId() + " failed to start: " + e, e, context.taskId());
+      throw new StreamsException(
+          "task " + context.taskId() + " failed to start: " + e, e, context.taskId());
     }
   }
 
@@ -104,8 +111,11 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services.listener(),
             services.inFlightLimiter());
     context.schedule(
-        Duration.ofMillis(services.config().getLong(
-            io.kstatefun.runtime.config.KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG)),
+        Duration.ofMillis(
+            services
+                .config()
+                .getLong(
+                    io.kstatefun.runtime.config.KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG)),
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
           performDeferred();
@@ -170,10 +180,12 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         problem = Dispatcher.invalidAddress(envelope.getCaller());
       }
       if (problem != null) {
-        throw new InvalidProtocolBufferException("loopback record has an invalid address " + problem);
+        throw new InvalidProtocolBufferException(
+            "loopback record has an invalid address " + problem);
       }
     } catch (InvalidProtocolBufferException e) {
-      deadLetterRaw(record, meta, DeadLetterReason.MALFORMED_LOOPBACK_RECORD.name(), e.getMessage(), e);
+      deadLetterRaw(
+          record, meta, DeadLetterReason.MALFORMED_LOOPBACK_RECORD.name(), e.getMessage(), e);
       return;
     }
     perform(dispatcher.onMessage(envelope));
@@ -206,15 +218,30 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       int max = services.recordSizes().maxRecordBytes();
       if (size > max) {
         // Within maxRecordBytes, but its message would not fit what the producer accepts.
-        onRoutingFailure(record, meta, new RoutingException(
-            RoutingException.Reason.RECORD_TOO_LARGE,
-            meta.topic(),
-            services.ingressRouter().ingressesFor(meta.topic()).stream().map(KafkaIngressSpec::id).toList(),
-            "the record value has " + record.value().length + " bytes; as a message to " + r.target().type()
-                + " it would be a record of " + size + " bytes, more than the " + max + " bytes the runtime writes per record"
-                + " (the producer's max.request.size " + services.recordSizes().maxRequestSize() + " less "
-                + (services.recordSizes().maxRequestSize() - max) + " bytes of headroom). Raise producer.max.request.size"
-                + " or lower the ingress's maxRecordBytes"));
+        onRoutingFailure(
+            record,
+            meta,
+            new RoutingException(
+                RoutingException.Reason.RECORD_TOO_LARGE,
+                meta.topic(),
+                services.ingressRouter().ingressesFor(meta.topic()).stream()
+                    .map(KafkaIngressSpec::id)
+                    .toList(),
+                "the record value has "
+                    + record.value().length
+                    + " bytes; as a message to "
+                    + r.target().type()
+                    + " it would be a record of "
+                    + size
+                    + " bytes, more than the "
+                    + max
+                    + " bytes the runtime writes per record"
+                    + " (the producer's max.request.size "
+                    + services.recordSizes().maxRequestSize()
+                    + " less "
+                    + (services.recordSizes().maxRequestSize() - max)
+                    + " bytes of headroom). Raise producer.max.request.size"
+                    + " or lower the ingress's maxRecordBytes"));
         return;
       }
       envelopes.add(envelope);
@@ -226,22 +253,40 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     }
   }
 
-  private void onRoutingFailure(Record<byte[], byte[]> record, RecordMetadata meta, RoutingException e) {
+  private void onRoutingFailure(
+      Record<byte[], byte[]> record, RecordMetadata meta, RoutingException e) {
     KafkaIngressSpec.OnError policy = services.onErrorFor(meta.topic());
     services.listener().ingressRejected(meta.topic(), e.reason().name(), policy);
     switch (policy) {
-      case SKIP -> LOG.warn(
-          "Skipping ingress record {}-{}@{}: {} ({})",
-          meta.topic(), meta.partition(), meta.offset(), e.reason(), e.getMessage());
-      case FAIL -> throw new IngressFailureException(
-          "Ingress record " + meta.topic() + "-" + meta.partition() + "@" + meta.offset()
-              + " cannot be routed and the ingress's onError is 'fail': " + e.getMessage(), e);
+      case SKIP ->
+          LOG.warn(
+              "Skipping ingress record {}-{}@{}: {} ({})",
+              meta.topic(),
+              meta.partition(),
+              meta.offset(),
+              e.reason(),
+              e.getMessage());
+      case FAIL ->
+          throw new IngressFailureException(
+              "Ingress record "
+                  + meta.topic()
+                  + "-"
+                  + meta.partition()
+                  + "@"
+                  + meta.offset()
+                  + " cannot be routed and the ingress's onError is 'fail': "
+                  + e.getMessage(),
+              e);
       default -> deadLetterRaw(record, meta, e.reason().name(), e.getMessage(), e);
     }
   }
 
   private void deadLetterRaw(
-      Record<byte[], byte[]> record, RecordMetadata meta, String reason, String detail, Throwable error) {
+      Record<byte[], byte[]> record,
+      RecordMetadata meta,
+      String reason,
+      String detail,
+      Throwable error) {
     String dlq = services.deadLetterTopicFor(meta.topic());
     long now = services.clock().getAsLong();
     DeadLetters.Fitted fitted =
@@ -249,14 +294,28 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             record.key(),
             record.value(),
             DeadLetters.forIngress(
-                record.headers(), reason, detail, error == null ? null : error.getClass().getName(),
-                meta.topic(), meta.partition(), meta.offset(), record.timestamp(), now),
+                record.headers(),
+                reason,
+                detail,
+                error == null ? null : error.getClass().getName(),
+                meta.topic(),
+                meta.partition(),
+                meta.offset(),
+                record.timestamp(),
+                now),
             services.recordSizes().maxDeadLetterBytes());
     LOG.warn(
         "Dead-lettering record {}-{}@{} to {}{}: {} ({})",
-        meta.topic(), meta.partition(), meta.offset(), dlq, truncation(fitted), reason, DeadLetters.cap(detail));
+        meta.topic(),
+        meta.partition(),
+        meta.offset(),
+        dlq,
+        truncation(fitted),
+        reason,
+        DeadLetters.cap(detail));
     context.forward(
-        new Record<byte[], Object>(fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
+        new Record<byte[], Object>(
+            fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
         TopologyFactory.DEAD_LETTER_SINK);
     services.listener().deadLetteredRecord(meta.topic(), reason);
     requestCommit();
@@ -279,7 +338,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       } else if (action instanceof Action.EmitEgress egress) {
         context.forward(
             new Record<byte[], Object>(
-                egress.key(), new TopicRecord(egress.topic(), egress.value()), services.clock().getAsLong()),
+                egress.key(),
+                new TopicRecord(egress.topic(), egress.value()),
+                services.clock().getAsLong()),
             TopologyFactory.EGRESS_SINK);
         requestCommit();
       } else if (action instanceof Action.DeadLetter dead) {
@@ -293,8 +354,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void invoke(Action.Invoke invoke) {
     Address target = invoke.target();
     long requestId = invoke.requestId();
-    java.util.concurrent.CompletableFuture<io.kstatefun.runtime.internals.http.FunctionClient.Reply> call =
-        services.client().call(target, invoke.request());
+    java.util.concurrent.CompletableFuture<io.kstatefun.runtime.internals.http.FunctionClient.Reply>
+        call = services.client().call(target, invoke.request());
     calls.put(requestId, call);
     call.whenComplete(
         (reply, error) -> {
@@ -303,11 +364,16 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             return;
           }
           if (error == null) {
-            completions.add(CallOutcome.success(target, requestId, reply.response(), reply.attempts()));
+            completions.add(
+                CallOutcome.success(target, requestId, reply.response(), reply.attempts()));
           } else {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause()
+                    : error;
             int attempts = cause instanceof FunctionCallException f ? f.attempts() : 1;
-            completions.add(CallOutcome.failure(target, requestId, cause, failureKind(cause), attempts));
+            completions.add(
+                CallOutcome.failure(target, requestId, cause, failureKind(cause), attempts));
           }
           ring();
         });
@@ -321,7 +387,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     return switch (f.kind()) {
       case PAYLOAD_TOO_LARGE -> CallOutcome.FailureKind.PAYLOAD_TOO_LARGE;
       case MALFORMED_RESPONSE, WRONG_CONTENT_TYPE -> CallOutcome.FailureKind.MALFORMED_RESPONSE;
-      default -> f.retryable() ? CallOutcome.FailureKind.RETRIES_EXHAUSTED : CallOutcome.FailureKind.TERMINAL;
+      default ->
+          f.retryable()
+              ? CallOutcome.FailureKind.RETRIES_EXHAUSTED
+              : CallOutcome.FailureKind.TERMINAL;
     };
   }
 
@@ -345,14 +414,20 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
               envelope.getTarget().getId().getBytes(StandardCharsets.UTF_8),
               envelope.toByteArray(),
               DeadLetters.forEnvelope(
-                  dead.reason().name(), dead.detail(), dead.errorClass(), dead.address(), envelope,
-                  dead.attempts(), now),
+                  dead.reason().name(),
+                  dead.detail(),
+                  dead.errorClass(),
+                  dead.address(),
+                  envelope,
+                  dead.attempts(),
+                  now),
               services.recordSizes().maxDeadLetterBytes());
       if (fitted.headers().lastHeader(DeadLetters.TRUNCATED) != null) {
         LOG.warn("Dead letter for {} written{}", dead.address(), truncation(fitted));
       }
       context.forward(
-          new Record<byte[], Object>(fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
+          new Record<byte[], Object>(
+              fitted.key(), new TopicRecord(dlq, fitted.value()), now, fitted.headers()),
           TopologyFactory.DEAD_LETTER_SINK);
     }
     requestCommit();
@@ -370,7 +445,12 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     String task = context.taskId().toString();
     LOG.error(
         "Task {}: {}; removed it from store {} and dead-lettered its {} raw bytes to {} (reason {})",
-        task, error.getMessage(), store, error.value().length, dlq, DeadLetterReason.CORRUPT_STORE_RECORD);
+        task,
+        error.getMessage(),
+        store,
+        error.value().length,
+        dlq,
+        DeadLetterReason.CORRUPT_STORE_RECORD);
     long now = services.clock().getAsLong();
     Address address = error.address();
     context.forward(
@@ -379,9 +459,13 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             new TopicRecord(dlq, error.value()),
             now,
             DeadLetters.forStoreRecord(
-                DeadLetterReason.CORRUPT_STORE_RECORD.name(), error.getMessage(),
+                DeadLetterReason.CORRUPT_STORE_RECORD.name(),
+                error.getMessage(),
                 error.getCause() == null ? null : error.getCause().getClass().getName(),
-                address, store, task, now)),
+                address,
+                store,
+                task,
+                now)),
         TopologyFactory.DEAD_LETTER_SINK);
     services.listener().deadLetteredRecord(store, DeadLetterReason.CORRUPT_STORE_RECORD.name());
     requestCommit();
@@ -406,8 +490,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   }
 
   /**
-   * Requests the pending commit if the pacer allows it now; otherwise makes sure the doorbell
-   * rings when it will, so that a quiet thread does not wait for {@code commit.interval.ms}.
+   * Requests the pending commit if the pacer allows it now; otherwise makes sure the doorbell rings
+   * when it will, so that a quiet thread does not wait for {@code commit.interval.ms}.
    */
   private void requestPendingCommit() {
     if (!commitPending) {
@@ -472,13 +556,15 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     alarmAt = due;
     long delay = Math.max(0, due - services.clock().getAsLong());
     alarm =
-        services.alarms().schedule(
-            () -> {
-              alarmAt = Long.MAX_VALUE; // the stream thread re-arms on its next pass
-              ring();
-            },
-            delay,
-            TimeUnit.MILLISECONDS);
+        services
+            .alarms()
+            .schedule(
+                () -> {
+                  alarmAt = Long.MAX_VALUE; // the stream thread re-arms on its next pass
+                  ring();
+                },
+                delay,
+                TimeUnit.MILLISECONDS);
   }
 
   private void ring() {

@@ -15,18 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wakes a task's stream thread when work for it arrives outside of Kafka (a function call
- * finished, a timer is due): a tiny non-transactional record on the task's partition of the
- * doorbell topic makes the thread's {@code poll()} return at once. The record carries nothing; the
- * work itself waits in memory, and a lost ring only delays it until the safety-net punctuation.
+ * Wakes a task's stream thread when work for it arrives outside of Kafka (a function call finished,
+ * a timer is due): a tiny non-transactional record on the task's partition of the doorbell topic
+ * makes the thread's {@code poll()} return at once. The record carries nothing; the work itself
+ * waits in memory, and a lost ring only delays it until the safety-net punctuation.
  *
  * <p>{@link #ring} never blocks: it only marks the partition and queues it for the doorbell's own
- * sender thread, the only thread that calls the producer (whose {@code send} can block up to
- * {@code max.block.ms} when it has no metadata, e.g. while the broker is unreachable). Rings of a
- * partition coalesce: while one is queued or sent but not yet acknowledged, further rings only
- * note that another is due once it is acknowledged, so at most one record per partition is
- * pending and an unreachable broker costs one record per partition, not one per ring. A ring the
- * producer fails (no metadata in time, delivery timeout) is dropped.
+ * sender thread, the only thread that calls the producer (whose {@code send} can block up to {@code
+ * max.block.ms} when it has no metadata, e.g. while the broker is unreachable). Rings of a
+ * partition coalesce: while one is queued or sent but not yet acknowledged, further rings only note
+ * that another is due once it is acknowledged, so at most one record per partition is pending and
+ * an unreachable broker costs one record per partition, not one per ring. A ring the producer fails
+ * (no metadata in time, delivery timeout) is dropped.
  *
  * <p>Threading: {@link #ring} is called from any thread (Vert.x event loops, the timer alarm,
  * stream threads, egress topic lookups); the sender thread takes queued partitions; producer
@@ -39,10 +39,13 @@ final class Doorbell implements AutoCloseable {
 
   /** Nothing pending for the partition. */
   private static final int IDLE = 0;
+
   /** The partition is in the queue for the sender thread. */
   private static final int QUEUED = 1;
+
   /** Its record was handed to the producer and is not acknowledged yet. */
   private static final int SENT = 2;
+
   /** Like {@link #SENT}, and it was rung again meanwhile: queue it once acknowledged. */
   private static final int SENT_RUNG_AGAIN = 3;
 
@@ -54,8 +57,12 @@ final class Doorbell implements AutoCloseable {
   private volatile boolean closed;
 
   Doorbell(String topic, Map<String, Object> clientProperties) {
-    this(topic, new KafkaProducer<>(producerProperties(topic, clientProperties),
-        new ByteArraySerializer(), new ByteArraySerializer()));
+    this(
+        topic,
+        new KafkaProducer<>(
+            producerProperties(topic, clientProperties),
+            new ByteArraySerializer(),
+            new ByteArraySerializer()));
   }
 
   /** A doorbell ringing through {@code producer}, which it closes. */
@@ -67,7 +74,8 @@ final class Doorbell implements AutoCloseable {
     sender.start();
   }
 
-  private static Map<String, Object> producerProperties(String topic, Map<String, Object> clientProperties) {
+  private static Map<String, Object> producerProperties(
+      String topic, Map<String, Object> clientProperties) {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.put(ProducerConfig.ACKS_CONFIG, "1");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
@@ -119,12 +127,17 @@ final class Doorbell implements AutoCloseable {
             new ProducerRecord<>(topic, partition, null, EMPTY),
             (metadata, error) -> {
               if (error != null) {
-                LOG.debug("Doorbell ring for partition {} of {} lost: {}", partition, topic, error.toString());
+                LOG.debug(
+                    "Doorbell ring for partition {} of {} lost: {}",
+                    partition,
+                    topic,
+                    error.toString());
               }
               acknowledged(partition, state);
             });
       } catch (RuntimeException e) { // no metadata within max.block.ms, or closed
-        LOG.debug("Doorbell ring for partition {} of {} dropped: {}", partition, topic, e.toString());
+        LOG.debug(
+            "Doorbell ring for partition {} of {} dropped: {}", partition, topic, e.toString());
         acknowledged(partition, state);
       }
     }

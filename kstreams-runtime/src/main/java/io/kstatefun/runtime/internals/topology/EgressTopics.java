@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
@@ -25,26 +25,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the topic of an egress record exists, so that a function naming a missing topic gets
- * its batch dead-lettered ({@code EGRESS_TOPIC_MISSING}) instead of blocking its stream thread in
- * the producer, which waits {@code max.block.ms} for the topic's metadata and then fails the task.
+ * Whether the topic of an egress record exists, so that a function naming a missing topic gets its
+ * batch dead-lettered ({@code EGRESS_TOPIC_MISSING}) instead of blocking its stream thread in the
+ * producer, which waits {@code max.block.ms} for the topic's metadata and then fails the task.
  *
  * <p>The cluster is asked asynchronously, never on the stream thread. Functions choose egress
- * topics per record, so they are checked as they appear: before the stream thread applies an
- * answer it asks {@link #answered} whether every egress topic of the answer has a known fate; if
- * not, the lookups start and the stream thread holds the answer back (its batch stays in flight)
- * until a lookup ends and wakes it. A topic seen to exist is remembered for good (topics are
- * rarely deleted under a running application); a missing one counts as missing for {@link
- * #MISSING_RECHECK} and is then asked for again, so that creating it takes effect soon. A lookup
- * that times out or meets a retriable error (the cluster is unreachable) decides nothing: the
- * answer stays held and the next pass asks again, so a topic that exists is never dead-lettered
- * because the cluster was briefly away. When the cluster refuses to say (e.g. no describe
- * permission), the topic is taken to exist and the producer decides, as it would without this
- * check.
+ * topics per record, so they are checked as they appear: before the stream thread applies an answer
+ * it asks {@link #answered} whether every egress topic of the answer has a known fate; if not, the
+ * lookups start and the stream thread holds the answer back (its batch stays in flight) until a
+ * lookup ends and wakes it. A topic seen to exist is remembered for good (topics are rarely deleted
+ * under a running application); a missing one counts as missing for {@link #MISSING_RECHECK} and is
+ * then asked for again, so that creating it takes effect soon. A lookup that times out or meets a
+ * retriable error (the cluster is unreachable) decides nothing: the answer stays held and the next
+ * pass asks again, so a topic that exists is never dead-lettered because the cluster was briefly
+ * away. When the cluster refuses to say (e.g. no describe permission), the topic is taken to exist
+ * and the producer decides, as it would without this check.
  *
  * <p>Threading: {@link #answered} and {@link #test} are called by stream threads and return at
- * once; lookups complete on the admin client's thread, which updates the concurrent caches and
- * runs the callers' wake-ups.
+ * once; lookups complete on the admin client's thread, which updates the concurrent caches and runs
+ * the callers' wake-ups.
  */
 final class EgressTopics implements EgressTopicCheck, AutoCloseable {
 
@@ -70,8 +69,10 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
   private final AutoCloseable resource;
   private final Set<String> existing = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> missingUntil = new ConcurrentHashMap<>();
+
   /** Lookups in flight, by topic, with the wake-ups to run when each ends. */
   private final Map<String, List<Runnable>> asking = new ConcurrentHashMap<>();
+
   /** Topics whose lookup failed and was logged, until one succeeds (one warning per outage). */
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
@@ -87,7 +88,9 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
         topic -> {
           CompletableFuture<Boolean> result = new CompletableFuture<>();
           admin
-              .describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int) ASK_TIMEOUT.toMillis()))
+              .describeTopics(
+                  List.of(topic),
+                  new DescribeTopicsOptions().timeoutMs((int) ASK_TIMEOUT.toMillis()))
               .topicNameValues()
               .get(topic)
               .whenComplete(
@@ -107,7 +110,10 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
     return new EgressTopics(lookup, System::currentTimeMillis, () -> admin.close(Duration.ZERO));
   }
 
-  /** The Kafka egress topics an answer names (records that cannot be parsed are left to the dispatcher). */
+  /**
+   * The Kafka egress topics an answer names (records that cannot be parsed are left to the
+   * dispatcher).
+   */
   static Collection<String> topicsOf(FromFunction response) {
     if (response == null || !response.hasInvocationResult()) {
       return List.of();
@@ -162,7 +168,9 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
     return until != null && now < until;
   }
 
-  /** Starts a lookup of {@code topic} unless one is in flight; {@code onAnswer} runs when it ends. */
+  /**
+   * Starts a lookup of {@code topic} unless one is in flight; {@code onAnswer} runs when it ends.
+   */
   private void ask(String topic, Runnable onAnswer) {
     boolean[] started = {false};
     asking.compute(
@@ -201,13 +209,20 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
       }
     } else {
       Throwable cause = unwrap(error);
-      if (cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException) {
+      if (cause instanceof RetriableException
+          || cause instanceof java.util.concurrent.TimeoutException) {
         if (warned.add(topic)) {
-          LOG.warn("Could not learn whether egress topic '{}' exists ({}); answers that write to it wait"
-              + " until the cluster answers", topic, cause.toString());
+          LOG.warn(
+              "Could not learn whether egress topic '{}' exists ({}); answers that write to it wait"
+                  + " until the cluster answers",
+              topic,
+              cause.toString());
         }
       } else {
-        LOG.warn("Cannot check whether egress topic '{}' exists; letting the producer try: {}", topic, cause.toString());
+        LOG.warn(
+            "Cannot check whether egress topic '{}' exists; letting the producer try: {}",
+            topic,
+            cause.toString());
         existing.add(topic);
       }
     }
@@ -219,7 +234,8 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
 
   private static Throwable unwrap(Throwable error) {
     Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;

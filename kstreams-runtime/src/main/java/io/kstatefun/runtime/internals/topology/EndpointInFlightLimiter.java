@@ -11,13 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The {@code maxInFlight} endpoint extension: at most that many concurrent requests to an
- * endpoint from this runtime instance (all its tasks). Endpoints without {@code maxInFlight} are
- * not limited here (the per-task limit {@code kstatefun.max.in.flight.per.task} still applies).
- * The limit is per instance: N instances may send up to N times {@code maxInFlight} requests.
+ * The {@code maxInFlight} endpoint extension: at most that many concurrent requests to an endpoint
+ * from this runtime instance (all its tasks). Endpoints without {@code maxInFlight} are not limited
+ * here (the per-task limit {@code kstatefun.max.in.flight.per.task} still applies). The limit is
+ * per instance: N instances may send up to N times {@code maxInFlight} requests.
  *
- * <p>A task that finds no free slot is remembered and woken through its doorbell when one frees
- * up; the safety-net punctuation retries anyway, so a lost wake-up only delays.
+ * <p>A task that finds no free slot is remembered and woken through its doorbell when one frees up;
+ * the safety-net punctuation retries anyway, so a lost wake-up only delays.
  *
  * <p>Threading: thread-safe; shared by all stream threads of an instance.
  */
@@ -47,9 +47,13 @@ final class EndpointInFlightLimiter implements InFlightLimiter {
     return byType.computeIfAbsent(
         type,
         t ->
-            router.endpointFor(t)
+            router
+                .endpointFor(t)
                 .filter(spec -> spec.maxInFlight().isPresent())
-                .map(spec -> byEndpoint.computeIfAbsent(spec, s -> new Slots(s.maxInFlight().getAsInt()))));
+                .map(
+                    spec ->
+                        byEndpoint.computeIfAbsent(
+                            spec, s -> new Slots(s.maxInFlight().getAsInt()))));
   }
 
   @Override
@@ -90,7 +94,10 @@ final class EndpointInFlightLimiter implements InFlightLimiter {
     }
   }
 
-  /** Requests in flight to {@code type}'s endpoint, or -1 if it is not limited (for tests and metrics). */
+  /**
+   * Requests in flight to {@code type}'s endpoint, or -1 if it is not limited (for tests and
+   * metrics).
+   */
   int inFlight(FunctionType type) {
     return slots(type).map(s -> s.used.get()).orElse(-1);
   }

@@ -192,7 +192,8 @@ final class KafkaDispatchStores implements DispatchStores {
         try {
           due.add(PendingTimer.parseFrom(kv.value));
         } catch (InvalidProtocolBufferException e) {
-          throw CorruptStoreRecordException.timer(dueMs, ByteBuffer.wrap(kv.key.get(), 9, 8).getLong(), kv.value, e);
+          throw CorruptStoreRecordException.timer(
+              dueMs, ByteBuffer.wrap(kv.key.get(), 9, 8).getLong(), kv.value, e);
         }
       }
     }
@@ -256,7 +257,8 @@ final class KafkaDispatchStores implements DispatchStores {
 
   private void setTimerCount(long count) {
     timerCount = Math.max(0, count);
-    timers.put(Bytes.wrap(StoreKeys.TIMER_COUNT), ByteBuffer.allocate(8).putLong(timerCount).array());
+    timers.put(
+        Bytes.wrap(StoreKeys.TIMER_COUNT), ByteBuffer.allocate(8).putLong(timerCount).array());
   }
 
   /**
@@ -270,8 +272,11 @@ final class KafkaDispatchStores implements DispatchStores {
     }
     if (v.length != 8) {
       throw new IllegalStateException(
-          "corrupt record in the timer store: the " + (key[1] == 'c' ? "pending timer count" : "timer sequence")
-              + " has " + v.length + " bytes instead of 8");
+          "corrupt record in the timer store: the "
+              + (key[1] == 'c' ? "pending timer count" : "timer sequence")
+              + " has "
+              + v.length
+              + " bytes instead of 8");
     }
     return ByteBuffer.wrap(v).getLong();
   }

@@ -23,17 +23,17 @@ import org.slf4j.LoggerFactory;
  * keeps it small.
  *
  * <p>Each round reads the committed offsets of the application's consumer group (its {@code
- * application.id}) for the loopback partitions whose tasks this instance runs, and asks the
- * brokers to delete the records below them ({@code Admin.deleteRecords}). Under exactly-once the
- * group's committed offsets only include committed transactions, so a record is deleted only
- * after the transaction that consumed it committed; nothing at or above a committed offset is
- * ever deleted. Another instance's partitions are that instance's job (deleting them too would
- * be as safe, only redundant).
+ * application.id}) for the loopback partitions whose tasks this instance runs, and asks the brokers
+ * to delete the records below them ({@code Admin.deleteRecords}). Under exactly-once the group's
+ * committed offsets only include committed transactions, so a record is deleted only after the
+ * transaction that consumed it committed; nothing at or above a committed offset is ever deleted.
+ * Another instance's partitions are that instance's job (deleting them too would be as safe, only
+ * redundant).
  *
  * <p>Threading: {@link #run} is called periodically by one scheduler thread and never blocks: it
  * only starts admin requests, whose completions (on the admin client's thread) chain the next
- * request and record the result. A round that is still in flight makes the next call a no-op.
- * The task registry is read as a snapshot.
+ * request and record the result. A round that is still in flight makes the next call a no-op. The
+ * task registry is read as a snapshot.
  */
 final class LoopbackPurger implements Runnable, AutoCloseable {
 
@@ -44,8 +44,10 @@ final class LoopbackPurger implements Runnable, AutoCloseable {
   private final String topic;
   private final Supplier<Set<Integer>> partitions;
   private final AtomicBoolean running = new AtomicBoolean();
+
   /** Partition -> the offset below which records were deleted by this instance. */
   private final Map<Integer, Long> purged = new ConcurrentHashMap<>();
+
   private volatile boolean failing;
   private volatile boolean closed;
 
@@ -74,7 +76,8 @@ final class LoopbackPurger implements Runnable, AutoCloseable {
       }
       List<TopicPartition> tps = owned.stream().map(p -> new TopicPartition(topic, p)).toList();
       admin
-          .listConsumerGroupOffsets(Map.of(groupId, new ListConsumerGroupOffsetsSpec().topicPartitions(tps)))
+          .listConsumerGroupOffsets(
+              Map.of(groupId, new ListConsumerGroupOffsetsSpec().topicPartitions(tps)))
           .partitionsToOffsetAndMetadata(groupId)
           .whenComplete(
               (committed, error) -> {
@@ -117,7 +120,9 @@ final class LoopbackPurger implements Runnable, AutoCloseable {
     Map<TopicPartition, RecordsToDelete> out = new LinkedHashMap<>();
     committed.forEach(
         (tp, offset) -> {
-          if (offset != null && tp.topic().equals(topic) && offset.offset() > purged.getOrDefault(tp.partition(), 0L)) {
+          if (offset != null
+              && tp.topic().equals(topic)
+              && offset.offset() > purged.getOrDefault(tp.partition(), 0L)) {
             out.put(tp, RecordsToDelete.beforeOffset(offset.offset()));
           }
         });
@@ -139,7 +144,9 @@ final class LoopbackPurger implements Runnable, AutoCloseable {
       LOG.warn(
           "Cannot delete consumed records of the loopback topic {} (group {}); will retry. The topic keeps "
               + "growing until this works (needs DESCRIBE on the group and DELETE on the topic): {}",
-          topic, groupId, error.toString());
+          topic,
+          groupId,
+          error.toString());
     } else {
       LOG.debug("Deleting consumed loopback records failed again", error);
     }
@@ -147,8 +154,8 @@ final class LoopbackPurger implements Runnable, AutoCloseable {
   }
 
   /**
-   * Stops purging and closes the admin client at once: a purge cut short only leaves records
-   * for the next one. Call after the scheduler stopped calling {@link #run}.
+   * Stops purging and closes the admin client at once: a purge cut short only leaves records for
+   * the next one. Call after the scheduler stopped calling {@link #run}.
    */
   @Override
   public void close() {

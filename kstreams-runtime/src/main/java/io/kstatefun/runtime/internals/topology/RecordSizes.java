@@ -15,20 +15,20 @@ package io.kstatefun.runtime.internals.topology;
  *       producer's per-record framing and {@link #DEAD_LETTER_HEADROOM}, so that any message that
  *       was accepted can later be dead-lettered whole, with its headers. The dispatcher rejects
  *       function responses that would write more ({@code OUTPUT_TOO_LARGE}); an ingress record
- *       whose message would be larger is rejected like one over {@code maxRecordBytes}
- *       ({@code RECORD_TOO_LARGE});
+ *       whose message would be larger is rejected like one over {@code maxRecordBytes} ({@code
+ *       RECORD_TOO_LARGE});
  *   <li>a dead letter (key, value and headers) holds at most {@link #maxDeadLetterBytes()}: an
  *       original record too large for it is written truncated ({@link DeadLetters#fit}).
  * </ul>
  *
- * <p>Egress topics belong to the user: they must accept records of {@code P} bytes (Kafka's
- * default topic limit, 1 MiB + 12 bytes, does).
+ * <p>Egress topics belong to the user: they must accept records of {@code P} bytes (Kafka's default
+ * topic limit, 1 MiB + 12 bytes, does).
  */
 final class RecordSizes {
 
   /**
-   * Bytes the producer counts for one record on top of its key, value and headers: the record
-   * batch header (61 bytes) and the record's own framing (at most 21 bytes), with room to spare.
+   * Bytes the producer counts for one record on top of its key, value and headers: the record batch
+   * header (61 bytes) and the record's own framing (at most 21 bytes), with room to spare.
    */
   static final int RECORD_OVERHEAD = 256;
 
@@ -41,7 +41,9 @@ final class RecordSizes {
 
   private final int maxRequestSize;
 
-  /** @param maxRequestSize the Kafka Streams producer's {@code max.request.size} */
+  /**
+   * @param maxRequestSize the Kafka Streams producer's {@code max.request.size}
+   */
   RecordSizes(int maxRequestSize) {
     if (maxRequestSize <= RECORD_OVERHEAD + DEAD_LETTER_HEADROOM) {
       throw new IllegalArgumentException("max.request.size " + maxRequestSize + " is too small");

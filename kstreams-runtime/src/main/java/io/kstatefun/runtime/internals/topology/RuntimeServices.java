@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.IngressRouter;
 import io.kstatefun.routing.module.EndpointRouter;
@@ -8,6 +7,7 @@ import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaEgressSpec;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
@@ -88,7 +88,10 @@ public final class RuntimeServices {
 
           @Override
           public int maxBatchSize(FunctionType type) {
-            return endpointRouter.endpointFor(type).map(e -> e.maxNumBatchRequests()).orElse(Integer.MAX_VALUE);
+            return endpointRouter
+                .endpointFor(type)
+                .map(e -> e.maxNumBatchRequests())
+                .orElse(Integer.MAX_VALUE);
           }
         };
     this.egressTopics = egressTopics;
@@ -117,7 +120,8 @@ public final class RuntimeServices {
       }
     }
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
-    this.commitPacer = new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
+    this.commitPacer =
+        new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
   }
 
   KStatefunConfig config() {
@@ -197,10 +201,14 @@ public final class RuntimeServices {
     return config.deadLetterTopic();
   }
 
-  /** The dead-letter topic for records of {@code sourceTopic}: the ingress's own, or the default. */
+  /**
+   * The dead-letter topic for records of {@code sourceTopic}: the ingress's own, or the default.
+   */
   String deadLetterTopicFor(String sourceTopic) {
     KafkaIngressSpec ingress = ingressByTopic.get(sourceTopic);
-    return ingress == null ? config.deadLetterTopic() : ingress.deadLetterTopic().orElse(config.deadLetterTopic());
+    return ingress == null
+        ? config.deadLetterTopic()
+        : ingress.deadLetterTopic().orElse(config.deadLetterTopic());
   }
 
   KafkaIngressSpec.OnError onErrorFor(String topic) {

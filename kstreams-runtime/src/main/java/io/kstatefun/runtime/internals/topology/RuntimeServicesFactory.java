@@ -1,9 +1,9 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.http.HttpFunctionClient;
 import io.vertx.core.Vertx;
@@ -61,11 +61,16 @@ public final class RuntimeServicesFactory {
    *     connection to Kafka (e.g. a processing guarantee other than exactly-once)
    */
   public static Runtime create(
-      KStatefunConfig config, ModuleSpec module, Properties streamsProps, RuntimeListener listener) {
+      KStatefunConfig config,
+      ModuleSpec module,
+      Properties streamsProps,
+      RuntimeListener listener) {
     String guarantee = config.requireProcessingGuarantee(streamsProps);
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
-      LOG.warn("Running with processing.guarantee={} because {}=true: a crash can apply function effects twice",
-          guarantee, KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG);
+      LOG.warn(
+          "Running with processing.guarantee={} because {}=true: a crash can apply function effects twice",
+          guarantee,
+          KStatefunConfig.ALLOW_AT_LEAST_ONCE_CONFIG);
     }
     int partitions;
     try (Admin admin = Admin.create(adminProperties(streamsProps))) {
@@ -100,11 +105,18 @@ public final class RuntimeServicesFactory {
               return t;
             });
     alarms.setRemoveOnCancelPolicy(true);
-    EgressTopics egressTopics =
-        EgressTopics.withAdmin(Admin.create(adminProperties(streamsProps)));
+    EgressTopics egressTopics = EgressTopics.withAdmin(Admin.create(adminProperties(streamsProps)));
     RuntimeServices services =
         new RuntimeServices(
-            config, module, client, doorbell, alarms, partitions, System::currentTimeMillis, listener, egressTopics);
+            config,
+            module,
+            client,
+            doorbell,
+            alarms,
+            partitions,
+            System::currentTimeMillis,
+            listener,
+            egressTopics);
     LoopbackPurger purger =
         new LoopbackPurger(
             Admin.create(adminProperties(streamsProps)),
@@ -135,7 +147,8 @@ public final class RuntimeServicesFactory {
           vertx.close();
           egressTopics.close();
         };
-    return new Runtime(config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
+    return new Runtime(
+        config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);
   }
 
   /** The admin client's settings (bootstrap, security...) among the Streams properties. */

@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The dispatchers of the tasks this instance runs right now, for status and metrics.
  *
- * <p>Threading: stream threads register and unregister; any thread may read a snapshot. Values
- * read from another thread are approximate (a dispatcher is owned by its stream thread).
+ * <p>Threading: stream threads register and unregister; any thread may read a snapshot. Values read
+ * from another thread are approximate (a dispatcher is owned by its stream thread).
  */
 public final class TaskRegistry {
 

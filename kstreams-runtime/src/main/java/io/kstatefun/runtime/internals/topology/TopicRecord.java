@@ -12,7 +12,8 @@ import org.apache.kafka.streams.processor.TopicNameExtractor;
  */
 record TopicRecord(String topic, byte[] value) {
 
-  static final TopicNameExtractor<byte[], TopicRecord> TOPIC = (key, value, context) -> value.topic();
+  static final TopicNameExtractor<byte[], TopicRecord> TOPIC =
+      (key, value, context) -> value.topic();
 
   static final Serializer<TopicRecord> SERIALIZER =
       new Serializer<>() {

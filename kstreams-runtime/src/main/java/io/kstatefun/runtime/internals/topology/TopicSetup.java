@@ -29,24 +29,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prepares the topics a runtime needs before Kafka Streams starts: creates the loopback, doorbell
- * and dead-letter topics when missing, checks that every ingress topic exists, and refuses
- * internal topics whose settings would lose data or refuse the runtime's records.
+ * and dead-letter topics when missing, checks that every ingress topic exists, and refuses internal
+ * topics whose settings would lose data or refuse the runtime's records.
  *
  * <p>How the internal topics are configured, and why:
  *
  * <ul>
  *   <li><b>loopback</b>: {@code retention.ms=-1}, {@code retention.bytes=-1}, {@code
- *       cleanup.policy=delete}. A message between functions must wait in it for as long as it
- *       takes to be consumed (an outage, a slow consumer), so the broker must never delete it by
- *       age or size, and compaction would drop earlier messages to the same function id. It still
- *       does not grow without bound: each instance deletes the records below the application's
- *       committed offsets ({@link LoopbackPurger}), as Kafka Streams does for its repartition
- *       topics, which it creates the same way (and with the same 50 MiB segments, so that purged
- *       records free disk space soon). An existing loopback topic with finite retention or
- *       compaction is refused.
- *   <li><b>doorbell</b>: 1 h retention, small segments. Its records carry no data: they only wake
- *       a stream thread, it is read from the latest offset, and a ring lost to retention only
- *       delays work until the next punctuation. Compaction is refused (its records have no key).
+ *       cleanup.policy=delete}. A message between functions must wait in it for as long as it takes
+ *       to be consumed (an outage, a slow consumer), so the broker must never delete it by age or
+ *       size, and compaction would drop earlier messages to the same function id. It still does not
+ *       grow without bound: each instance deletes the records below the application's committed
+ *       offsets ({@link LoopbackPurger}), as Kafka Streams does for its repartition topics, which
+ *       it creates the same way (and with the same 50 MiB segments, so that purged records free
+ *       disk space soon). An existing loopback topic with finite retention or compaction is
+ *       refused.
+ *   <li><b>doorbell</b>: 1 h retention, small segments. Its records carry no data: they only wake a
+ *       stream thread, it is read from the latest offset, and a ring lost to retention only delays
+ *       work until the next punctuation. Compaction is refused (its records have no key).
  *   <li><b>dead letters</b>: {@code retention.ms} from {@value
  *       KStatefunConfig#DEAD_LETTER_RETENTION_MS_CONFIG} (default -1: kept until an operator
  *       deletes them), {@code retention.bytes=-1}, {@code cleanup.policy=delete}. An existing
@@ -65,8 +65,8 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Creates or checks the topics and returns the number of address partitions (the loopback
-   * topic's partition count).
+   * Creates or checks the topics and returns the number of address partitions (the loopback topic's
+   * partition count).
    *
    * @throws IllegalStateException naming what is wrong, e.g. missing ingress topics
    */
@@ -80,7 +80,9 @@ public final class TopicSetup {
       for (KafkaIngressSpec spec : module.ingresses()) {
         for (IngressTopic topic : spec.topics()) {
           ingress.add(topic.topic());
-          declaredBy.computeIfAbsent(topic.topic(), t -> new ArrayList<>()).add(spec.id().toString());
+          declaredBy
+              .computeIfAbsent(topic.topic(), t -> new ArrayList<>())
+              .add(spec.id().toString());
         }
         spec.deadLetterTopic().ifPresent(deadLetterTopics::add);
       }
@@ -93,7 +95,8 @@ public final class TopicSetup {
       }
       if (!missing.isEmpty()) {
         throw new IllegalStateException(
-            "ingress topics do not exist: " + String.join("; ", missing)
+            "ingress topics do not exist: "
+                + String.join("; ", missing)
                 + ". Create them before starting kstatefun (e.g. bin/kstatefun topic create NAME --partitions N, or Kafka's kafka-topics).");
       }
 
@@ -121,8 +124,14 @@ public final class TopicSetup {
                     TopicConfig.SEGMENT_BYTES_CONFIG, "16777216"));
         if (doorbell != partitions) {
           throw new IllegalStateException(
-              "doorbell topic " + config.doorbellTopic() + " has " + doorbell
-                  + " partitions but the loopback topic " + config.loopbackTopic() + " has " + partitions
+              "doorbell topic "
+                  + config.doorbellTopic()
+                  + " has "
+                  + doorbell
+                  + " partitions but the loopback topic "
+                  + config.loopbackTopic()
+                  + " has "
+                  + partitions
                   + "; they must match. Delete the doorbell topic (it holds no data) and restart.");
         }
       }
@@ -157,7 +166,8 @@ public final class TopicSetup {
     if (config.getBoolean(KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
       roles.putIfAbsent(config.doorbellTopic(), "the doorbell topic (kstatefun.doorbell.topic)");
     }
-    roles.putIfAbsent(config.deadLetterTopic(), "the default dead-letter topic (kstatefun.dead.letter.topic)");
+    roles.putIfAbsent(
+        config.deadLetterTopic(), "the default dead-letter topic (kstatefun.dead.letter.topic)");
     for (KafkaIngressSpec spec : module.ingresses()) {
       spec.deadLetterTopic()
           .ifPresent(t -> roles.putIfAbsent(t, "the dead-letter topic of ingress " + spec.id()));
@@ -167,24 +177,31 @@ public final class TopicSetup {
       for (IngressTopic topic : spec.topics()) {
         String role = roles.get(topic.topic());
         if (role != null) {
-          problems.add("ingress " + spec.id() + " reads topic " + topic.topic() + ", which is " + role);
+          problems.add(
+              "ingress " + spec.id() + " reads topic " + topic.topic() + ", which is " + role);
         }
       }
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
-          String.join("; ", problems) + ". Ingress topics must not be topics the runtime writes itself.");
+          String.join("; ", problems)
+              + ". Ingress topics must not be topics the runtime writes itself.");
     }
   }
 
   /** The configs of a loopback topic kstatefun creates. */
   static Map<String, String> loopbackConfigs(int maxRequestSize) {
     return Map.of(
-        TopicConfig.RETENTION_MS_CONFIG, "-1",
-        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
-        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(50 * 1024 * 1024),
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRequestSize));
+        TopicConfig.RETENTION_MS_CONFIG,
+        "-1",
+        TopicConfig.RETENTION_BYTES_CONFIG,
+        "-1",
+        TopicConfig.CLEANUP_POLICY_CONFIG,
+        TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.SEGMENT_BYTES_CONFIG,
+        Integer.toString(50 * 1024 * 1024),
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+        Integer.toString(maxRequestSize));
   }
 
   /** The configs of a dead-letter topic kstatefun creates. */
@@ -192,9 +209,12 @@ public final class TopicSetup {
     return Map.of(
         TopicConfig.RETENTION_MS_CONFIG,
         Long.toString(config.getLong(KStatefunConfig.DEAD_LETTER_RETENTION_MS_CONFIG)),
-        TopicConfig.RETENTION_BYTES_CONFIG, "-1",
-        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRequestSize));
+        TopicConfig.RETENTION_BYTES_CONFIG,
+        "-1",
+        TopicConfig.CLEANUP_POLICY_CONFIG,
+        TopicConfig.CLEANUP_POLICY_DELETE,
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+        Integer.toString(maxRequestSize));
   }
 
   /** What an internal topic is for; decides which of its settings are checked. */
@@ -226,7 +246,11 @@ public final class TopicSetup {
       roles.putIfAbsent(config.doorbellTopic(), Role.DOORBELL);
     }
     deadLetterTopics.forEach(t -> roles.putIfAbsent(t, Role.DEAD_LETTERS));
-    for (String store : List.of(TopologyFactory.MAILBOX_STORE, TopologyFactory.STATE_STORE, TopologyFactory.TIMER_STORE)) {
+    for (String store :
+        List.of(
+            TopologyFactory.MAILBOX_STORE,
+            TopologyFactory.STATE_STORE,
+            TopologyFactory.TIMER_STORE)) {
       String changelog = config.applicationId() + "-" + store + "-changelog";
       if (describeOne(admin, changelog).isPresent()) {
         roles.putIfAbsent(changelog, Role.CHANGELOG);
@@ -245,7 +269,8 @@ public final class TopicSetup {
           configs.put(entry.name(), entry.value());
         }
       }
-      checkTopic(e.getKey(), e.getValue(), configs, maxRequestSize, bootstrap).ifPresent(problems::add);
+      checkTopic(e.getKey(), e.getValue(), configs, maxRequestSize, bootstrap)
+          .ifPresent(problems::add);
       if (e.getValue() == Role.DEAD_LETTERS) {
         String retention = configs.get(TopicConfig.RETENTION_MS_CONFIG);
         LOG.info(
@@ -257,10 +282,16 @@ public final class TopicSetup {
       }
     }
     Object changelogLimit = config.originals().get("topic." + TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-    if (changelogLimit != null && Long.parseLong(changelogLimit.toString().trim()) < maxRequestSize) {
-      problems.add("topic.max.message.bytes=" + changelogLimit + " (the limit of the changelog topics Kafka Streams "
-          + "creates) is less than the producer's max.request.size " + maxRequestSize
-          + ": state records the producer accepts would be refused. Remove the setting or raise it to " + maxRequestSize);
+    if (changelogLimit != null
+        && Long.parseLong(changelogLimit.toString().trim()) < maxRequestSize) {
+      problems.add(
+          "topic.max.message.bytes="
+              + changelogLimit
+              + " (the limit of the changelog topics Kafka Streams "
+              + "creates) is less than the producer's max.request.size "
+              + maxRequestSize
+              + ": state records the producer accepts would be refused. Remove the setting or raise it to "
+              + maxRequestSize);
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
@@ -280,33 +311,46 @@ public final class TopicSetup {
       String topic, Role role, Map<String, String> configs, int maxRequestSize, String bootstrap) {
     List<String> why = new ArrayList<>();
     List<String> fix = new ArrayList<>();
-    String policy = configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    String policy =
+        configs.getOrDefault(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
     boolean compacted = policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
     switch (role) {
       case LOOPBACK -> {
-        for (String key : List.of(TopicConfig.RETENTION_MS_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG)) {
+        for (String key :
+            List.of(TopicConfig.RETENTION_MS_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG)) {
           String value = configs.get(key);
           if (value != null && Long.parseLong(value.trim()) >= 0) {
-            why.add(key + "=" + value + " (the broker deletes messages between functions that are not consumed in time,"
-                + " and they are never delivered; kstatefun deletes consumed loopback records itself)");
+            why.add(
+                key
+                    + "="
+                    + value
+                    + " (the broker deletes messages between functions that are not consumed in time,"
+                    + " and they are never delivered; kstatefun deletes consumed loopback records itself)");
             fix.add(key + "=-1");
           }
         }
         if (compacted) {
-          why.add("cleanup.policy=" + policy + " (compaction drops earlier messages to the same function id)");
+          why.add(
+              "cleanup.policy="
+                  + policy
+                  + " (compaction drops earlier messages to the same function id)");
           fix.add("cleanup.policy=delete");
         }
       }
       case DEAD_LETTERS -> {
         if (compacted) {
-          why.add("cleanup.policy=" + policy + " (compaction silently drops earlier dead letters with the same key,"
-              + " and dead letters without a key are refused)");
+          why.add(
+              "cleanup.policy="
+                  + policy
+                  + " (compaction silently drops earlier dead letters with the same key,"
+                  + " and dead letters without a key are refused)");
           fix.add("cleanup.policy=delete");
         }
       }
       case DOORBELL -> {
         if (compacted) {
-          why.add("cleanup.policy=" + policy + " (doorbell records have no key and would be refused)");
+          why.add(
+              "cleanup.policy=" + policy + " (doorbell records have no key and would be refused)");
           fix.add("cleanup.policy=delete");
         }
       }
@@ -317,8 +361,12 @@ public final class TopicSetup {
     if (role != Role.DOORBELL) {
       String value = configs.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
       if (value != null && Long.parseLong(value.trim()) < maxRequestSize) {
-        why.add("max.message.bytes=" + value + " (less than the Kafka Streams producer's max.request.size "
-            + maxRequestSize + ": records the runtime may write would be refused; or lower producer.max.request.size)");
+        why.add(
+            "max.message.bytes="
+                + value
+                + " (less than the Kafka Streams producer's max.request.size "
+                + maxRequestSize
+                + ": records the runtime may write would be refused; or lower producer.max.request.size)");
         fix.add("max.message.bytes=" + maxRequestSize);
       }
     }
@@ -326,23 +374,34 @@ public final class TopicSetup {
       return Optional.empty();
     }
     return Optional.of(
-        "topic " + topic + " (" + role.description + ") has " + String.join(", ", why)
-            + ". Fix: kafka-configs --bootstrap-server " + bootstrap + " --alter --entity-type topics --entity-name "
-            + topic + " --add-config " + String.join(",", fix));
+        "topic "
+            + topic
+            + " ("
+            + role.description
+            + ") has "
+            + String.join(", ", why)
+            + ". Fix: kafka-configs --bootstrap-server "
+            + bootstrap
+            + " --alter --entity-type topics --entity-name "
+            + topic
+            + " --add-config "
+            + String.join(",", fix));
   }
 
   /**
-   * The effective configs of topics, retried while a topic created a moment ago is not known to
-   * the broker that answers yet.
+   * The effective configs of topics, retried while a topic created a moment ago is not known to the
+   * broker that answers yet.
    */
-  private static Map<ConfigResource, Config> describeConfigs(Admin admin, List<ConfigResource> resources)
+  private static Map<ConfigResource, Config> describeConfigs(
+      Admin admin, List<ConfigResource> resources)
       throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
     while (true) {
       try {
         return admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
           throw e;
         }
         TimeUnit.MILLISECONDS.sleep(100);
@@ -363,7 +422,11 @@ public final class TopicSetup {
       throws InterruptedException, ExecutionException, TimeoutException {
     try {
       return Optional.of(
-          admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).get(topic));
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(TIMEOUT_S, TimeUnit.SECONDS)
+              .get(topic));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
         return Optional.empty();
@@ -372,7 +435,8 @@ public final class TopicSetup {
     }
   }
 
-  private static int ensure(Admin admin, String topic, int partitions, short rf, Map<String, String> configs)
+  private static int ensure(
+      Admin admin, String topic, int partitions, short rf, Map<String, String> configs)
       throws InterruptedException, ExecutionException, TimeoutException {
     Optional<TopicDescription> d = describeOne(admin, topic);
     if (d.isPresent()) {

@@ -56,9 +56,9 @@ public final class TopologyFactory {
 
   /**
    * The topology, with the loopback sink writing to {@code loopbackSinkTopic} instead of the
-   * loopback topic. A test seam: {@code TopologyTestDriver} runs a single task and feeds every record
-   * written to one of its source topics straight back into it, so a message for an address of
-   * another partition would circle through the loopback topic forever; writing it to a topic the
+   * loopback topic. A test seam: {@code TopologyTestDriver} runs a single task and feeds every
+   * record written to one of its source topics straight back into it, so a message for an address
+   * of another partition would circle through the loopback topic forever; writing it to a topic the
    * topology does not read lets a test observe it.
    */
   static Topology build(RuntimeServices services, String loopbackSinkTopic) {
@@ -86,7 +86,9 @@ public final class TopologyFactory {
         new ByteArrayDeserializer(),
         services.loopbackTopic());
     parents.add(LOOPBACK_SOURCE);
-    if (services.config().getBoolean(io.kstatefun.runtime.config.KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
+    if (services
+        .config()
+        .getBoolean(io.kstatefun.runtime.config.KStatefunConfig.DOORBELL_ENABLED_CONFIG)) {
       topology.addSource(
           AutoOffsetReset.latest(),
           DOORBELL_SOURCE,
@@ -96,7 +98,8 @@ public final class TopologyFactory {
       parents.add(DOORBELL_SOURCE);
     }
 
-    topology.addProcessor(DISPATCHER, () -> new DispatchProcessor(services), parents.toArray(String[]::new));
+    topology.addProcessor(
+        DISPATCHER, () -> new DispatchProcessor(services), parents.toArray(String[]::new));
     for (String store : List.of(MAILBOX_STORE, STATE_STORE, TIMER_STORE)) {
       topology.addStateStore(
           Stores.keyValueStoreBuilder(
@@ -113,9 +116,17 @@ public final class TopologyFactory {
         byAddressId(),
         DISPATCHER);
     topology.addSink(
-        EGRESS_SINK, TopicRecord.TOPIC, new ByteArraySerializer(), TopicRecord.SERIALIZER, DISPATCHER);
+        EGRESS_SINK,
+        TopicRecord.TOPIC,
+        new ByteArraySerializer(),
+        TopicRecord.SERIALIZER,
+        DISPATCHER);
     topology.addSink(
-        DEAD_LETTER_SINK, TopicRecord.TOPIC, new ByteArraySerializer(), TopicRecord.SERIALIZER, DISPATCHER);
+        DEAD_LETTER_SINK,
+        TopicRecord.TOPIC,
+        new ByteArraySerializer(),
+        TopicRecord.SERIALIZER,
+        DISPATCHER);
     return topology;
   }
 
@@ -123,7 +134,9 @@ public final class TopologyFactory {
   static StreamPartitioner<byte[], byte[]> byAddressId() {
     return (topic, key, value, numPartitions) ->
         Optional.of(
-            Set.of(AddressPartitioner.partition(new String(key, StandardCharsets.UTF_8), numPartitions)));
+            Set.of(
+                AddressPartitioner.partition(
+                    new String(key, StandardCharsets.UTF_8), numPartitions)));
   }
 
   private static AutoOffsetReset offsetReset(KafkaIngressSpec ingress) {

@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -19,6 +18,7 @@ import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.Origin;
@@ -149,7 +149,8 @@ abstract class DispatcherTest {
     assertThat(stores.earliestTimerDue()).as("earliest due time").isEqualTo(Long.MAX_VALUE);
   }
 
-  private static Dispatcher.Limits limits(int maxBatch, int maxInFlight, int maxWaiting, long maxMailbox) {
+  private static Dispatcher.Limits limits(
+      int maxBatch, int maxInFlight, int maxWaiting, long maxMailbox) {
     return new Dispatcher.Limits(maxBatch, 3, 100, 1000, maxInFlight, maxWaiting, maxMailbox);
   }
 
@@ -275,7 +276,8 @@ abstract class DispatcherTest {
   }
 
   private List<Action> ok(Action.Invoke call, InvocationResponse.Builder response) {
-    return dispatcher.onResponse(CallOutcome.success(call.target(), call.requestId(), result(response), 1));
+    return dispatcher.onResponse(
+        CallOutcome.success(call.target(), call.requestId(), result(response), 1));
   }
 
   // --- the stores' own contract (what the scenarios rely on but rarely reach) ------------------
@@ -285,7 +287,11 @@ abstract class DispatcherTest {
   }
 
   private static PendingTimer timer(long due, long seq, String payload) {
-    return PendingTimer.newBuilder().setDueMs(due).setSeq(seq).setEnvelope(message(addr(PRINTER, "t"), payload)).build();
+    return PendingTimer.newBuilder()
+        .setDueMs(due)
+        .setSeq(seq)
+        .setEnvelope(message(addr(PRINTER, "t"), payload))
+        .build();
   }
 
   @Test
@@ -323,12 +329,13 @@ abstract class DispatcherTest {
   @Test
   void shouldKeepTimersInDueTimeThenSequenceOrderWithACountThatSurvivesAReopen() {
     long t = now.get();
-    List<PendingTimer> timers = List.of(
-        timer(t + 300, stores.nextTimerSeq(), "c"),
-        timer(t + 100, stores.nextTimerSeq(), "a1"),
-        timer(t + 100, stores.nextTimerSeq(), "a2"),
-        timer(t + 200, stores.nextTimerSeq(), "b"),
-        timer(t + 50, stores.nextTimerSeq(), "gone"));
+    List<PendingTimer> timers =
+        List.of(
+            timer(t + 300, stores.nextTimerSeq(), "c"),
+            timer(t + 100, stores.nextTimerSeq(), "a1"),
+            timer(t + 100, stores.nextTimerSeq(), "a2"),
+            timer(t + 200, stores.nextTimerSeq(), "b"),
+            timer(t + 50, stores.nextTimerSeq(), "gone"));
     timers.forEach(stores::putTimer);
     stores.deleteTimer(timers.get(4));
     stores.deleteTimer(timers.get(4)); // deleting twice changes nothing
@@ -339,10 +346,13 @@ abstract class DispatcherTest {
     assertThat(durable.timers()).isEqualTo(4);
     assertThat(stores.earliestTimerDue()).isEqualTo(t + 100);
     assertThat(stores.dueTimers(t + 99, 10)).isEmpty();
-    assertThat(stores.dueTimers(t + 200, 10)).extracting(p -> p.getEnvelope().getArgument().getValue().toStringUtf8())
+    assertThat(stores.dueTimers(t + 200, 10))
+        .extracting(p -> p.getEnvelope().getArgument().getValue().toStringUtf8())
         .containsExactly("a1", "a2", "b");
     assertThat(stores.dueTimers(t + 1000, 2)).containsExactly(timers.get(1), timers.get(2));
-    assertThat(stores.nextTimerSeq()).as("sequence numbers keep increasing after a reopen").isGreaterThan(timers.get(4).getSeq());
+    assertThat(stores.nextTimerSeq())
+        .as("sequence numbers keep increasing after a reopen")
+        .isGreaterThan(timers.get(4).getSeq());
 
     stores.deleteTimer(timers.get(1));
     stores.deleteTimer(timers.get(2));
@@ -403,8 +413,13 @@ abstract class DispatcherTest {
     dispatcher.onMessage(message(alice, "m2"));
     Action.Invoke second = invoke(ok(first, InvocationResponse.newBuilder()));
     // A duplicate of the first answer must not complete the second batch.
-    assertThat(ok(first, InvocationResponse.newBuilder().addStateMutations(modify("x", intValue(1))))).isEmpty();
-    assertThat(stores.entry(alice, second.request().getInvocation().getInvocationsCount() == 1 ? 1 : 1)).isNotNull();
+    assertThat(
+            ok(first, InvocationResponse.newBuilder().addStateMutations(modify("x", intValue(1)))))
+        .isEmpty();
+    assertThat(
+            stores.entry(
+                alice, second.request().getInvocation().getInvocationsCount() == 1 ? 1 : 1))
+        .isNotNull();
   }
 
   // --- state negotiation -----------------------------------------------------------------------
@@ -425,12 +440,17 @@ abstract class DispatcherTest {
     assertThat(payloads(retry.request())).containsExactly("m1");
     assertThat(retry.request().getInvocation().getStateList())
         .singleElement()
-        .satisfies(s -> {
-          assertThat(s.getStateName()).isEqualTo("count");
-          assertThat(s.hasStateValue()).isFalse();
-        });
+        .satisfies(
+            s -> {
+              assertThat(s.getStateName()).isEqualTo("count");
+              assertThat(s.hasStateValue()).isFalse();
+            });
 
-    assertThat(ok(retry, InvocationResponse.newBuilder().addStateMutations(modify("count", intValue(7))))).isEmpty();
+    assertThat(
+            ok(
+                retry,
+                InvocationResponse.newBuilder().addStateMutations(modify("count", intValue(7)))))
+        .isEmpty();
     Action.Invoke next = invoke(dispatcher.onMessage(message(alice, "m2")));
     assertThat(next.request().getInvocation().getState(0).getStateValue()).isEqualTo(intValue(7));
   }
@@ -446,9 +466,11 @@ abstract class DispatcherTest {
             .setIncompleteInvocationContext(
                 IncompleteInvocationContext.newBuilder().addMissingValues(spec("count", INT)))
             .build();
-    Action.Invoke aRetry = invoke(dispatcher.onResponse(CallOutcome.success(alice, a.requestId(), incomplete, 1)));
+    Action.Invoke aRetry =
+        invoke(dispatcher.onResponse(CallOutcome.success(alice, a.requestId(), incomplete, 1)));
     // bob's request went out before the spec was known; its answer asks for it too.
-    Action.Invoke bRetry = invoke(dispatcher.onResponse(CallOutcome.success(bob, b.requestId(), incomplete, 1)));
+    Action.Invoke bRetry =
+        invoke(dispatcher.onResponse(CallOutcome.success(bob, b.requestId(), incomplete, 1)));
     assertThat(aRetry.request().getInvocation().getStateCount()).isEqualTo(1);
     assertThat(bRetry.request().getInvocation().getStateCount()).isEqualTo(1);
   }
@@ -463,10 +485,12 @@ abstract class DispatcherTest {
             .setIncompleteInvocationContext(
                 IncompleteInvocationContext.newBuilder().addMissingValues(spec("count", INT)))
             .build();
-    List<Action> actions = dispatcher.onResponse(CallOutcome.success(alice, first.requestId(), incomplete, 1));
+    List<Action> actions =
+        dispatcher.onResponse(CallOutcome.success(alice, first.requestId(), incomplete, 1));
     assertThat(only(actions, Action.DeadLetter.class))
         .singleElement()
-        .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_NEGOTIATION_FAILED));
+        .satisfies(
+            d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_NEGOTIATION_FAILED));
     assertNoMailboxes();
   }
 
@@ -477,13 +501,24 @@ abstract class DispatcherTest {
     Address alice = addr(COUNTER, localId);
     specs.register(COUNTER, List.of(spec("a", INT), spec("b", INT)));
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
-    ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("a", intValue(1))).addStateMutations(modify("b", intValue(2))));
+    ok(
+        c1,
+        InvocationResponse.newBuilder()
+            .addStateMutations(modify("a", intValue(1)))
+            .addStateMutations(modify("b", intValue(2))));
     assertThat(stores.state(alice).getValuesList()).hasSize(2);
 
     Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
-    ok(c2, InvocationResponse.newBuilder()
-        .addStateMutations(PersistedValueMutation.newBuilder().setMutationType(MutationType.DELETE).setStateName("a")));
-    assertThat(stores.state(alice).getValuesList()).singleElement().satisfies(v -> assertThat(v.getName()).isEqualTo("b"));
+    ok(
+        c2,
+        InvocationResponse.newBuilder()
+            .addStateMutations(
+                PersistedValueMutation.newBuilder()
+                    .setMutationType(MutationType.DELETE)
+                    .setStateName("a")));
+    assertThat(stores.state(alice).getValuesList())
+        .singleElement()
+        .satisfies(v -> assertThat(v.getName()).isEqualTo("b"));
 
     Action.Invoke c3 = invoke(dispatcher.onMessage(message(alice, "m3")));
     assertThat(c3.request().getInvocation().getStateList())
@@ -497,16 +532,21 @@ abstract class DispatcherTest {
     specs.register(COUNTER, List.of(spec("count", INT)));
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addStateMutations(modify("count", intValue(1)))
-            .addStateMutations(modify("ghost", intValue(1)))
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(addr(PRINTER, localId).toProto())));
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addStateMutations(modify("count", intValue(1)))
+                .addStateMutations(modify("ghost", intValue(1)))
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(addr(PRINTER, localId).toProto())));
     assertThat(only(actions, Action.DeadLetter.class))
         .singleElement()
-        .satisfies(d -> {
-          assertThat(d.reason()).isEqualTo(DeadLetterReason.UNDECLARED_STATE_MUTATION);
-          assertThat(d.envelopes()).hasSize(1);
-        });
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.UNDECLARED_STATE_MUTATION);
+              assertThat(d.envelopes()).hasSize(1);
+            });
     assertThat(only(actions, Action.Invoke.class)).isEmpty();
     assertThat(stores.state(alice)).isNull();
   }
@@ -517,8 +557,10 @@ abstract class DispatcherTest {
     specs.register(COUNTER, List.of(spec("count", INT)));
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     TypedValue wrong = intValue(1).toBuilder().setTypename("io.statefun.types/long").build();
-    List<Action> actions = ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("count", wrong)));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder().addStateMutations(modify("count", wrong)));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
         .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.STATE_TYPE_MISMATCH));
   }
 
@@ -529,21 +571,32 @@ abstract class DispatcherTest {
     Address remote = addr(PRINTER, idOnOtherPartition());
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(local.toProto()).setArgument(intValue(1)))
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2))));
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(local.toProto())
+                        .setArgument(intValue(1)))
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(remote.toProto())
+                        .setArgument(intValue(2))));
 
     Action.Invoke localCall = invoke(actions);
     assertThat(localCall.target()).isEqualTo(local);
-    assertThat(localCall.request().getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
+    assertThat(localCall.request().getInvocation().getInvocations(0).getCaller())
+        .isEqualTo(alice.toProto());
 
     assertThat(only(actions, Action.SendToPartition.class))
         .singleElement()
-        .satisfies(s -> {
-          assertThat(s.partition()).isEqualTo(AddressPartitioner.partition(remote.id(), PARTITIONS));
-          assertThat(s.envelope().getTarget()).isEqualTo(remote.toProto());
-          assertThat(s.envelope().getCaller()).isEqualTo(alice.toProto());
-        });
+        .satisfies(
+            s -> {
+              assertThat(s.partition())
+                  .isEqualTo(AddressPartitioner.partition(remote.id(), PARTITIONS));
+              assertThat(s.envelope().getTarget()).isEqualTo(remote.toProto());
+              assertThat(s.envelope().getCaller()).isEqualTo(alice.toProto());
+            });
   }
 
   @Test
@@ -560,19 +613,35 @@ abstract class DispatcherTest {
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     dispatcher.onMessage(message(alice, "m2"));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(alice.toProto())
-                .setArgument(message(alice, "self").getArgument())));
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(alice.toProto())
+                        .setArgument(message(alice, "self").getArgument())));
     assertThat(payloads(invoke(actions).request())).containsExactly("m2", "self");
   }
 
-  /** A message to the declared Kafka egress {@code example/out}: key "k", value "v" for {@code topic}. */
+  /**
+   * A message to the declared Kafka egress {@code example/out}: key "k", value "v" for {@code
+   * topic}.
+   */
   private static EgressMessage kafkaEgress(String topic) {
     KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic(topic).setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
-    return EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("out")
-        .setArgument(TypedValue.newBuilder().setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
-            .setHasValue(true).setValue(record.toByteString()))
+        KafkaProducerRecord.newBuilder()
+            .setTopic(topic)
+            .setKey("k")
+            .setValueBytes(ByteString.copyFromUtf8("v"))
+            .build();
+    return EgressMessage.newBuilder()
+        .setEgressNamespace("example")
+        .setEgressType("out")
+        .setArgument(
+            TypedValue.newBuilder()
+                .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
+                .setHasValue(true)
+                .setValue(record.toByteString()))
         .build();
   }
 
@@ -580,12 +649,16 @@ abstract class DispatcherTest {
   void shouldEmitKafkaEgressRecords() {
     Address alice = addr(COUNTER, localId);
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
-    List<Action> actions = ok(c1, InvocationResponse.newBuilder().addOutgoingEgresses(kafkaEgress("out-topic")));
-    assertThat(only(actions, Action.EmitEgress.class)).singleElement().satisfies(e -> {
-      assertThat(e.topic()).isEqualTo("out-topic");
-      assertThat(new String(e.key())).isEqualTo("k");
-      assertThat(new String(e.value())).isEqualTo("v");
-    });
+    List<Action> actions =
+        ok(c1, InvocationResponse.newBuilder().addOutgoingEgresses(kafkaEgress("out-topic")));
+    assertThat(only(actions, Action.EmitEgress.class))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.topic()).isEqualTo("out-topic");
+              assertThat(new String(e.key())).isEqualTo("k");
+              assertThat(new String(e.value())).isEqualTo("v");
+            });
   }
 
   @Test
@@ -593,9 +666,15 @@ abstract class DispatcherTest {
     Address alice = addr(COUNTER, localId);
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingEgresses(EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("nope")));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addOutgoingEgresses(
+                    EgressMessage.newBuilder()
+                        .setEgressNamespace("example")
+                        .setEgressType("nope")));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
         .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_EGRESS));
     assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
   }
@@ -606,14 +685,21 @@ abstract class DispatcherTest {
     Address alice = addr(COUNTER, localId);
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addStateMutations(PersistedValueMutation.newBuilder().setStateName("count")
-                .setMutationType(PersistedValueMutation.MutationType.DELETE))
-            .addOutgoingEgresses(kafkaEgress("missing-topic")));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.EGRESS_TOPIC_MISSING);
-      assertThat(d.detail()).contains("missing-topic");
-    });
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addStateMutations(
+                    PersistedValueMutation.newBuilder()
+                        .setStateName("count")
+                        .setMutationType(PersistedValueMutation.MutationType.DELETE))
+                .addOutgoingEgresses(kafkaEgress("missing-topic")));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.EGRESS_TOPIC_MISSING);
+              assertThat(d.detail()).contains("missing-topic");
+            });
     assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
   }
 
@@ -622,13 +708,21 @@ abstract class DispatcherTest {
     Address ghost = addr(new FunctionType("nowhere", "ghost"), localId);
     assertThat(dispatcher.onMessage(message(ghost, "m1")))
         .singleElement()
-        .satisfies(a -> assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE));
+        .satisfies(
+            a ->
+                assertThat(((Action.DeadLetter) a).reason())
+                    .isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE));
   }
 
   // --- origin and record sizes -----------------------------------------------------------------
 
   private static final Origin ORIGIN =
-      Origin.newBuilder().setTopic("orders").setPartition(2).setOffset(42).setTimestampMs(7).build();
+      Origin.newBuilder()
+          .setTopic("orders")
+          .setPartition(2)
+          .setOffset(42)
+          .setTimestampMs(7)
+          .build();
 
   @Test
   void shouldGiveTheMessagesAFunctionSendsTheOriginOfTheIngressRecordBehindItsBatch() {
@@ -636,19 +730,37 @@ abstract class DispatcherTest {
     Address ghost = addr(new FunctionType("nowhere", "ghost"), localId);
     Address remote = addr(PRINTER, idOnOtherPartition());
     Address bob = addr(PRINTER, otherIdOnSamePartition());
-    Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1").toBuilder().setOrigin(ORIGIN).build()));
+    Action.Invoke c1 =
+        invoke(dispatcher.onMessage(message(alice, "m1").toBuilder().setOrigin(ORIGIN).build()));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(ghost.toProto()).setArgument(intValue(1)))
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2)))
-            .addDelayedInvocations(DelayedInvocation.newBuilder().setDelayInMs(10).setTarget(bob.toProto())
-                .setArgument(intValue(3))));
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(ghost.toProto())
+                        .setArgument(intValue(1)))
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(remote.toProto())
+                        .setArgument(intValue(2)))
+                .addDelayedInvocations(
+                    DelayedInvocation.newBuilder()
+                        .setDelayInMs(10)
+                        .setTarget(bob.toProto())
+                        .setArgument(intValue(3))));
 
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE);
-      assertThat(d.envelopes()).singleElement().satisfies(e -> assertThat(e.getOrigin()).isEqualTo(ORIGIN));
-    });
-    assertThat(only(actions, Action.SendToPartition.class)).singleElement()
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.UNKNOWN_FUNCTION_TYPE);
+              assertThat(d.envelopes())
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getOrigin()).isEqualTo(ORIGIN));
+            });
+    assertThat(only(actions, Action.SendToPartition.class))
+        .singleElement()
         .satisfies(send -> assertThat(send.envelope().getOrigin()).isEqualTo(ORIGIN));
     now.addAndGet(10);
     dispatcher.onTimers();
@@ -661,19 +773,31 @@ abstract class DispatcherTest {
     Address remote = addr(PRINTER, idOnOtherPartition());
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     List<Action> actions =
-        ok(c1, InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(intValue(2))));
-    assertThat(only(actions, Action.SendToPartition.class)).singleElement()
+        ok(
+            c1,
+            InvocationResponse.newBuilder()
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(remote.toProto())
+                        .setArgument(intValue(2))));
+    assertThat(only(actions, Action.SendToPartition.class))
+        .singleElement()
         .satisfies(send -> assertThat(send.envelope().hasOrigin()).isFalse());
   }
 
   private void limitRecordsTo(long maxRecordBytes) {
-    restartWith(new Dispatcher.Limits(3, 3, 100, 1000, Integer.MAX_VALUE, 100_000, Long.MAX_VALUE, maxRecordBytes),
+    restartWith(
+        new Dispatcher.Limits(
+            3, 3, 100, 1000, Integer.MAX_VALUE, 100_000, Long.MAX_VALUE, maxRecordBytes),
         InFlightLimiter.UNLIMITED);
   }
 
   private static TypedValue bytes(int size) {
-    return TypedValue.newBuilder().setTypename(INT).setHasValue(true).setValue(ByteString.copyFrom(new byte[size])).build();
+    return TypedValue.newBuilder()
+        .setTypename(INT)
+        .setHasValue(true)
+        .setValue(ByteString.copyFrom(new byte[size]))
+        .build();
   }
 
   @Test
@@ -681,13 +805,18 @@ abstract class DispatcherTest {
     limitRecordsTo(1000);
     Address alice = addr(COUNTER, localId);
     List<Action> actions = dispatcher.onMessage(message(alice, "x".repeat(1000)));
-    assertThat(actions).singleElement().satisfies(a -> {
-      assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.RECORD_TOO_LARGE);
-      assertThat(((Action.DeadLetter) a).detail()).contains("1000 bytes");
-    });
+    assertThat(actions)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(((Action.DeadLetter) a).reason())
+                  .isEqualTo(DeadLetterReason.RECORD_TOO_LARGE);
+              assertThat(((Action.DeadLetter) a).detail()).contains("1000 bytes");
+            });
     assertThat(stores.header(alice)).isNull();
     assertThat(durable.entries()).isZero();
-    assertThat(invoke(dispatcher.onMessage(message(alice, "x".repeat(800)))).target()).isEqualTo(alice);
+    assertThat(invoke(dispatcher.onMessage(message(alice, "x".repeat(800)))).target())
+        .isEqualTo(alice);
   }
 
   @Test
@@ -702,19 +831,31 @@ abstract class DispatcherTest {
     // 600 bytes more would fit alone, not next to the 600 already stored
     Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
     List<Action> actions =
-        ok(c2, InvocationResponse.newBuilder()
-            .addStateMutations(modify("b", bytes(600)))
-            .addOutgoingEgresses(kafkaEgress("out-topic")));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
-      assertThat(d.detail()).contains("the state of " + alice, "1000 bytes");
-    });
-    assertThat(only(actions, Action.EmitEgress.class)).as("nothing of the response applied").isEmpty();
-    assertThat(stores.state(alice).getValuesList()).singleElement().satisfies(v -> assertThat(v.getName()).isEqualTo("a"));
+        ok(
+            c2,
+            InvocationResponse.newBuilder()
+                .addStateMutations(modify("b", bytes(600)))
+                .addOutgoingEgresses(kafkaEgress("out-topic")));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
+              assertThat(d.detail()).contains("the state of " + alice, "1000 bytes");
+            });
+    assertThat(only(actions, Action.EmitEgress.class))
+        .as("nothing of the response applied")
+        .isEmpty();
+    assertThat(stores.state(alice).getValuesList())
+        .singleElement()
+        .satisfies(v -> assertThat(v.getName()).isEqualTo("a"));
 
     // replacing the value instead fits
     Action.Invoke c3 = invoke(dispatcher.onMessage(message(alice, "m3")));
-    assertThat(only(ok(c3, InvocationResponse.newBuilder().addStateMutations(modify("a", bytes(800)))), Action.DeadLetter.class))
+    assertThat(
+            only(
+                ok(c3, InvocationResponse.newBuilder().addStateMutations(modify("a", bytes(800)))),
+                Action.DeadLetter.class))
         .isEmpty();
     assertThat(stores.state(alice).getValues(0).getValue().size()).isEqualTo(800);
   }
@@ -724,26 +865,50 @@ abstract class DispatcherTest {
     limitRecordsTo(1000);
     Address alice = addr(COUNTER, localId);
     Address remote = addr(PRINTER, idOnOtherPartition());
-    List<InvocationResponse.Builder> tooLarge = List.of(
-        InvocationResponse.newBuilder().addOutgoingMessages(
-            FromFunction.Invocation.newBuilder().setTarget(remote.toProto()).setArgument(bytes(1000))),
-        InvocationResponse.newBuilder().addDelayedInvocations(
-            DelayedInvocation.newBuilder().setDelayInMs(5).setTarget(remote.toProto()).setArgument(bytes(950))),
-        InvocationResponse.newBuilder().addOutgoingEgresses(
-            kafkaEgress("out-topic").toBuilder().setArgument(TypedValue.newBuilder()
-                .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME).setHasValue(true)
-                .setValue(KafkaProducerRecord.newBuilder().setTopic("out-topic").setKey("k")
-                    .setValueBytes(ByteString.copyFrom(new byte[1000])).build().toByteString()))));
-    List<String> what = List.of("a message to example/printer/", "a delayed message to example/printer/",
-        "an egress record to example/out");
+    List<InvocationResponse.Builder> tooLarge =
+        List.of(
+            InvocationResponse.newBuilder()
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(remote.toProto())
+                        .setArgument(bytes(1000))),
+            InvocationResponse.newBuilder()
+                .addDelayedInvocations(
+                    DelayedInvocation.newBuilder()
+                        .setDelayInMs(5)
+                        .setTarget(remote.toProto())
+                        .setArgument(bytes(950))),
+            InvocationResponse.newBuilder()
+                .addOutgoingEgresses(
+                    kafkaEgress("out-topic").toBuilder()
+                        .setArgument(
+                            TypedValue.newBuilder()
+                                .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
+                                .setHasValue(true)
+                                .setValue(
+                                    KafkaProducerRecord.newBuilder()
+                                        .setTopic("out-topic")
+                                        .setKey("k")
+                                        .setValueBytes(ByteString.copyFrom(new byte[1000]))
+                                        .build()
+                                        .toByteString()))));
+    List<String> what =
+        List.of(
+            "a message to example/printer/",
+            "a delayed message to example/printer/",
+            "an egress record to example/out");
     for (int i = 0; i < tooLarge.size(); i++) {
       Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m" + i)));
       List<Action> actions = ok(call, tooLarge.get(i));
       String expected = what.get(i);
-      assertThat(only(actions, Action.DeadLetter.class)).as(expected).singleElement().satisfies(d -> {
-        assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
-        assertThat(d.detail()).contains(expected);
-      });
+      assertThat(only(actions, Action.DeadLetter.class))
+          .as(expected)
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
+                assertThat(d.detail()).contains(expected);
+              });
       assertThat(only(actions, Action.SendToPartition.class)).isEmpty();
       assertThat(only(actions, Action.EmitEgress.class)).isEmpty();
     }
@@ -756,13 +921,19 @@ abstract class DispatcherTest {
     Action.Invoke c1 = invoke(dispatcher.onMessage(message(alice, "m1")));
     dispatcher.onMessage(message(alice, "m2"));
     List<Action> actions =
-        dispatcher.onResponse(CallOutcome.failure(alice, c1.requestId(), new RuntimeException("HTTP 500"), 4));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.FUNCTION_CALL_FAILED);
-      assertThat(d.attempts()).isEqualTo(4);
-      assertThat(d.detail()).contains("HTTP 500");
-      assertThat(d.envelopes()).extracting(e -> e.getArgument().getValue().toStringUtf8()).containsExactly("m1");
-    });
+        dispatcher.onResponse(
+            CallOutcome.failure(alice, c1.requestId(), new RuntimeException("HTTP 500"), 4));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.FUNCTION_CALL_FAILED);
+              assertThat(d.attempts()).isEqualTo(4);
+              assertThat(d.detail()).contains("HTTP 500");
+              assertThat(d.envelopes())
+                  .extracting(e -> e.getArgument().getValue().toStringUtf8())
+                  .containsExactly("m1");
+            });
     assertThat(payloads(invoke(actions).request())).containsExactly("m2");
   }
 
@@ -784,10 +955,13 @@ abstract class DispatcherTest {
 
   // --- timers ------------------------------------------------------------------------------------
 
-  private List<Action> sendDelayed(Address sender, Address target, long delayMs, String token, String payload) {
+  private List<Action> sendDelayed(
+      Address sender, Address target, long delayMs, String token, String payload) {
     Action.Invoke call = invoke(dispatcher.onMessage(message(sender, "tick")));
     DelayedInvocation.Builder delayed =
-        DelayedInvocation.newBuilder().setDelayInMs(delayMs).setTarget(target.toProto())
+        DelayedInvocation.newBuilder()
+            .setDelayInMs(delayMs)
+            .setTarget(target.toProto())
             .setArgument(message(target, payload).getArgument());
     if (token != null) {
       delayed.setCancellationToken(token);
@@ -806,7 +980,8 @@ abstract class DispatcherTest {
     Action.Invoke fired = invoke(dispatcher.onTimers());
     assertThat(fired.target()).isEqualTo(bob);
     assertThat(payloads(fired.request())).containsExactly("later");
-    assertThat(fired.request().getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
+    assertThat(fired.request().getInvocation().getInvocations(0).getCaller())
+        .isEqualTo(alice.toProto());
     assertNoTimers();
   }
 
@@ -817,8 +992,11 @@ abstract class DispatcherTest {
     Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "tick")));
     InvocationResponse.Builder r = InvocationResponse.newBuilder();
     for (int i = 0; i < 5; i++) {
-      r.addDelayedInvocations(DelayedInvocation.newBuilder().setDelayInMs(100).setTarget(bob.toProto())
-          .setArgument(message(bob, "d" + i).getArgument()));
+      r.addDelayedInvocations(
+          DelayedInvocation.newBuilder()
+              .setDelayInMs(100)
+              .setTarget(bob.toProto())
+              .setArgument(message(bob, "d" + i).getArgument()));
     }
     ok(call, r);
     now.addAndGet(100);
@@ -837,8 +1015,13 @@ abstract class DispatcherTest {
     Address bob = addr(PRINTER, otherIdOnSamePartition());
     sendDelayed(alice, bob, 1000, "tok", "never");
     Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "cancel")));
-    ok(call, InvocationResponse.newBuilder().addDelayedInvocations(
-        DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("tok")));
+    ok(
+        call,
+        InvocationResponse.newBuilder()
+            .addDelayedInvocations(
+                DelayedInvocation.newBuilder()
+                    .setIsCancellationRequest(true)
+                    .setCancellationToken("tok")));
     now.addAndGet(5000);
     assertThat(dispatcher.onTimers()).isEmpty();
     assertNoTimers();
@@ -854,9 +1037,18 @@ abstract class DispatcherTest {
     Action.Invoke fired = invoke(dispatcher.onTimers());
     ok(fired, InvocationResponse.newBuilder());
     Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "cancel")));
-    List<Action> actions = ok(call, InvocationResponse.newBuilder()
-        .addDelayedInvocations(DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("tok"))
-        .addDelayedInvocations(DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("unknown")));
+    List<Action> actions =
+        ok(
+            call,
+            InvocationResponse.newBuilder()
+                .addDelayedInvocations(
+                    DelayedInvocation.newBuilder()
+                        .setIsCancellationRequest(true)
+                        .setCancellationToken("tok"))
+                .addDelayedInvocations(
+                    DelayedInvocation.newBuilder()
+                        .setIsCancellationRequest(true)
+                        .setCancellationToken("unknown")));
     assertThat(actions).isEmpty();
   }
 
@@ -866,10 +1058,13 @@ abstract class DispatcherTest {
     Address bob = addr(PRINTER, otherIdOnSamePartition());
     sendDelayed(alice, bob, 1000, "tok", "first");
     List<Action> actions = sendDelayed(alice, bob, 1000, "tok", "second");
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
-      assertThat(d.detail()).contains("tok");
-    });
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
+              assertThat(d.detail()).contains("tok");
+            });
     now.addAndGet(1000);
     assertThat(payloads(invoke(dispatcher.onTimers()).request())).containsExactly("first");
   }
@@ -888,15 +1083,21 @@ abstract class DispatcherTest {
   // --- TTL ---------------------------------------------------------------------------------------
 
   private void registerTtl(String name, ExpirationSpec.ExpireMode mode, long ttl) {
-    specs.register(COUNTER, List.of(spec(name, INT).toBuilder()
-        .setExpirationSpec(ExpirationSpec.newBuilder().setMode(mode).setExpireAfterMillis(ttl)).build()));
+    specs.register(
+        COUNTER,
+        List.of(
+            spec(name, INT).toBuilder()
+                .setExpirationSpec(
+                    ExpirationSpec.newBuilder().setMode(mode).setExpireAfterMillis(ttl))
+                .build()));
   }
 
   @Test
   void shouldExpireStateAfterWriteAndReclaimIt() {
     Address alice = addr(COUNTER, localId);
     registerTtl("seen", ExpirationSpec.ExpireMode.AFTER_WRITE, 1000);
-    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+    ok(
+        invoke(dispatcher.onMessage(message(alice, "m1"))),
         InvocationResponse.newBuilder().addStateMutations(modify("seen", intValue(1))));
     now.addAndGet(600);
     Action.Invoke c2 = invoke(dispatcher.onMessage(message(alice, "m2")));
@@ -914,7 +1115,8 @@ abstract class DispatcherTest {
   void shouldExpireStateAfterInvokeOnlyWhenTheAddressIsIdle() {
     Address alice = addr(COUNTER, localId);
     registerTtl("session", ExpirationSpec.ExpireMode.AFTER_INVOKE, 1000);
-    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+    ok(
+        invoke(dispatcher.onMessage(message(alice, "m1"))),
         InvocationResponse.newBuilder().addStateMutations(modify("session", intValue(1))));
     for (int i = 0; i < 3; i++) {
       now.addAndGet(800);
@@ -937,15 +1139,27 @@ abstract class DispatcherTest {
     long expiresAt = now.get() + 1000;
     StoredState state =
         StoredState.newBuilder()
-            .addValues(StoredValue.newBuilder().setName("seen").setTypename(INT)
-                .setValue(intValue(7).getValue()).setExpiresAtMs(expiresAt))
+            .addValues(
+                StoredValue.newBuilder()
+                    .setName("seen")
+                    .setTypename(INT)
+                    .setValue(intValue(7).getValue())
+                    .setExpiresAtMs(expiresAt))
             .setExpiryCheckMs(expiresAt)
             .build();
     stores.putState(alice, state);
-    stores.putTimer(PendingTimer.newBuilder().setDueMs(expiresAt - 500).setSeq(stores.nextTimerSeq())
-        .setExpiryCheck(alice.toProto()).build());
-    stores.putTimer(PendingTimer.newBuilder().setDueMs(expiresAt).setSeq(stores.nextTimerSeq())
-        .setExpiryCheck(alice.toProto()).build());
+    stores.putTimer(
+        PendingTimer.newBuilder()
+            .setDueMs(expiresAt - 500)
+            .setSeq(stores.nextTimerSeq())
+            .setExpiryCheck(alice.toProto())
+            .build());
+    stores.putTimer(
+        PendingTimer.newBuilder()
+            .setDueMs(expiresAt)
+            .setSeq(stores.nextTimerSeq())
+            .setExpiryCheck(alice.toProto())
+            .build());
 
     now.set(expiresAt - 500);
     dispatcher.onTimers();
@@ -962,12 +1176,17 @@ abstract class DispatcherTest {
   void shouldDeleteThePendingExpiryCheckWhenTheLastValueWithATtlIsDeleted() {
     Address alice = addr(COUNTER, localId);
     registerTtl("seen", ExpirationSpec.ExpireMode.AFTER_WRITE, 1000);
-    ok(invoke(dispatcher.onMessage(message(alice, "m1"))),
+    ok(
+        invoke(dispatcher.onMessage(message(alice, "m1"))),
         InvocationResponse.newBuilder().addStateMutations(modify("seen", intValue(1))));
     assertThat(stores.timerCount()).isEqualTo(1);
-    ok(invoke(dispatcher.onMessage(message(alice, "m2"))),
-        InvocationResponse.newBuilder().addStateMutations(
-            PersistedValueMutation.newBuilder().setMutationType(MutationType.DELETE).setStateName("seen")));
+    ok(
+        invoke(dispatcher.onMessage(message(alice, "m2"))),
+        InvocationResponse.newBuilder()
+            .addStateMutations(
+                PersistedValueMutation.newBuilder()
+                    .setMutationType(MutationType.DELETE)
+                    .setStateName("seen")));
     assertThat(stores.state(alice)).isNull();
     assertThat(stores.timerCount()).isZero();
   }
@@ -980,7 +1199,8 @@ abstract class DispatcherTest {
     List<String> ids = localIds(4);
     List<Action.Invoke> sent = new ArrayList<>();
     for (String id : ids) {
-      sent.addAll(only(dispatcher.onMessage(message(addr(COUNTER, id), id + "-1")), Action.Invoke.class));
+      sent.addAll(
+          only(dispatcher.onMessage(message(addr(COUNTER, id), id + "-1")), Action.Invoke.class));
     }
     assertThat(sent).extracting(i -> i.target().id()).containsExactly(ids.get(0), ids.get(1));
     assertThat(dispatcher.waitingAddresses()).isEqualTo(2);
@@ -1007,7 +1227,8 @@ abstract class DispatcherTest {
     assertThat(dispatcher.onMessage(message(a, "a2"))).isEmpty();
     Action.Invoke next = invoke(ok(a1, InvocationResponse.newBuilder()));
     assertThat(next.target()).isEqualTo(b);
-    assertThat(payloads(invoke(ok(next, InvocationResponse.newBuilder())).request())).containsExactly("a2");
+    assertThat(payloads(invoke(ok(next, InvocationResponse.newBuilder())).request()))
+        .containsExactly("a2");
   }
 
   @Test
@@ -1081,10 +1302,13 @@ abstract class DispatcherTest {
     assertThat(dispatcher.onMessage(message(alice, "m2"))).isEmpty();
     assertThat(only(dispatcher.onMessage(message(alice, "m3")), Action.DeadLetter.class))
         .singleElement()
-        .satisfies(d -> {
-          assertThat(d.reason()).isEqualTo(DeadLetterReason.MAILBOX_FULL);
-          assertThat(d.envelopes()).extracting(e -> e.getArgument().getValue().toStringUtf8()).containsExactly("m3");
-        });
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.MAILBOX_FULL);
+              assertThat(d.envelopes())
+                  .extracting(e -> e.getArgument().getValue().toStringUtf8())
+                  .containsExactly("m3");
+            });
   }
 
   @Test
@@ -1094,10 +1318,12 @@ abstract class DispatcherTest {
     for (int i = 1; i <= 3; i++) {
       dispatcher.onMessage(message(printer, "p" + i));
     }
-    assertThat(payloads(invoke(ok(first, InvocationResponse.newBuilder())).request())).containsExactly("p1", "p2");
+    assertThat(payloads(invoke(ok(first, InvocationResponse.newBuilder())).request()))
+        .containsExactly("p1", "p2");
   }
 
-  // --- failure classes -----------------------------------------------------------------------------
+  // --- failure classes
+  // -----------------------------------------------------------------------------
 
   @Test
   void shouldSplitABatchWhosePayloadIsTooLargeAndDeadLetterOnlyTheMessageThatIsTooLargeAlone() {
@@ -1110,20 +1336,39 @@ abstract class DispatcherTest {
     assertThat(payloads(batch.request())).containsExactly("m1", "huge", "m3");
     RuntimeException tooLarge = new RuntimeException("request exceeds payload_max_bytes");
 
-    Action.Invoke half = invoke(dispatcher.onResponse(CallOutcome.failure(
-        alice, batch.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1)));
+    Action.Invoke half =
+        invoke(
+            dispatcher.onResponse(
+                CallOutcome.failure(
+                    alice,
+                    batch.requestId(),
+                    tooLarge,
+                    CallOutcome.FailureKind.PAYLOAD_TOO_LARGE,
+                    1)));
     assertThat(payloads(half.request())).containsExactly("m1");
     Action.Invoke rest = invoke(ok(half, InvocationResponse.newBuilder()));
     assertThat(payloads(rest.request())).containsExactly("huge", "m3");
-    Action.Invoke single = invoke(dispatcher.onResponse(CallOutcome.failure(
-        alice, rest.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1)));
+    Action.Invoke single =
+        invoke(
+            dispatcher.onResponse(
+                CallOutcome.failure(
+                    alice,
+                    rest.requestId(),
+                    tooLarge,
+                    CallOutcome.FailureKind.PAYLOAD_TOO_LARGE,
+                    1)));
     assertThat(payloads(single.request())).containsExactly("huge");
-    List<Action> actions = dispatcher.onResponse(CallOutcome.failure(
-        alice, single.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.PAYLOAD_TOO_LARGE);
-      assertThat(d.errorClass()).isEqualTo(RuntimeException.class.getName());
-    });
+    List<Action> actions =
+        dispatcher.onResponse(
+            CallOutcome.failure(
+                alice, single.requestId(), tooLarge, CallOutcome.FailureKind.PAYLOAD_TOO_LARGE, 1));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.PAYLOAD_TOO_LARGE);
+              assertThat(d.errorClass()).isEqualTo(RuntimeException.class.getName());
+            });
     assertThat(payloads(invoke(actions).request())).containsExactly("m3");
   }
 
@@ -1131,13 +1376,21 @@ abstract class DispatcherTest {
   void shouldDeadLetterAMalformedResponseWithItsOwnReason() {
     Address alice = addr(COUNTER, localId);
     Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m1")));
-    List<Action> actions = dispatcher.onResponse(CallOutcome.failure(
-        alice, call.requestId(), new IllegalStateException("not a FromFunction"),
-        CallOutcome.FailureKind.MALFORMED_RESPONSE, 1));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement().satisfies(d -> {
-      assertThat(d.reason()).isEqualTo(DeadLetterReason.MALFORMED_RESPONSE);
-      assertThat(d.errorClass()).isEqualTo(IllegalStateException.class.getName());
-    });
+    List<Action> actions =
+        dispatcher.onResponse(
+            CallOutcome.failure(
+                alice,
+                call.requestId(),
+                new IllegalStateException("not a FromFunction"),
+                CallOutcome.FailureKind.MALFORMED_RESPONSE,
+                1));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.reason()).isEqualTo(DeadLetterReason.MALFORMED_RESPONSE);
+              assertThat(d.errorClass()).isEqualTo(IllegalStateException.class.getName());
+            });
   }
 
   @Test
@@ -1147,22 +1400,37 @@ abstract class DispatcherTest {
     Action.Invoke call = invoke(dispatcher.onMessage(message(alice, "m1")));
     io.kstatefun.protocol.Address bad =
         io.kstatefun.protocol.Address.newBuilder().setNamespace("").setType("x").setId("1").build();
-    List<Action> actions = ok(call, InvocationResponse.newBuilder()
-        .addStateMutations(modify("count", intValue(1)))
-        .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(bad)
-            .setArgument(message(alice, "p").getArgument())));
-    assertThat(only(actions, Action.DeadLetter.class)).singleElement()
+    List<Action> actions =
+        ok(
+            call,
+            InvocationResponse.newBuilder()
+                .addStateMutations(modify("count", intValue(1)))
+                .addOutgoingMessages(
+                    FromFunction.Invocation.newBuilder()
+                        .setTarget(bad)
+                        .setArgument(message(alice, "p").getArgument())));
+    assertThat(only(actions, Action.DeadLetter.class))
+        .singleElement()
         .satisfies(d -> assertThat(d.reason()).isEqualTo(DeadLetterReason.INVALID_ADDRESS));
     assertThat(stores.state(alice)).isNull();
   }
 
   @Test
   void shouldDeadLetterAnEnvelopeWithAnInvalidTargetInsteadOfFailingTheTask() {
-    Envelope bad = Envelope.newBuilder()
-        .setTarget(io.kstatefun.protocol.Address.newBuilder().setNamespace("a/b").setType("x").setId("1"))
-        .build();
-    assertThat(dispatcher.onMessage(bad)).singleElement()
-        .satisfies(a -> assertThat(((Action.DeadLetter) a).reason()).isEqualTo(DeadLetterReason.INVALID_ADDRESS));
+    Envelope bad =
+        Envelope.newBuilder()
+            .setTarget(
+                io.kstatefun.protocol.Address.newBuilder()
+                    .setNamespace("a/b")
+                    .setType("x")
+                    .setId("1"))
+            .build();
+    assertThat(dispatcher.onMessage(bad))
+        .singleElement()
+        .satisfies(
+            a ->
+                assertThat(((Action.DeadLetter) a).reason())
+                    .isEqualTo(DeadLetterReason.INVALID_ADDRESS));
   }
 
   @Test

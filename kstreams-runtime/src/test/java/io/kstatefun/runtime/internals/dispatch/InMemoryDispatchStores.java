@@ -17,6 +17,7 @@ public final class InMemoryDispatchStores implements DispatchStores {
   /** Sorted by rendering, so paging through mailboxes is deterministic. */
   final TreeMap<Address, MailboxHeader> headers =
       new TreeMap<>(java.util.Comparator.comparing(Address::toString));
+
   final Map<String, Envelope> entries = new HashMap<>();
   final Map<Address, StoredState> states = new HashMap<>();
   final TreeMap<String, PendingTimer> timers = new TreeMap<>();
@@ -75,7 +76,9 @@ public final class InMemoryDispatchStores implements DispatchStores {
         last = Math.max(last, seq);
       }
     }
-    return last < 0 ? null : MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(last + 1).build();
+    return last < 0
+        ? null
+        : MailboxHeader.newBuilder().setHeadSeq(head).setNextSeq(last + 1).build();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.dispatch;
 
-import io.kstatefun.runtime.DeadLetterReason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -15,6 +14,7 @@ import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.FunctionType;
+import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Origin;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,44 +25,53 @@ class ResponseValidatorTest {
 
   private static final FunctionType COUNTER = new FunctionType("example", "counter");
   private static final String INT = "io.statefun.types/int";
-  private static final io.kstatefun.routing.Address SENDER = new io.kstatefun.routing.Address(COUNTER, "alice");
+  private static final io.kstatefun.routing.Address SENDER =
+      new io.kstatefun.routing.Address(COUNTER, "alice");
 
   private final StateSpecRegistry specs = new StateSpecRegistry();
   private final List<String> topicsAsked = new ArrayList<>();
   private final InMemoryDispatchStores stores = new InMemoryDispatchStores();
   private final Dispatcher.Directory directory =
       new Dispatcher.Directory() {
-            @Override
-            public boolean hasFunction(FunctionType type) {
-              return true;
-            }
+        @Override
+        public boolean hasFunction(FunctionType type) {
+          return true;
+        }
 
-            @Override
-            public boolean hasEgress(String egressId) {
-              return egressId.equals("example/out");
-            }
+        @Override
+        public boolean hasEgress(String egressId) {
+          return egressId.equals("example/out");
+        }
 
-            @Override
-            public boolean egressTopicExists(String topic) {
-              topicsAsked.add(topic);
-              return !topic.equals("missing-topic");
-            }
-          };
+        @Override
+        public boolean egressTopicExists(String topic) {
+          topicsAsked.add(topic);
+          return !topic.equals("missing-topic");
+        }
+      };
   private final ResponseValidator validator =
       new ResponseValidator(specs, directory, new OutputSizes(stores, Long.MAX_VALUE));
 
   ResponseValidatorTest() {
     specs.register(
-        COUNTER, List.of(PersistedValueSpec.newBuilder().setStateName("count").setTypeTypename(INT).build()));
+        COUNTER,
+        List.of(
+            PersistedValueSpec.newBuilder().setStateName("count").setTypeTypename(INT).build()));
   }
 
   @Test
   void shouldReportTheFirstProblemInTheOrderStatesEgressMessagesDelayedMessages() {
     PersistedValueMutation undeclaredState =
-        PersistedValueMutation.newBuilder().setStateName("nope").setMutationType(MutationType.DELETE).build();
-    EgressMessage undeclaredEgress = EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("nope").build();
+        PersistedValueMutation.newBuilder()
+            .setStateName("nope")
+            .setMutationType(MutationType.DELETE)
+            .build();
+    EgressMessage undeclaredEgress =
+        EgressMessage.newBuilder().setEgressNamespace("example").setEgressType("nope").build();
     FromFunction.Invocation invalidMessage =
-        FromFunction.Invocation.newBuilder().setTarget(Address.newBuilder().setType("t").setId("x")).build();
+        FromFunction.Invocation.newBuilder()
+            .setTarget(Address.newBuilder().setType("t").setId("x"))
+            .build();
     DelayedInvocation negativeDelay =
         DelayedInvocation.newBuilder().setTarget(target()).setDelayInMs(-1).build();
 
@@ -100,10 +109,12 @@ class ResponseValidatorTest {
             .setMutationType(MutationType.MODIFY)
             .setStateValue(TypedValue.newBuilder().setTypename("io.statefun.types/string"))
             .build();
-    assertThat(validate(InvocationResponse.newBuilder().addStateMutations(written).build()).reason())
+    assertThat(
+            validate(InvocationResponse.newBuilder().addStateMutations(written).build()).reason())
         .isEqualTo(DeadLetterReason.STATE_TYPE_MISMATCH);
 
-    PersistedValueMutation deleted = written.toBuilder().setMutationType(MutationType.DELETE).build();
+    PersistedValueMutation deleted =
+        written.toBuilder().setMutationType(MutationType.DELETE).build();
     assertThat(validate(InvocationResponse.newBuilder().addStateMutations(deleted).build()).valid())
         .isTrue();
   }
@@ -126,7 +137,8 @@ class ResponseValidatorTest {
       ResponseValidator.Verdict verdict =
           validate(InvocationResponse.newBuilder().addOutgoingEgresses(message).build());
       assertThat(verdict.reason()).isEqualTo(DeadLetterReason.MALFORMED_EGRESS_RECORD);
-      assertThat(verdict.detail()).contains("example/out", Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME);
+      assertThat(verdict.detail())
+          .contains("example/out", Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME);
     }
     assertThat(topicsAsked).isEmpty();
   }
@@ -153,20 +165,29 @@ class ResponseValidatorTest {
                 .addOutgoingEgresses(kafkaEgress("second"))
                 .build());
     assertThat(verdict.valid()).isTrue();
-    assertThat(verdict.egress()).extracting(Action.EmitEgress::topic).containsExactly("first", "second");
-    assertThat(verdict.egress()).allSatisfy(record -> {
-      assertThat(record.egressId()).isEqualTo("example/out");
-      assertThat(new String(record.key())).isEqualTo("k");
-      assertThat(new String(record.value())).isEqualTo("v");
-    });
+    assertThat(verdict.egress())
+        .extracting(Action.EmitEgress::topic)
+        .containsExactly("first", "second");
+    assertThat(verdict.egress())
+        .allSatisfy(
+            record -> {
+              assertThat(record.egressId()).isEqualTo("example/out");
+              assertThat(new String(record.key())).isEqualTo("k");
+              assertThat(new String(record.value())).isEqualTo("v");
+            });
   }
 
   @Test
   void shouldNotCheckTheDelayOrTargetOfACancellation() {
     DelayedInvocation cancellation =
-        DelayedInvocation.newBuilder().setIsCancellationRequest(true).setCancellationToken("t").setDelayInMs(-5).build();
-    assertThat(validate(InvocationResponse.newBuilder().addDelayedInvocations(cancellation).build())
-            .valid())
+        DelayedInvocation.newBuilder()
+            .setIsCancellationRequest(true)
+            .setCancellationToken("t")
+            .setDelayInMs(-5)
+            .build();
+    assertThat(
+            validate(InvocationResponse.newBuilder().addDelayedInvocations(cancellation).build())
+                .valid())
         .isTrue();
   }
 
@@ -176,37 +197,52 @@ class ResponseValidatorTest {
     FromFunction.Invocation large =
         FromFunction.Invocation.newBuilder()
             .setTarget(target())
-            .setArgument(TypedValue.newBuilder().setTypename(INT).setValue(ByteString.copyFrom(new byte[1000])))
+            .setArgument(
+                TypedValue.newBuilder()
+                    .setTypename(INT)
+                    .setValue(ByteString.copyFrom(new byte[1000])))
             .build();
     InvocationResponse.Builder response =
         InvocationResponse.newBuilder()
             .addOutgoingMessages(large)
-            .addDelayedInvocations(DelayedInvocation.newBuilder().setTarget(target()).setDelayInMs(-1));
+            .addDelayedInvocations(
+                DelayedInvocation.newBuilder().setTarget(target()).setDelayInMs(-1));
     assertThat(small.validate(SENDER, response.build(), null).reason())
         .isEqualTo(DeadLetterReason.INVALID_DELAYED_MESSAGE);
 
     response.clearDelayedInvocations();
     ResponseValidator.Verdict verdict = small.validate(SENDER, response.build(), null);
     assertThat(verdict.reason()).isEqualTo(DeadLetterReason.OUTPUT_TOO_LARGE);
-    assertThat(verdict.detail()).startsWith("function sent a message to example/counter/bob that would be a record of ");
+    assertThat(verdict.detail())
+        .startsWith("function sent a message to example/counter/bob that would be a record of ");
     assertThat(verdict.messages()).isEmpty();
   }
 
   @Test
   void shouldBuildTheMessagesWithTheSenderAsCallerAndTheOriginOfTheBatch() {
-    Origin origin = Origin.newBuilder().setTopic("in").setPartition(2).setOffset(42).setTimestampMs(7).build();
-    TypedValue argument = TypedValue.newBuilder().setTypename(INT).setHasValue(true).setValue(ByteString.copyFromUtf8("x")).build();
+    Origin origin =
+        Origin.newBuilder().setTopic("in").setPartition(2).setOffset(42).setTimestampMs(7).build();
+    TypedValue argument =
+        TypedValue.newBuilder()
+            .setTypename(INT)
+            .setHasValue(true)
+            .setValue(ByteString.copyFromUtf8("x"))
+            .build();
     InvocationResponse response =
         InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder().setTarget(target()).setArgument(argument))
+            .addOutgoingMessages(
+                FromFunction.Invocation.newBuilder().setTarget(target()).setArgument(argument))
             .build();
 
-    assertThat(validator.validate(SENDER, response, origin).messages()).singleElement().satisfies(envelope -> {
-      assertThat(envelope.getTarget()).isEqualTo(target());
-      assertThat(envelope.getCaller()).isEqualTo(SENDER.toProto());
-      assertThat(envelope.getArgument()).isEqualTo(argument);
-      assertThat(envelope.getOrigin()).isEqualTo(origin);
-    });
+    assertThat(validator.validate(SENDER, response, origin).messages())
+        .singleElement()
+        .satisfies(
+            envelope -> {
+              assertThat(envelope.getTarget()).isEqualTo(target());
+              assertThat(envelope.getCaller()).isEqualTo(SENDER.toProto());
+              assertThat(envelope.getArgument()).isEqualTo(argument);
+              assertThat(envelope.getOrigin()).isEqualTo(origin);
+            });
     assertThat(validator.validate(SENDER, response, null).messages())
         .singleElement()
         .satisfies(envelope -> assertThat(envelope.hasOrigin()).isFalse());
@@ -222,7 +258,11 @@ class ResponseValidatorTest {
 
   private static EgressMessage kafkaEgress(String topic) {
     KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic(topic).setKey("k").setValueBytes(ByteString.copyFromUtf8("v")).build();
+        KafkaProducerRecord.newBuilder()
+            .setTopic(topic)
+            .setKey("k")
+            .setValueBytes(ByteString.copyFromUtf8("v"))
+            .build();
     return EgressMessage.newBuilder()
         .setEgressNamespace("example")
         .setEgressType("out")

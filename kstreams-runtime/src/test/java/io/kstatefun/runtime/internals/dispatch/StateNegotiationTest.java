@@ -19,28 +19,35 @@ class StateNegotiationTest {
 
   @Test
   void shouldRegisterTheMissingStatesAndSendTheBatchAgain() {
-    assertThat(negotiation.negotiate(COUNTER, flight(Set.of(), 0), List.of(spec("count", INT)))).isNull();
+    assertThat(negotiation.negotiate(COUNTER, flight(Set.of(), 0), List.of(spec("count", INT))))
+        .isNull();
     assertThat(specs.spec(COUNTER, "count")).isEqualTo(spec("count", INT));
   }
 
   @Test
   void shouldFailOnAnInvalidSpecWithoutRegisteringAny() {
-    for (PersistedValueSpec invalid : List.of(spec("", INT), spec("count", "int"), spec("count", "io.statefun.types/"))) {
-      String failure = negotiation.negotiate(COUNTER, flight(Set.of(), 0), List.of(spec("other", INT), invalid));
-      assertThat(failure).startsWith("function declared an invalid state spec: name '" + invalid.getStateName() + "'");
+    for (PersistedValueSpec invalid :
+        List.of(spec("", INT), spec("count", "int"), spec("count", "io.statefun.types/"))) {
+      String failure =
+          negotiation.negotiate(COUNTER, flight(Set.of(), 0), List.of(spec("other", INT), invalid));
+      assertThat(failure)
+          .startsWith(
+              "function declared an invalid state spec: name '" + invalid.getStateName() + "'");
     }
     assertThat(specs.specsOf(COUNTER)).isEmpty();
   }
 
   @Test
   void shouldFailWhenTheFunctionAsksForAStateTheRequestCarried() {
-    String failure = negotiation.negotiate(COUNTER, flight(Set.of("count"), 0), List.of(spec("count", INT)));
+    String failure =
+        negotiation.negotiate(COUNTER, flight(Set.of("count"), 0), List.of(spec("count", INT)));
     assertThat(failure).isEqualTo("function keeps asking for states it was given: [count]");
   }
 
   @Test
   void shouldFailAfterTheMaximumNumberOfRounds() {
-    assertThat(negotiation.negotiate(COUNTER, flight(Set.of(), 1), List.of(spec("a", INT)))).isNull();
+    assertThat(negotiation.negotiate(COUNTER, flight(Set.of(), 1), List.of(spec("a", INT))))
+        .isNull();
     assertThat(negotiation.negotiate(COUNTER, flight(Set.of("a"), 2), List.of(spec("b", INT))))
         .isEqualTo("function keeps asking for states it was given: [b]");
   }

@@ -77,7 +77,8 @@ class HttpFunctionClientTest {
         exchange -> {
           try (exchange) {
             exchange.getRequestBody().readAllBytes();
-            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            authorizations.add(
+                String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             behaviour.answer(requests.incrementAndGet(), exchange);
           } catch (Exception e) {
             // the client went away (timeout): nothing to answer
@@ -96,7 +97,8 @@ class HttpFunctionClientTest {
     server.stop(0);
   }
 
-  private static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  private static void reply(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     if (contentType != null) {
       exchange.getResponseHeaders().set("Content-Type", contentType);
     }
@@ -121,7 +123,9 @@ class HttpFunctionClientTest {
     ModuleSpec module = ModuleParser.parse(yaml, "test.yaml");
     client =
         new HttpFunctionClient(
-            vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50),
+            vertx,
+            module.endpointRouter()::endpointFor,
+            new HttpFunctionClient.Backoff(5, 50),
             new HttpFunctionClient.Listener() {});
     client.prepare(module.endpointRouter().endpoints());
     return client;
@@ -142,7 +146,8 @@ class HttpFunctionClientTest {
   void shouldRetryServerErrorsUntilTheCallBudgetIsSpent() {
     behaviour = (n, ex) -> reply(ex, 503, "text/plain", "busy".getBytes(StandardCharsets.UTF_8));
     long start = System.nanoTime();
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 1500ms").call(TARGET, REQUEST));
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 1500ms").call(TARGET, REQUEST));
     long ms = (System.nanoTime() - start) / 1_000_000;
     // The last attempt gets only what is left of the budget; on a loaded machine it may time out
     // instead of seeing the 503. Either way the call retried until the budget was spent.
@@ -158,36 +163,44 @@ class HttpFunctionClientTest {
 
   @Test
   void shouldSucceedWhenTheFunctionRecoversWithinTheBudget() {
-    behaviour = (n, ex) -> {
-      if (n <= 2) {
-        reply(ex, 500, null, new byte[0]);
-      } else {
-        reply(ex, 200, "application/octet-stream", OK_BODY);
-      }
-    };
-    FunctionClient.Reply reply = client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST).join();
+    behaviour =
+        (n, ex) -> {
+          if (n <= 2) {
+            reply(ex, 500, null, new byte[0]);
+          } else {
+            reply(ex, 200, "application/octet-stream", OK_BODY);
+          }
+        };
+    FunctionClient.Reply reply =
+        client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST).join();
     assertThat(reply.attempts()).isEqualTo(3);
     assertThat(reply.response().hasInvocationResult()).isTrue();
   }
 
   @Test
   void shouldRetryForeverBeyondTheBudgetWithRetryForever() {
-    behaviour = (n, ex) -> {
-      if (n <= 25) {
-        reply(ex, 429, null, new byte[0]);
-      } else {
-        reply(ex, 200, "application/octet-stream", OK_BODY);
-      }
-    };
+    behaviour =
+        (n, ex) -> {
+          if (n <= 25) {
+            reply(ex, 429, null, new byte[0]);
+          } else {
+            reply(ex, 200, "application/octet-stream", OK_BODY);
+          }
+        };
     FunctionClient.Reply reply =
-        client(url(), "  onFailure: retry-forever\n  transport:\n    call: 200ms").call(TARGET, REQUEST).join();
+        client(url(), "  onFailure: retry-forever\n  transport:\n    call: 200ms")
+            .call(TARGET, REQUEST)
+            .join();
     assertThat(reply.attempts()).isEqualTo(26);
   }
 
   @Test
   void shouldNotRetryClientErrors() {
-    behaviour = (n, ex) -> reply(ex, 404, "text/plain", "no such function".getBytes(StandardCharsets.UTF_8));
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    behaviour =
+        (n, ex) ->
+            reply(ex, 404, "text/plain", "no such function".getBytes(StandardCharsets.UTF_8));
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
     assertThat(e.kind()).isEqualTo(Kind.HTTP_4XX);
     assertThat(e.retryable()).isFalse();
     assertThat(e.attempts()).isEqualTo(1);
@@ -196,15 +209,18 @@ class HttpFunctionClientTest {
   @Test
   void shouldNotRetryAWrongContentType() {
     behaviour = (n, ex) -> reply(ex, 200, "text/html", "<html/>".getBytes(StandardCharsets.UTF_8));
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
     assertThat(e.kind()).isEqualTo(Kind.WRONG_CONTENT_TYPE);
     assertThat(e.attempts()).isEqualTo(1);
   }
 
   @Test
   void shouldNotRetryAMalformedProtobufAnswer() {
-    behaviour = (n, ex) -> reply(ex, 200, "application/octet-stream", new byte[] {(byte) 0xFF, 0x01, 0x02});
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
+    behaviour =
+        (n, ex) -> reply(ex, 200, "application/octet-stream", new byte[] {(byte) 0xFF, 0x01, 0x02});
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 10s").call(TARGET, REQUEST));
     assertThat(e.kind()).isEqualTo(Kind.MALFORMED_RESPONSE);
     assertThat(e.attempts()).isEqualTo(1);
   }
@@ -213,7 +229,9 @@ class HttpFunctionClientTest {
   void shouldRefuseAResponseLargerThanThePayloadLimitWhileReadingIt() {
     behaviour = (n, ex) -> reply(ex, 200, "application/octet-stream", new byte[64 * 1024]);
     FunctionCallException e =
-        failure(client(url(), "  transport:\n    call: 10s\n    payload_max_bytes: 1000").call(TARGET, REQUEST));
+        failure(
+            client(url(), "  transport:\n    call: 10s\n    payload_max_bytes: 1000")
+                .call(TARGET, REQUEST));
     assertThat(e.kind()).isEqualTo(Kind.PAYLOAD_TOO_LARGE);
     assertThat(e.attempts()).isEqualTo(1);
   }
@@ -234,8 +252,9 @@ class HttpFunctionClientTest {
       port = s.getLocalPort();
     }
     FunctionCallException e =
-        failure(client("http://127.0.0.1:" + port + "/{function.name}", "  transport:\n    call: 500ms")
-            .call(TARGET, REQUEST));
+        failure(
+            client("http://127.0.0.1:" + port + "/{function.name}", "  transport:\n    call: 500ms")
+                .call(TARGET, REQUEST));
     assertThat(e.kind()).isEqualTo(Kind.CONNECT);
     assertThat(e.retryable()).isTrue();
     assertThat(e.attempts()).isGreaterThan(1);
@@ -243,12 +262,14 @@ class HttpFunctionClientTest {
 
   @Test
   void shouldTimeOutAStalledCallAtTheEndOfTheBudget() {
-    behaviour = (n, ex) -> {
-      Thread.sleep(3_000); // the scenario: a function that answers after the budget
-      reply(ex, 200, "application/octet-stream", OK_BODY);
-    };
+    behaviour =
+        (n, ex) -> {
+          Thread.sleep(3_000); // the scenario: a function that answers after the budget
+          reply(ex, 200, "application/octet-stream", OK_BODY);
+        };
     long start = System.nanoTime();
-    FunctionCallException e = failure(client(url(), "  transport:\n    call: 700ms").call(TARGET, REQUEST));
+    FunctionCallException e =
+        failure(client(url(), "  transport:\n    call: 700ms").call(TARGET, REQUEST));
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
     assertThat(e.retryable()).isTrue();
@@ -260,11 +281,14 @@ class HttpFunctionClientTest {
     behaviour = (n, ex) -> reply(ex, 503, null, new byte[0]);
     CompletableFuture<FunctionClient.Reply> call =
         client(url(), "  onFailure: retry-forever").call(TARGET, REQUEST);
-    await("three attempts").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+    await("three attempts")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> requests.get() >= 3);
     call.cancel(false);
     // Observation windows for a negative check (no attempt after the cancel), not waits for
-    // something: an attempt already on the wire may still land in the first; none may in the second.
+    // something: an attempt already on the wire may still land in the first; none may in the
+    // second.
     Thread.sleep(200);
     int afterCancel = requests.get();
     Thread.sleep(500);
@@ -275,9 +299,12 @@ class HttpFunctionClientTest {
   void shouldSendStaticHeadersFromAFileWithoutPuttingThemIntoErrors() throws IOException {
     Path token = dir.resolve("token");
     Files.writeString(token, "Bearer s3cr3t-token\n");
-    behaviour = (n, ex) -> reply(ex, 403, "text/plain", "forbidden".getBytes(StandardCharsets.UTF_8));
+    behaviour =
+        (n, ex) -> reply(ex, 403, "text/plain", "forbidden".getBytes(StandardCharsets.UTF_8));
     FunctionCallException e =
-        failure(client(url(), "  headers:\n    Authorization:\n      file: " + token).call(TARGET, REQUEST));
+        failure(
+            client(url(), "  headers:\n    Authorization:\n      file: " + token)
+                .call(TARGET, REQUEST));
     assertThat(List.copyOf(authorizations)).containsExactly("Bearer s3cr3t-token");
     assertThat(e.getMessage()).doesNotContain("s3cr3t");
   }
@@ -285,8 +312,14 @@ class HttpFunctionClientTest {
   @Test
   void shouldFailAtPrepareWhenAHeaderVariableIsMissing() {
     Throwable t =
-        catchThrowable(() -> client(url(), "  headers:\n    Authorization:\n      env: KSTATEFUN_TEST_UNSET_VARIABLE"));
-    assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining("KSTATEFUN_TEST_UNSET_VARIABLE");
+        catchThrowable(
+            () ->
+                client(
+                    url(),
+                    "  headers:\n    Authorization:\n      env: KSTATEFUN_TEST_UNSET_VARIABLE"));
+    assertThat(t)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("KSTATEFUN_TEST_UNSET_VARIABLE");
   }
 
   /**
@@ -304,27 +337,31 @@ class HttpFunctionClientTest {
 
     RawServer(Answer answer) throws IOException {
       socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            java.net.Socket s = socket.accept();
-            accepted.incrementAndGet();
-            open.add(s);
-            Thread h = new Thread(() -> {
-              try {
-                readHead(s);
-                answer.answer(s);
-              } catch (Exception e) {
-                // the client went away
-              }
-            });
-            h.setDaemon(true);
-            h.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (!socket.isClosed()) {
+                  try {
+                    java.net.Socket s = socket.accept();
+                    accepted.incrementAndGet();
+                    open.add(s);
+                    Thread h =
+                        new Thread(
+                            () -> {
+                              try {
+                                readHead(s);
+                                answer.answer(s);
+                              } catch (Exception e) {
+                                // the client went away
+                              }
+                            });
+                    h.setDaemon(true);
+                    h.start();
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       t.setDaemon(true);
       t.start();
     }
@@ -366,7 +403,10 @@ class HttpFunctionClientTest {
   private FunctionCallException timesOutAfterOneSecondCall(RawServer raw) {
     long start = System.nanoTime();
     FunctionCallException e =
-        failure(client(raw.url(), "  transport:\n    call: 1s").call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS));
+        failure(
+            client(raw.url(), "  transport:\n    call: 1s")
+                .call(TARGET, REQUEST)
+                .orTimeout(20, TimeUnit.SECONDS));
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
     assertThat(ms).isBetween(800L, 5_000L);
@@ -377,12 +417,15 @@ class HttpFunctionClientTest {
   void shouldTimeOutAnAttemptWhoseResponseBodyNeverCompletes() throws Exception {
     // Vert.x's request timeout ends when the response head arrives: a body that never completes
     // on a connection that stays open must still end the attempt as a TIMEOUT.
-    try (RawServer raw = new RawServer(s -> {
-      s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
-      s.getOutputStream().write(new byte[] {0x0A});
-      s.getOutputStream().flush();
-      Thread.sleep(60_000); // the scenario: the connection stays open, the body never completes
-    })) {
+    try (RawServer raw =
+        new RawServer(
+            s -> {
+              s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
+              s.getOutputStream().write(new byte[] {0x0A});
+              s.getOutputStream().flush();
+              Thread.sleep(
+                  60_000); // the scenario: the connection stays open, the body never completes
+            })) {
       assertThat(timesOutAfterOneSecondCall(raw).retryable()).isTrue();
     }
   }
@@ -390,21 +433,30 @@ class HttpFunctionClientTest {
   @Test
   void shouldRetryForeverPastAttemptsWhoseResponseBodyNeverCompletes() throws Exception {
     AtomicInteger connections = new AtomicInteger();
-    try (RawServer raw = new RawServer(s -> {
-      if (connections.incrementAndGet() <= 2) {
-        s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
-        s.getOutputStream().flush();
-        Thread.sleep(60_000); // the scenario: the connection stays open, the body never completes
-      } else {
-        s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-            + OK_BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().write(OK_BODY);
-        s.getOutputStream().flush();
-        Thread.sleep(60_000); // the scenario: a complete answer on a connection that stays open
-      }
-    })) {
+    try (RawServer raw =
+        new RawServer(
+            s -> {
+              if (connections.incrementAndGet() <= 2) {
+                s.getOutputStream().write(HEAD_OF_A_LONGER_BODY);
+                s.getOutputStream().flush();
+                Thread.sleep(
+                    60_000); // the scenario: the connection stays open, the body never completes
+              } else {
+                s.getOutputStream()
+                    .write(
+                        ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                                + OK_BODY.length
+                                + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(OK_BODY);
+                s.getOutputStream().flush();
+                Thread.sleep(
+                    60_000); // the scenario: a complete answer on a connection that stays open
+              }
+            })) {
       CompletableFuture<FunctionClient.Reply> call =
-          client(raw.url(), "  onFailure: retry-forever\n  transport:\n    call: 500ms").call(TARGET, REQUEST);
+          client(raw.url(), "  onFailure: retry-forever\n  transport:\n    call: 500ms")
+              .call(TARGET, REQUEST);
       FunctionClient.Reply reply = call.orTimeout(20, TimeUnit.SECONDS).join();
       assertThat(reply.attempts()).isEqualTo(3);
       assertThat(reply.response().hasInvocationResult()).isTrue();
@@ -415,13 +467,15 @@ class HttpFunctionClientTest {
   void shouldTimeOutAnAttemptThatTricklesItsResponseHead() throws Exception {
     // Vert.x's request timeout is an idle timeout: every byte restarts it. The attempt's timeout
     // is absolute.
-    try (RawServer raw = new RawServer(s -> {
-      for (byte b : HEAD_OF_A_LONGER_BODY) {
-        s.getOutputStream().write(b);
-        s.getOutputStream().flush();
-        Thread.sleep(200); // the scenario: one byte every 200 ms
-      }
-    })) {
+    try (RawServer raw =
+        new RawServer(
+            s -> {
+              for (byte b : HEAD_OF_A_LONGER_BODY) {
+                s.getOutputStream().write(b);
+                s.getOutputStream().flush();
+                Thread.sleep(200); // the scenario: one byte every 200 ms
+              }
+            })) {
       timesOutAfterOneSecondCall(raw);
     }
   }
@@ -455,20 +509,22 @@ class HttpFunctionClientTest {
 
     KeepAliveServer(Close close) throws IOException {
       socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try {
-            java.net.Socket s = socket.accept();
-            int connection = connections.incrementAndGet();
-            open.add(s);
-            Thread h = new Thread(() -> serve(s, connection, close));
-            h.setDaemon(true);
-            h.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (!socket.isClosed()) {
+                  try {
+                    java.net.Socket s = socket.accept();
+                    int connection = connections.incrementAndGet();
+                    open.add(s);
+                    Thread h = new Thread(() -> serve(s, connection, close));
+                    h.setDaemon(true);
+                    h.start();
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       t.setDaemon(true);
       t.start();
     }
@@ -488,8 +544,12 @@ class HttpFunctionClientTest {
             closedInstead.incrementAndGet();
             return;
           }
-          s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
-              + OK_BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream()
+              .write(
+                  ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                          + OK_BODY.length
+                          + "\r\n\r\n")
+                      .getBytes(StandardCharsets.US_ASCII));
           s.getOutputStream().write(OK_BODY);
           s.getOutputStream().flush();
           answered.incrementAndGet();
@@ -552,10 +612,22 @@ class HttpFunctionClientTest {
   private HttpFunctionClient client(String url, HttpFunctionClient.Listener listener) {
     ModuleSpec module =
         ModuleParser.parse(
-            String.join("\n", "kind: io.statefun.endpoints.v2/http", "spec:", "  functions: test/*",
-                "  urlPathTemplate: " + url, "  transport:", "    call: 10s", ""),
+            String.join(
+                "\n",
+                "kind: io.statefun.endpoints.v2/http",
+                "spec:",
+                "  functions: test/*",
+                "  urlPathTemplate: " + url,
+                "  transport:",
+                "    call: 10s",
+                ""),
             "test.yaml");
-    client = new HttpFunctionClient(vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50), listener);
+    client =
+        new HttpFunctionClient(
+            vertx,
+            module.endpointRouter()::endpointFor,
+            new HttpFunctionClient.Backoff(5, 50),
+            listener);
     client.prepare(module.endpointRouter().endpoints());
     return client;
   }
@@ -566,19 +638,24 @@ class HttpFunctionClientTest {
   }
 
   @Test
-  void shouldSendAgainWithoutChargingAnAttemptWhenTheServerClosedAnIdleConnection() throws Exception {
+  void shouldSendAgainWithoutChargingAnAttemptWhenTheServerClosedAnIdleConnection()
+      throws Exception {
     // Like the JDK's HTTP server, whose idle timer closes a connection even as a request arrives
     // on it: a request on a connection idle for more than 300 ms is closed instead of answered.
     CountingListener listener = new CountingListener();
-    try (io.kstatefun.runtime.testing.LogCapture logs = io.kstatefun.runtime.testing.LogCapture.capture();
-        KeepAliveServer server = new KeepAliveServer((connection, request, idleMs) -> idleMs > 300)) {
+    try (io.kstatefun.runtime.testing.LogCapture logs =
+            io.kstatefun.runtime.testing.LogCapture.capture();
+        KeepAliveServer server =
+            new KeepAliveServer((connection, request, idleMs) -> idleMs > 300)) {
       HttpFunctionClient c = client(server.url(), listener);
       List<Integer> attempts = new java.util.ArrayList<>();
       for (int i = 0; i < 4; i++) {
         attempts.add(c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts());
         Thread.sleep(600); // past the server's idle timeout
       }
-      assertThat(server.closedInstead).as("requests on stale pooled connections").hasPositiveValue();
+      assertThat(server.closedInstead)
+          .as("requests on stale pooled connections")
+          .hasPositiveValue();
       assertThat(server.answered).hasValue(4);
       assertThat(attempts).as("attempts per call").containsOnly(1);
       assertThat(listener.failedAttempts).as("failed attempts counted").hasValue(0);
@@ -590,8 +667,13 @@ class HttpFunctionClientTest {
   @Test
   void shouldChargeAnAttemptWhenANewConnectionClosesAfterTheRequestWasWritten() throws Exception {
     CountingListener listener = new CountingListener();
-    try (KeepAliveServer server = new KeepAliveServer((connection, request, idleMs) -> connection <= 2)) {
-      FunctionClient.Reply reply = client(server.url(), listener).call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join();
+    try (KeepAliveServer server =
+        new KeepAliveServer((connection, request, idleMs) -> connection <= 2)) {
+      FunctionClient.Reply reply =
+          client(server.url(), listener)
+              .call(TARGET, REQUEST)
+              .orTimeout(20, TimeUnit.SECONDS)
+              .join();
       assertThat(reply.attempts()).isEqualTo(3);
       assertThat(listener.failedAttempts).hasValue(2);
       assertThat(server.connections).hasValue(3);
@@ -604,9 +686,12 @@ class HttpFunctionClientTest {
     // free); connection 2, the new one of that second try, closes too: that one counts.
     CountingListener listener = new CountingListener();
     try (KeepAliveServer server =
-        new KeepAliveServer((connection, request, idleMs) -> (connection == 1 && request == 2) || connection == 2)) {
+        new KeepAliveServer(
+            (connection, request, idleMs) ->
+                (connection == 1 && request == 2) || connection == 2)) {
       HttpFunctionClient c = client(server.url(), listener);
-      assertThat(c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts()).isEqualTo(1);
+      assertThat(c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts())
+          .isEqualTo(1);
       FunctionClient.Reply reply = c.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join();
       assertThat(reply.attempts()).isEqualTo(2);
       assertThat(listener.failedAttempts).hasValue(1);
@@ -617,42 +702,75 @@ class HttpFunctionClientTest {
 
   @Test
   void shouldSendAgainOverMutualTlsOnANewConnection() throws Exception {
-    io.kstatefun.runtime.testing.TestCertificates certs = io.kstatefun.runtime.testing.TestCertificates.generate(dir);
-    java.util.Map<io.vertx.core.http.HttpConnection, AtomicInteger> perConnection = new java.util.concurrent.ConcurrentHashMap<>();
+    io.kstatefun.runtime.testing.TestCertificates certs =
+        io.kstatefun.runtime.testing.TestCertificates.generate(dir);
+    java.util.Map<io.vertx.core.http.HttpConnection, AtomicInteger> perConnection =
+        new java.util.concurrent.ConcurrentHashMap<>();
     AtomicInteger closedInstead = new AtomicInteger();
     io.vertx.core.http.HttpServer https =
-        vertx.createHttpServer(
+        vertx
+            .createHttpServer(
                 new io.vertx.core.http.HttpServerOptions()
                     .setSsl(true)
-                    .setKeyCertOptions(new io.vertx.core.net.PfxOptions()
-                        .setPath(certs.serverP12.toString()).setPassword(io.kstatefun.runtime.testing.TestCertificates.PASSWORD))
+                    .setKeyCertOptions(
+                        new io.vertx.core.net.PfxOptions()
+                            .setPath(certs.serverP12.toString())
+                            .setPassword(io.kstatefun.runtime.testing.TestCertificates.PASSWORD))
                     .setClientAuth(io.vertx.core.http.ClientAuth.REQUIRED)
-                    .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(certs.caPem.toString())))
-            .requestHandler(req -> {
-              int n = perConnection.computeIfAbsent(req.connection(), k -> new AtomicInteger()).incrementAndGet();
-              if (n == 2) { // the second request on a connection finds it closed, as if it had idled out
-                closedInstead.incrementAndGet();
-                req.connection().close();
-                return;
-              }
-              req.body().onSuccess(b -> req.response().putHeader("Content-Type", "application/octet-stream")
-                  .end(io.vertx.core.buffer.Buffer.buffer(OK_BODY)));
-            })
+                    .setTrustOptions(
+                        new io.vertx.core.net.PemTrustOptions()
+                            .addCertPath(certs.caPem.toString())))
+            .requestHandler(
+                req -> {
+                  int n =
+                      perConnection
+                          .computeIfAbsent(req.connection(), k -> new AtomicInteger())
+                          .incrementAndGet();
+                  if (n == 2) { // the second request on a connection finds it closed, as if it had
+                    // idled out
+                    closedInstead.incrementAndGet();
+                    req.connection().close();
+                    return;
+                  }
+                  req.body()
+                      .onSuccess(
+                          b ->
+                              req.response()
+                                  .putHeader("Content-Type", "application/octet-stream")
+                                  .end(io.vertx.core.buffer.Buffer.buffer(OK_BODY)));
+                })
             .listen(0, "127.0.0.1")
-            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
     try {
       CountingListener listener = new CountingListener();
       ModuleSpec module =
           ModuleParser.parse(
-              String.join("\n", "kind: io.statefun.endpoints.v2/http", "spec:", "  functions: test/*",
+              String.join(
+                  "\n",
+                  "kind: io.statefun.endpoints.v2/http",
+                  "spec:",
+                  "  functions: test/*",
                   "  urlPathTemplate: https://127.0.0.1:" + https.actualPort() + "/{function.name}",
-                  "  transport:", "    call: 10s", "    trust_cacerts: " + certs.caPem,
-                  "    client_cert: " + certs.clientCertPem, "    client_key: " + certs.clientKeyPem, ""),
+                  "  transport:",
+                  "    call: 10s",
+                  "    trust_cacerts: " + certs.caPem,
+                  "    client_cert: " + certs.clientCertPem,
+                  "    client_key: " + certs.clientKeyPem,
+                  ""),
               "test.yaml");
-      client = new HttpFunctionClient(vertx, module.endpointRouter()::endpointFor, new HttpFunctionClient.Backoff(5, 50), listener);
+      client =
+          new HttpFunctionClient(
+              vertx,
+              module.endpointRouter()::endpointFor,
+              new HttpFunctionClient.Backoff(5, 50),
+              listener);
       client.prepare(module.endpointRouter().endpoints());
       for (int i = 0; i < 3; i++) {
-        assertThat(client.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts()).as("call %s", i).isEqualTo(1);
+        assertThat(client.call(TARGET, REQUEST).orTimeout(20, TimeUnit.SECONDS).join().attempts())
+            .as("call %s", i)
+            .isEqualTo(1);
       }
       assertThat(closedInstead).hasPositiveValue();
       assertThat(listener.failedAttempts).hasValue(0);
@@ -673,20 +791,33 @@ class HttpFunctionClientTest {
     assertThat(HttpFunctionClient.isStaleConnection(false, true, false, closed)).isFalse();
     assertThat(HttpFunctionClient.isStaleConnection(true, true, true, closed)).isFalse();
     // other failures are not about the connection's age
-    assertThat(HttpFunctionClient.isStaleConnection(true, true, false, new java.net.ConnectException("refused"))).isFalse();
-    assertThat(HttpFunctionClient.isStaleConnection(
-        true, true, false, new java.nio.channels.ClosedChannelException())).isTrue();
-    assertThat(HttpFunctionClient.isStaleConnection(
-        true, true, false, new IOException("recvAddress(..) failed: Connection reset by peer"))).isTrue();
+    assertThat(
+            HttpFunctionClient.isStaleConnection(
+                true, true, false, new java.net.ConnectException("refused")))
+        .isFalse();
+    assertThat(
+            HttpFunctionClient.isStaleConnection(
+                true, true, false, new java.nio.channels.ClosedChannelException()))
+        .isTrue();
+    assertThat(
+            HttpFunctionClient.isStaleConnection(
+                true,
+                true,
+                false,
+                new IOException("recvAddress(..) failed: Connection reset by peer")))
+        .isTrue();
   }
 
   @Test
   void shouldClassifyTlsFailuresAsRetryable() {
-    assertThat(HttpFunctionClient.classify(new javax.net.ssl.SSLHandshakeException("bad certificate")))
+    assertThat(
+            HttpFunctionClient.classify(new javax.net.ssl.SSLHandshakeException("bad certificate")))
         .isEqualTo(Kind.TLS);
     assertThat(Kind.TLS.retryable()).isTrue();
-    assertThat(HttpFunctionClient.classify(new java.net.ConnectException("refused"))).isEqualTo(Kind.CONNECT);
-    assertThat(HttpFunctionClient.classify(new java.util.concurrent.TimeoutException())).isEqualTo(Kind.TIMEOUT);
+    assertThat(HttpFunctionClient.classify(new java.net.ConnectException("refused")))
+        .isEqualTo(Kind.CONNECT);
+    assertThat(HttpFunctionClient.classify(new java.util.concurrent.TimeoutException()))
+        .isEqualTo(Kind.TIMEOUT);
     assertThat(Duration.ofMillis(1)).isPositive();
   }
 }

@@ -20,11 +20,17 @@ class TlsSupportTest {
     TestCertificates certs = TestCertificates.generate(dir);
     Buffer decrypted =
         TlsSupport.decrypt(
-            Buffer.buffer(Files.readAllBytes(certs.clientKeyEncryptedPem)), TestCertificates.PASSWORD.toCharArray(), "k");
+            Buffer.buffer(Files.readAllBytes(certs.clientKeyEncryptedPem)),
+            TestCertificates.PASSWORD.toCharArray(),
+            "k");
     assertThat(decrypted.toString().replaceAll("\\s", ""))
         .isEqualTo(Files.readString(certs.clientKeyPem).replaceAll("\\s", ""));
-    assertThatThrownBy(() ->
-            TlsSupport.decrypt(Buffer.buffer(Files.readAllBytes(certs.clientKeyEncryptedPem)), "wrong".toCharArray(), "k"))
+    assertThatThrownBy(
+            () ->
+                TlsSupport.decrypt(
+                    Buffer.buffer(Files.readAllBytes(certs.clientKeyEncryptedPem)),
+                    "wrong".toCharArray(),
+                    "k"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cannot decrypt transport.client_key k");
   }
@@ -32,15 +38,30 @@ class TlsSupportTest {
   @Test
   void shouldDecryptAKeyEncryptedByOpenssl(@TempDir Path dir) throws Exception {
     Path openssl = Path.of("/usr/bin/openssl");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(openssl), "openssl not installed");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(openssl), "openssl not installed");
     TestCertificates certs = TestCertificates.generate(dir);
     Path encrypted = dir.resolve("openssl-encrypted.pem");
-    Process p = new ProcessBuilder(openssl.toString(), "pkcs8", "-topk8", "-v2", "aes-256-cbc",
-            "-in", certs.clientKeyPem.toString(), "-out", encrypted.toString(), "-passout", "pass:secret")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                openssl.toString(),
+                "pkcs8",
+                "-topk8",
+                "-v2",
+                "aes-256-cbc",
+                "-in",
+                certs.clientKeyPem.toString(),
+                "-out",
+                encrypted.toString(),
+                "-passout",
+                "pass:secret")
+            .redirectErrorStream(true)
+            .start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
-    Buffer decrypted = TlsSupport.decrypt(Buffer.buffer(Files.readAllBytes(encrypted)), "secret".toCharArray(), "k");
+    Buffer decrypted =
+        TlsSupport.decrypt(
+            Buffer.buffer(Files.readAllBytes(encrypted)), "secret".toCharArray(), "k");
     assertThat(decrypted.toString().replaceAll("\\s", ""))
         .isEqualTo(Files.readString(certs.clientKeyPem).replaceAll("\\s", ""));
   }

@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +9,9 @@ import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleParser;
-import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.DeadLetterReason;
+import io.kstatefun.runtime.RuntimeListener;
+import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
@@ -79,7 +79,9 @@ class CorruptStoreRecordTest {
   @BeforeEach
   void openStores(@TempDir Path dir) {
     this.dir = dir;
-    context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
+    context =
+        new MockProcessorContext<>(
+            new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
     mailbox = rocksDb(TopologyFactory.MAILBOX_STORE);
     state = rocksDb(TopologyFactory.STATE_STORE);
     timers = rocksDb(TopologyFactory.TIMER_STORE);
@@ -96,7 +98,8 @@ class CorruptStoreRecordTest {
   }
 
   @Test
-  void shouldDeadLetterTheBatchWithAnUnreadableMailboxEntryAndKeepServingEveryAddress() throws Exception {
+  void shouldDeadLetterTheBatchWithAnUnreadableMailboxEntryAndKeepServingEveryAddress()
+      throws Exception {
     Address victim = new Address(TYPE, "victim");
     Address other = new Address(TYPE, "other");
     enqueue(victim, "v0", "v1", "v2");
@@ -107,8 +110,12 @@ class CorruptStoreRecordTest {
 
     assertThat(calls).extracting(c -> c.getTarget().getId()).containsExactly("other");
     List<Record<byte[], Object>> dead = deadLetters();
-    assertThat(dead).hasSize(3).allSatisfy(r -> assertThat(header(r, DeadLetters.REASON))
-        .isEqualTo(DeadLetterReason.CORRUPT_STORE_RECORD.name()));
+    assertThat(dead)
+        .hasSize(3)
+        .allSatisfy(
+            r ->
+                assertThat(header(r, DeadLetters.REASON))
+                    .isEqualTo(DeadLetterReason.CORRUPT_STORE_RECORD.name()));
     Record<byte[], Object> raw = only(dead, DeadLetters.FORMAT_STORE);
     assertThat(((TopicRecord) raw.value()).value()).isEqualTo(GARBAGE);
     assertThat(((TopicRecord) raw.value()).topic()).isEqualTo(DLQ);
@@ -121,7 +128,9 @@ class CorruptStoreRecordTest {
 
     // The damaged address goes on with the next message.
     loopback(victim, "v3");
-    assertThat(calls).extracting(c -> c.getTarget().getId() + ":" + payloads(c)).containsExactly("other:[o0]", "victim:[v3]");
+    assertThat(calls)
+        .extracting(c -> c.getTarget().getId() + ":" + payloads(c))
+        .containsExactly("other:[o0]", "victim:[v3]");
   }
 
   @Test
@@ -132,21 +141,30 @@ class CorruptStoreRecordTest {
 
     start();
 
-    assertThat(calls).extracting(c -> c.getTarget().getId() + ":" + payloads(c)).containsExactly("victim:[v0, v1]");
+    assertThat(calls)
+        .extracting(c -> c.getTarget().getId() + ":" + payloads(c))
+        .containsExactly("victim:[v0, v1]");
     List<Record<byte[], Object>> dead = deadLetters();
     assertThat(dead).hasSize(1);
     assertThat(header(dead.get(0), DeadLetters.FORMAT)).isEqualTo(DeadLetters.FORMAT_STORE);
     assertThat(header(dead.get(0), DeadLetters.DETAIL)).contains("the mailbox header of " + victim);
-    assertThat(stores.header(victim)).isEqualTo(MailboxHeader.newBuilder().setHeadSeq(0).setNextSeq(2).build());
+    assertThat(stores.header(victim))
+        .isEqualTo(MailboxHeader.newBuilder().setHeadSeq(0).setNextSeq(2).build());
   }
 
   @Test
-  void shouldDeadLetterUnreadableStateWithTheBatchThatNeededItAndGoOnWithoutState() throws Exception {
+  void shouldDeadLetterUnreadableStateWithTheBatchThatNeededItAndGoOnWithoutState()
+      throws Exception {
     Address victim = new Address(TYPE, "victim");
-    stores.putState(victim, StoredState.newBuilder()
-        .addValues(StoredValue.newBuilder().setName("count").setTypename("io.statefun.types/int")
-            .setValue(ByteString.copyFromUtf8("x")))
-        .build());
+    stores.putState(
+        victim,
+        StoredState.newBuilder()
+            .addValues(
+                StoredValue.newBuilder()
+                    .setName("count")
+                    .setTypename("io.statefun.types/int")
+                    .setValue(ByteString.copyFromUtf8("x")))
+            .build());
     overwrite(state, StoreKeys.address(victim));
     enqueue(victim, "v0");
 
@@ -154,12 +172,15 @@ class CorruptStoreRecordTest {
 
     assertThat(calls).isEmpty();
     List<Record<byte[], Object>> dead = deadLetters();
-    assertThat(header(only(dead, DeadLetters.FORMAT_STORE), DeadLetters.STORE)).startsWith(TopologyFactory.STATE_STORE);
+    assertThat(header(only(dead, DeadLetters.FORMAT_STORE), DeadLetters.STORE))
+        .startsWith(TopologyFactory.STATE_STORE);
     assertThat(payloadsOf(dead)).containsExactly("v0");
     assertThat(state.get(Bytes.wrap(StoreKeys.address(victim)))).isNull();
 
     loopback(victim, "v1");
-    assertThat(calls).extracting(c -> c.getTarget().getId() + ":" + payloads(c)).containsExactly("victim:[v1]");
+    assertThat(calls)
+        .extracting(c -> c.getTarget().getId() + ":" + payloads(c))
+        .containsExactly("victim:[v1]");
   }
 
   @Test
@@ -172,11 +193,15 @@ class CorruptStoreRecordTest {
 
     start();
 
-    assertThat(calls).extracting(c -> c.getTarget().getId() + ":" + payloads(c)).containsExactly("target:[fires]");
+    assertThat(calls)
+        .extracting(c -> c.getTarget().getId() + ":" + payloads(c))
+        .containsExactly("target:[fires]");
     Record<byte[], Object> raw = only(deadLetters(), DeadLetters.FORMAT_STORE);
     assertThat(header(raw, DeadLetters.ADDRESS)).isNull();
     assertThat(header(raw, DeadLetters.DETAIL)).contains("timer due at " + damaged.getDueMs());
-    assertThat(new KafkaDispatchStores(mailbox, state, timers).timerCount()).as("the stored count").isZero();
+    assertThat(new KafkaDispatchStores(mailbox, state, timers).timerCount())
+        .as("the stored count")
+        .isZero();
     assertThat(timerRecords()).isZero();
     assertThat(good.getSeq()).isGreaterThan(damaged.getSeq());
   }
@@ -209,20 +234,28 @@ class CorruptStoreRecordTest {
   /** Delivers a message for {@code target} through the loopback topic. */
   private void loopback(Address target, String payload) {
     context.setRecordMetadata(APP + "-loopback", 0, 100);
-    processor.process(new Record<>(target.id().getBytes(StandardCharsets.UTF_8),
-        message(target, null, payload).toByteArray(), now.get()));
+    processor.process(
+        new Record<>(
+            target.id().getBytes(StandardCharsets.UTF_8),
+            message(target, null, payload).toByteArray(),
+            now.get()));
   }
 
   private void enqueue(Address target, String... payloads) {
     for (int i = 0; i < payloads.length; i++) {
       stores.putEntry(target, i, message(target, null, payloads[i]));
     }
-    stores.putHeader(target, MailboxHeader.newBuilder().setHeadSeq(0).setNextSeq(payloads.length).build());
+    stores.putHeader(
+        target, MailboxHeader.newBuilder().setHeadSeq(0).setNextSeq(payloads.length).build());
   }
 
   private PendingTimer delayed(Address sender, Address target, String payload, long due) {
-    PendingTimer timer = PendingTimer.newBuilder()
-        .setEnvelope(message(target, sender, payload)).setDueMs(due).setSeq(stores.nextTimerSeq()).build();
+    PendingTimer timer =
+        PendingTimer.newBuilder()
+            .setEnvelope(message(target, sender, payload))
+            .setDueMs(due)
+            .setSeq(stores.nextTimerSeq())
+            .build();
     stores.putTimer(timer);
     return timer;
   }
@@ -234,10 +267,14 @@ class CorruptStoreRecordTest {
   }
 
   private static Envelope message(Address target, Address caller, String payload) {
-    Envelope.Builder e = Envelope.newBuilder()
-        .setTarget(target.toProto())
-        .setArgument(TypedValue.newBuilder().setTypename("example/payload").setHasValue(true)
-            .setValue(ByteString.copyFromUtf8(payload)));
+    Envelope.Builder e =
+        Envelope.newBuilder()
+            .setTarget(target.toProto())
+            .setArgument(
+                TypedValue.newBuilder()
+                    .setTypename("example/payload")
+                    .setHasValue(true)
+                    .setValue(ByteString.copyFromUtf8(payload)));
     if (caller != null) {
       e.setCaller(caller.toProto());
     }
@@ -246,7 +283,8 @@ class CorruptStoreRecordTest {
 
   private List<Record<byte[], Object>> deadLetters() {
     List<Record<byte[], Object>> out = new ArrayList<>();
-    for (CapturedForward<? extends byte[], ?> f : context.forwarded(TopologyFactory.DEAD_LETTER_SINK)) {
+    for (CapturedForward<? extends byte[], ?> f :
+        context.forwarded(TopologyFactory.DEAD_LETTER_SINK)) {
       @SuppressWarnings("unchecked")
       Record<byte[], Object> r = (Record<byte[], Object>) f.record();
       out.add(r);
@@ -261,18 +299,26 @@ class CorruptStoreRecordTest {
     return matching.get(0);
   }
 
-  private static List<String> payloadsOf(List<Record<byte[], Object>> deadLetters) throws Exception {
+  private static List<String> payloadsOf(List<Record<byte[], Object>> deadLetters)
+      throws Exception {
     List<String> out = new ArrayList<>();
     for (Record<byte[], Object> r : deadLetters) {
       if (DeadLetters.FORMAT_ENVELOPE.equals(header(r, DeadLetters.FORMAT))) {
-        out.add(Envelope.parseFrom(((TopicRecord) r.value()).value()).getArgument().getValue().toStringUtf8());
+        out.add(
+            Envelope.parseFrom(((TopicRecord) r.value()).value())
+                .getArgument()
+                .getValue()
+                .toStringUtf8());
       }
     }
     return out;
   }
 
   private static String payloads(ToFunction.InvocationBatchRequest request) {
-    return request.getInvocationsList().stream().map(i -> i.getArgument().getValue().toStringUtf8()).toList().toString();
+    return request.getInvocationsList().stream()
+        .map(i -> i.getArgument().getValue().toStringUtf8())
+        .toList()
+        .toString();
   }
 
   private static String header(Record<byte[], Object> r, String key) {
@@ -293,7 +339,8 @@ class CorruptStoreRecordTest {
 
   private long timerRecords() {
     long n = 0;
-    try (KeyValueIterator<Bytes, byte[]> it = timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
       while (it.hasNext()) {
         it.next();
         n++;
@@ -304,7 +351,8 @@ class CorruptStoreRecordTest {
 
   private KeyValueStore<Bytes, byte[]> rocksDb(String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);
@@ -313,12 +361,15 @@ class CorruptStoreRecordTest {
     return store;
   }
 
-  /** One partition (every address is local); a function client that records calls and never answers. */
+  /**
+   * One partition (every address is local); a function client that records calls and never answers.
+   */
   private RuntimeServices services() throws Exception {
     Path module = dir.resolve("module.yaml");
     Files.writeString(
         module,
-        String.join("\n",
+        String.join(
+            "\n",
             "kind: io.statefun.endpoints.v2/http",
             "spec:",
             "  functions: example/*",

@@ -35,7 +35,8 @@ class CrashLoopGuardTest {
 
     @Override
     public void append(LogEvent event) {
-      if (event.getLoggerName().equals(CrashLoopGuard.class.getName()) && event.getLevel().isMoreSpecificThan(Level.WARN)) {
+      if (event.getLoggerName().equals(CrashLoopGuard.class.getName())
+          && event.getLevel().isMoreSpecificThan(Level.WARN)) {
         lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
       }
     }
@@ -61,7 +62,8 @@ class CrashLoopGuardTest {
     TaskId id = TaskId.parse(task);
     return new StreamsException(
         "failed to initialize processor dispatch",
-        new StreamsException("task " + id + " failed to start", new IllegalStateException("corrupt counter"), id));
+        new StreamsException(
+            "task " + id + " failed to start", new IllegalStateException("corrupt counter"), id));
   }
 
   @Test
@@ -81,11 +83,20 @@ class CrashLoopGuardTest {
         .contains("IllegalStateException: corrupt counter");
 
     guard.onFailure(failureOf("0_3"));
-    assertThat(log.lines.stream().filter(l -> l.startsWith("ERROR") && l.contains("is in a crash loop")))
+    assertThat(
+            log.lines.stream()
+                .filter(l -> l.startsWith("ERROR") && l.contains("is in a crash loop")))
         .as("one ERROR per crash loop")
         .hasSize(1)
-        .allSatisfy(l -> assertThat(l).contains("Task 0_3").contains("corrupt counter").contains("/health/live"));
-    assertThat(log.lines.get(log.lines.size() - 1)).startsWith("WARN").contains("Task 0_3 failed again");
+        .allSatisfy(
+            l ->
+                assertThat(l)
+                    .contains("Task 0_3")
+                    .contains("corrupt counter")
+                    .contains("/health/live"));
+    assertThat(log.lines.get(log.lines.size() - 1))
+        .startsWith("WARN")
+        .contains("Task 0_3 failed again");
     assertThat(guard.failuresTotal()).isEqualTo(5);
     assertThat(guard.crashLoopsTotal()).isEqualTo(1);
 

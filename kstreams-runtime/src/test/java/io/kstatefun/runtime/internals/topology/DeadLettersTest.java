@@ -13,7 +13,8 @@ class DeadLettersTest {
   private static Headers headers(String traceId) {
     RecordHeaders original = new RecordHeaders();
     original.add("trace-id", traceId.getBytes(StandardCharsets.UTF_8));
-    return DeadLetters.forIngress(original, "RECORD_TOO_LARGE", "too large", "x.Y", "in", 0, 5, 1, 2);
+    return DeadLetters.forIngress(
+        original, "RECORD_TOO_LARGE", "too large", "x.Y", "in", 0, 5, 1, 2);
   }
 
   private static String header(Headers h, String key) {
@@ -22,7 +23,9 @@ class DeadLettersTest {
   }
 
   private static int size(DeadLetters.Fitted f) {
-    return (f.key() == null ? 0 : f.key().length) + (f.value() == null ? 0 : f.value().length) + DeadLetters.size(f.headers());
+    return (f.key() == null ? 0 : f.key().length)
+        + (f.value() == null ? 0 : f.value().length)
+        + DeadLetters.size(f.headers());
   }
 
   @Test
@@ -43,7 +46,8 @@ class DeadLettersTest {
     for (int i = 0; i < value.length; i++) {
       value[i] = (byte) i;
     }
-    DeadLetters.Fitted f = DeadLetters.fit("k".getBytes(StandardCharsets.UTF_8), value, headers("t"), 4000);
+    DeadLetters.Fitted f =
+        DeadLetters.fit("k".getBytes(StandardCharsets.UTF_8), value, headers("t"), 4000);
     assertThat(size(f)).isLessThanOrEqualTo(4000).isGreaterThan(3000);
     assertThat(f.value()).isEqualTo(Arrays.copyOf(value, f.value().length));
     assertThat(header(f.headers(), DeadLetters.TRUNCATED)).isEqualTo("value");
@@ -56,7 +60,8 @@ class DeadLettersTest {
 
   @Test
   void shouldDropOriginalHeadersThenCutTheKeyWhenTheyAloneDoNotFit() {
-    DeadLetters.Fitted f = DeadLetters.fit(new byte[3000], new byte[100], headers("x".repeat(3000)), 4000);
+    DeadLetters.Fitted f =
+        DeadLetters.fit(new byte[3000], new byte[100], headers("x".repeat(3000)), 4000);
     assertThat(size(f)).isLessThanOrEqualTo(4000);
     assertThat(header(f.headers(), DeadLetters.TRUNCATED)).isEqualTo("headers");
     assertThat(header(f.headers(), "trace-id")).isNull();
@@ -74,8 +79,10 @@ class DeadLettersTest {
   @Test
   void shouldCapLongHeaderValues() {
     Headers h = DeadLetters.forIngress(null, "R", "d".repeat(100_000), null, "in", 0, 1, 1, 1);
-    assertThat(header(h, DeadLetters.DETAIL)).hasSizeLessThanOrEqualTo(DeadLetters.MAX_HEADER_CHARS)
-        .startsWith("ddd").endsWith("(100000 characters)");
+    assertThat(header(h, DeadLetters.DETAIL))
+        .hasSizeLessThanOrEqualTo(DeadLetters.MAX_HEADER_CHARS)
+        .startsWith("ddd")
+        .endsWith("(100000 characters)");
     assertThat(DeadLetters.size(h)).isLessThan(RecordSizes.DEAD_LETTER_HEADROOM);
   }
 }

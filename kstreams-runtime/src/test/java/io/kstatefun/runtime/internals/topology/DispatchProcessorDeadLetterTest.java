@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.protocol.FromFunction;
@@ -9,6 +8,7 @@ import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.module.ModuleParser;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
@@ -56,46 +56,69 @@ class DispatchProcessorDeadLetterTest {
   }
 
   @Test
-  void shouldNameTheIngressRecordBehindADeadLetteredFunctionToFunctionMessage(@TempDir Path dir) throws Exception {
+  void shouldNameTheIngressRecordBehindADeadLetteredFunctionToFunctionMessage(@TempDir Path dir)
+      throws Exception {
     // example/fn answers every batch with a message to a function type nobody serves.
-    FunctionClient client = respondingWith(FromFunction.newBuilder()
-        .setInvocationResult(FromFunction.InvocationResponse.newBuilder()
-            .addOutgoingMessages(FromFunction.Invocation.newBuilder()
-                .setTarget(io.kstatefun.protocol.Address.newBuilder().setNamespace("nowhere").setType("ghost").setId("g"))
-                .setArgument(TypedValue.newBuilder().setTypename("example/x").setHasValue(true))))
-        .build());
+    FunctionClient client =
+        respondingWith(
+            FromFunction.newBuilder()
+                .setInvocationResult(
+                    FromFunction.InvocationResponse.newBuilder()
+                        .addOutgoingMessages(
+                            FromFunction.Invocation.newBuilder()
+                                .setTarget(
+                                    io.kstatefun.protocol.Address.newBuilder()
+                                        .setNamespace("nowhere")
+                                        .setType("ghost")
+                                        .setId("g"))
+                                .setArgument(
+                                    TypedValue.newBuilder()
+                                        .setTypename("example/x")
+                                        .setHasValue(true))))
+                .build());
     MockProcessorContext<byte[], Object> context = context(dir);
     DispatchProcessor processor = new DispatchProcessor(services(client, Map.of()));
     processor.init(context);
 
     context.setRecordMetadata(INGRESS, 0, 42);
     processor.process(new Record<>(utf8("alice"), utf8("hello"), 7L));
-    context.scheduledPunctuators().get(0).getPunctuator().punctuate(now.get()); // applies the answer
+    context
+        .scheduledPunctuators()
+        .get(0)
+        .getPunctuator()
+        .punctuate(now.get()); // applies the answer
 
-    List<CapturedForward<? extends byte[], ?>> dead = context.forwarded(TopologyFactory.DEAD_LETTER_SINK);
-    assertThat(dead).singleElement().satisfies(f -> {
-      Headers h = f.record().headers();
-      assertThat(header(h, DeadLetters.REASON)).isEqualTo("UNKNOWN_FUNCTION_TYPE");
-      assertThat(header(h, DeadLetters.ADDRESS)).isEqualTo("nowhere/ghost/g");
-      assertThat(header(h, DeadLetters.SOURCE_TOPIC)).isEqualTo(INGRESS);
-      assertThat(header(h, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
-      assertThat(header(h, DeadLetters.SOURCE_OFFSET)).isEqualTo("42");
-      assertThat(header(h, DeadLetters.SOURCE_TIMESTAMP)).isEqualTo("7");
-      Envelope envelope = Envelope.parseFrom(((TopicRecord) f.record().value()).value());
-      assertThat(envelope.getCaller().getId()).isEqualTo("alice");
-    });
+    List<CapturedForward<? extends byte[], ?>> dead =
+        context.forwarded(TopologyFactory.DEAD_LETTER_SINK);
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            f -> {
+              Headers h = f.record().headers();
+              assertThat(header(h, DeadLetters.REASON)).isEqualTo("UNKNOWN_FUNCTION_TYPE");
+              assertThat(header(h, DeadLetters.ADDRESS)).isEqualTo("nowhere/ghost/g");
+              assertThat(header(h, DeadLetters.SOURCE_TOPIC)).isEqualTo(INGRESS);
+              assertThat(header(h, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+              assertThat(header(h, DeadLetters.SOURCE_OFFSET)).isEqualTo("42");
+              assertThat(header(h, DeadLetters.SOURCE_TIMESTAMP)).isEqualTo("7");
+              Envelope envelope = Envelope.parseFrom(((TopicRecord) f.record().value()).value());
+              assertThat(envelope.getCaller().getId()).isEqualTo("alice");
+            });
     processor.close();
   }
 
   @Test
-  void shouldDeadLetterTruncatedAnIngressRecordWhoseMessageWouldNotFitTheProducer(@TempDir Path dir) throws Exception {
+  void shouldDeadLetterTruncatedAnIngressRecordWhoseMessageWouldNotFitTheProducer(@TempDir Path dir)
+      throws Exception {
     // maxRecordBytes 1 MiB (the default) and a producer that takes 64 KiB: a 100 KiB value passes
     // maxRecordBytes, but its mailbox record would be refused.
     int maxRequestSize = 64 * 1024;
     MockProcessorContext<byte[], Object> context = context(dir);
     DispatchProcessor processor =
-        new DispatchProcessor(services(respondingWith(FromFunction.getDefaultInstance()),
-            Map.of("producer.max.request.size", Integer.toString(maxRequestSize))));
+        new DispatchProcessor(
+            services(
+                respondingWith(FromFunction.getDefaultInstance()),
+                Map.of("producer.max.request.size", Integer.toString(maxRequestSize))));
     processor.init(context);
 
     byte[] value = new byte[100 * 1024];
@@ -106,21 +129,27 @@ class DispatchProcessorDeadLetterTest {
     processor.process(new Record<>(utf8("alice"), value, 9L, original));
 
     assertThat(context.forwarded(TopologyFactory.LOOPBACK_SINK)).isEmpty();
-    List<CapturedForward<? extends byte[], ?>> dead = context.forwarded(TopologyFactory.DEAD_LETTER_SINK);
-    assertThat(dead).singleElement().satisfies(f -> {
-      Headers h = f.record().headers();
-      byte[] kept = ((TopicRecord) f.record().value()).value();
-      assertThat(header(h, DeadLetters.REASON)).isEqualTo("RECORD_TOO_LARGE");
-      assertThat(header(h, DeadLetters.DETAIL)).contains("102400 bytes", "max.request.size " + maxRequestSize);
-      assertThat(header(h, DeadLetters.SOURCE_OFFSET)).isEqualTo("5");
-      assertThat(header(h, DeadLetters.TRUNCATED)).isEqualTo("value");
-      assertThat(header(h, DeadLetters.ORIGINAL_VALUE_SIZE)).isEqualTo("102400");
-      assertThat(header(h, "trace-id")).as("original headers kept").isEqualTo("t-1");
-      assertThat(kept).isEqualTo(Arrays.copyOf(value, kept.length));
-      int size = f.record().key().length + kept.length + DeadLetters.size(h);
-      assertThat(size).isLessThanOrEqualTo(maxRequestSize - RecordSizes.RECORD_OVERHEAD)
-          .isGreaterThan(maxRequestSize / 2);
-    });
+    List<CapturedForward<? extends byte[], ?>> dead =
+        context.forwarded(TopologyFactory.DEAD_LETTER_SINK);
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            f -> {
+              Headers h = f.record().headers();
+              byte[] kept = ((TopicRecord) f.record().value()).value();
+              assertThat(header(h, DeadLetters.REASON)).isEqualTo("RECORD_TOO_LARGE");
+              assertThat(header(h, DeadLetters.DETAIL))
+                  .contains("102400 bytes", "max.request.size " + maxRequestSize);
+              assertThat(header(h, DeadLetters.SOURCE_OFFSET)).isEqualTo("5");
+              assertThat(header(h, DeadLetters.TRUNCATED)).isEqualTo("value");
+              assertThat(header(h, DeadLetters.ORIGINAL_VALUE_SIZE)).isEqualTo("102400");
+              assertThat(header(h, "trace-id")).as("original headers kept").isEqualTo("t-1");
+              assertThat(kept).isEqualTo(Arrays.copyOf(value, kept.length));
+              int size = f.record().key().length + kept.length + DeadLetters.size(h);
+              assertThat(size)
+                  .isLessThanOrEqualTo(maxRequestSize - RecordSizes.RECORD_OVERHEAD)
+                  .isGreaterThan(maxRequestSize / 2);
+            });
     processor.close();
   }
 
@@ -142,7 +171,8 @@ class DispatchProcessorDeadLetterTest {
     return new RuntimeServices(
         new KStatefunConfig(props),
         ModuleParser.parse(
-            String.join("\n",
+            String.join(
+                "\n",
                 "kind: io.statefun.endpoints.v2/http",
                 "spec:",
                 "  functions: example/*",
@@ -170,10 +200,16 @@ class DispatchProcessorDeadLetterTest {
   private static MockProcessorContext<byte[], Object> context(Path dir) {
     assertThat(AddressPartitioner.partition("alice", PARTITIONS)).isZero();
     MockProcessorContext<byte[], Object> context =
-        new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
-    for (String name : List.of(TopologyFactory.MAILBOX_STORE, TopologyFactory.STATE_STORE, TopologyFactory.TIMER_STORE)) {
+        new MockProcessorContext<>(
+            new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
+    for (String name :
+        List.of(
+            TopologyFactory.MAILBOX_STORE,
+            TopologyFactory.STATE_STORE,
+            TopologyFactory.TIMER_STORE)) {
       KeyValueStore<Bytes, byte[]> store =
-          Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+          Stores.keyValueStoreBuilder(
+                  Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
               .withLoggingDisabled()
               .build();
       store.init(context.getStateStoreContext(), store);

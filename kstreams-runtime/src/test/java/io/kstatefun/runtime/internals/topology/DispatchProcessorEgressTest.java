@@ -42,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An answer that writes to an egress topic whose existence is not known yet is held, its batch
- * still in flight, while the cluster is asked (never on the stream thread); once the lookup
- * ends, the answer is applied: written to the topic if it exists, dead-lettered if it does not.
+ * still in flight, while the cluster is asked (never on the stream thread); once the lookup ends,
+ * the answer is applied: written to the topic if it exists, dead-lettered if it does not.
  */
 @Timeout(30)
 class DispatchProcessorEgressTest {
@@ -63,7 +63,9 @@ class DispatchProcessorEgressTest {
 
   @BeforeEach
   void start() throws Exception {
-    context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
+    context =
+        new MockProcessorContext<>(
+            new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
     store(TopologyFactory.MAILBOX_STORE);
     store(TopologyFactory.STATE_STORE);
     store(TopologyFactory.TIMER_STORE);
@@ -91,7 +93,9 @@ class DispatchProcessorEgressTest {
     deliverAndAnswerWithEgressTo("out");
     punctuate();
     assertThat(lookups).as("lookups started").hasSize(1);
-    assertThat(context.forwarded(TopologyFactory.EGRESS_SINK)).as("held while the lookup runs").isEmpty();
+    assertThat(context.forwarded(TopologyFactory.EGRESS_SINK))
+        .as("held while the lookup runs")
+        .isEmpty();
     assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK)).isEmpty();
     punctuate();
     assertThat(lookups).as("one lookup per topic at a time").hasSize(1);
@@ -99,7 +103,8 @@ class DispatchProcessorEgressTest {
     lookups.get(0).complete(true);
     punctuate();
     assertThat(context.forwarded(TopologyFactory.EGRESS_SINK)).hasSize(1);
-    TopicRecord written = (TopicRecord) context.forwarded(TopologyFactory.EGRESS_SINK).get(0).record().value();
+    TopicRecord written =
+        (TopicRecord) context.forwarded(TopologyFactory.EGRESS_SINK).get(0).record().value();
     assertThat(written.topic()).isEqualTo("out");
     assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK)).isEmpty();
   }
@@ -112,34 +117,54 @@ class DispatchProcessorEgressTest {
     punctuate();
     assertThat(context.forwarded(TopologyFactory.EGRESS_SINK)).isEmpty();
     assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK)).hasSize(1);
-    Header reason = context.forwarded(TopologyFactory.DEAD_LETTER_SINK).get(0).record().headers().lastHeader("kstatefun.dlq.reason");
-    assertThat(new String(reason.value(), StandardCharsets.UTF_8)).isEqualTo("EGRESS_TOPIC_MISSING");
+    Header reason =
+        context
+            .forwarded(TopologyFactory.DEAD_LETTER_SINK)
+            .get(0)
+            .record()
+            .headers()
+            .lastHeader("kstatefun.dlq.reason");
+    assertThat(new String(reason.value(), StandardCharsets.UTF_8))
+        .isEqualTo("EGRESS_TOPIC_MISSING");
   }
 
   @Test
   void shouldKeepHoldingWhileTheClusterDoesNotAnswer() {
     deliverAndAnswerWithEgressTo("out");
     punctuate();
-    lookups.get(0).completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("broker away"));
+    lookups
+        .get(0)
+        .completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("broker away"));
     punctuate();
     assertThat(lookups).as("asked again").hasSize(2);
     assertThat(context.forwarded(TopologyFactory.EGRESS_SINK)).isEmpty();
-    assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK)).as("an existing topic is never dead-lettered").isEmpty();
+    assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK))
+        .as("an existing topic is never dead-lettered")
+        .isEmpty();
     lookups.get(1).complete(true);
     punctuate();
     assertThat(context.forwarded(TopologyFactory.EGRESS_SINK)).hasSize(1);
   }
 
-  /** A message for an address of this task arrives on the loopback topic; its call answers with an egress record. */
+  /**
+   * A message for an address of this task arrives on the loopback topic; its call answers with an
+   * egress record.
+   */
   private void deliverAndAnswerWithEgressTo(String topic) {
     Address target = addressIn(0);
     Envelope message =
         Envelope.newBuilder()
             .setTarget(target.toProto())
-            .setArgument(TypedValue.newBuilder().setTypename("example/x").setHasValue(true).setValue(ByteString.copyFromUtf8("hi")))
+            .setArgument(
+                TypedValue.newBuilder()
+                    .setTypename("example/x")
+                    .setHasValue(true)
+                    .setValue(ByteString.copyFromUtf8("hi")))
             .build();
     context.setRecordMetadata(APP + "-loopback", 0, 0);
-    processor.process(new Record<>(target.id().getBytes(StandardCharsets.UTF_8), message.toByteArray(), now.get()));
+    processor.process(
+        new Record<>(
+            target.id().getBytes(StandardCharsets.UTF_8), message.toByteArray(), now.get()));
     assertThat(calls).as("the function was called").hasSize(1);
     FromFunction answer =
         FromFunction.newBuilder()
@@ -153,8 +178,13 @@ class DispatchProcessorEgressTest {
                                 TypedValue.newBuilder()
                                     .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
                                     .setHasValue(true)
-                                    .setValue(KafkaProducerRecord.newBuilder().setTopic(topic).setKey("k")
-                                        .setValueBytes(ByteString.copyFromUtf8("v")).build().toByteString()))))
+                                    .setValue(
+                                        KafkaProducerRecord.newBuilder()
+                                            .setTopic(topic)
+                                            .setKey("k")
+                                            .setValueBytes(ByteString.copyFromUtf8("v"))
+                                            .build()
+                                            .toByteString()))))
             .build();
     calls.get(0).complete(new FunctionClient.Reply(answer, 1));
   }
@@ -167,7 +197,8 @@ class DispatchProcessorEgressTest {
     Path module = dir.resolve("module.yaml");
     Files.writeString(
         module,
-        String.join("\n",
+        String.join(
+            "\n",
             "kind: io.statefun.endpoints.v2/http",
             "spec:",
             "  functions: example/*",
@@ -207,7 +238,8 @@ class DispatchProcessorEgressTest {
 
   private void store(String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);

@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -10,6 +9,7 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleParser;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
@@ -56,7 +56,8 @@ class DispatchProcessorRestartTest {
   void shouldFireTimersThatAreDueAtStartOnlyOnceTheTaskRuns(@TempDir Path dir) throws Exception {
     AtomicLong now = new AtomicLong(1_000_000);
     MockProcessorContext<byte[], Object> context =
-        new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
+        new MockProcessorContext<>(
+            new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
     KeyValueStore<Bytes, byte[]> mailbox = store(context, TopologyFactory.MAILBOX_STORE);
     KeyValueStore<Bytes, byte[]> state = store(context, TopologyFactory.STATE_STORE);
     KeyValueStore<Bytes, byte[]> timers = store(context, TopologyFactory.TIMER_STORE);
@@ -68,10 +69,19 @@ class DispatchProcessorRestartTest {
         Envelope.newBuilder()
             .setTarget(target.toProto())
             .setCaller(sender.toProto())
-            .setArgument(TypedValue.newBuilder().setTypename("example/x").setHasValue(true).setValue(ByteString.copyFromUtf8("hi")))
+            .setArgument(
+                TypedValue.newBuilder()
+                    .setTypename("example/x")
+                    .setHasValue(true)
+                    .setValue(ByteString.copyFromUtf8("hi")))
             .build();
     KafkaDispatchStores stores = new KafkaDispatchStores(mailbox, state, timers);
-    stores.putTimer(PendingTimer.newBuilder().setEnvelope(delayed).setDueMs(now.get() - 5_000).setSeq(stores.nextTimerSeq()).build());
+    stores.putTimer(
+        PendingTimer.newBuilder()
+            .setEnvelope(delayed)
+            .setDueMs(now.get() - 5_000)
+            .setSeq(stores.nextTimerSeq())
+            .build());
 
     DispatchProcessor processor = new DispatchProcessor(services(dir, now));
     processor.init(context);
@@ -81,9 +91,13 @@ class DispatchProcessorRestartTest {
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(now.get());
 
     assertThat(context.forwarded(TopologyFactory.LOOPBACK_SINK)).hasSize(1);
-    assertThat(Envelope.parseFrom((byte[]) context.forwarded(TopologyFactory.LOOPBACK_SINK).get(0).record().value()))
+    assertThat(
+            Envelope.parseFrom(
+                (byte[]) context.forwarded(TopologyFactory.LOOPBACK_SINK).get(0).record().value()))
         .isEqualTo(delayed);
-    assertThat(new KafkaDispatchStores(mailbox, state, timers).earliestTimerDue()).as("no timer left").isEqualTo(Long.MAX_VALUE);
+    assertThat(new KafkaDispatchStores(mailbox, state, timers).earliestTimerDue())
+        .as("no timer left")
+        .isEqualTo(Long.MAX_VALUE);
     processor.close();
   }
 
@@ -91,7 +105,8 @@ class DispatchProcessorRestartTest {
     Path module = dir.resolve("module.yaml");
     Files.writeString(
         module,
-        String.join("\n",
+        String.join(
+            "\n",
             "kind: io.statefun.endpoints.v2/http",
             "spec:",
             "  functions: example/*",
@@ -119,9 +134,11 @@ class DispatchProcessorRestartTest {
         topic -> true);
   }
 
-  private static KeyValueStore<Bytes, byte[]> store(MockProcessorContext<byte[], Object> context, String name) {
+  private static KeyValueStore<Bytes, byte[]> store(
+      MockProcessorContext<byte[], Object> context, String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);

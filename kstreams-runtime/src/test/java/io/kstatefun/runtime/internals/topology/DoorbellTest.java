@@ -30,7 +30,10 @@ class DoorbellTest {
     return producer.history().stream().map(ProducerRecord::partition).toList();
   }
 
-  /** The callers are event loops and the stream thread; the old doorbell blocked them max.block.ms (5 s). */
+  /**
+   * The callers are event loops and the stream thread; the old doorbell blocked them max.block.ms
+   * (5 s).
+   */
   @Test
   void shouldNotBlockTheCallerWhenTheBrokerIsUnreachable() throws Exception {
     int port;
@@ -38,7 +41,9 @@ class DoorbellTest {
       port = s.getLocalPort(); // closed again: nothing listens there
     }
     Doorbell doorbell =
-        new Doorbell("bell", Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port));
+        new Doorbell(
+            "bell",
+            Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port));
     try {
       long start = System.nanoTime();
       for (int p = 0; p < 4; p++) {

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Timeout;
 class EgressTopicsTest {
 
   private final AtomicLong now = new AtomicLong(1_000);
+
   /** Lookups asked for, in order, each answered by the test. */
   private final Map<String, List<CompletableFuture<Boolean>>> lookups = new LinkedHashMap<>();
+
   private final List<String> asked = new ArrayList<>();
   private final AtomicInteger wakeUps = new AtomicInteger();
 
@@ -120,7 +122,11 @@ class EgressTopicsTest {
                   TypedValue.newBuilder()
                       .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
                       .setHasValue(true)
-                      .setValue(KafkaProducerRecord.newBuilder().setTopic(topic).build().toByteString())));
+                      .setValue(
+                          KafkaProducerRecord.newBuilder()
+                              .setTopic(topic)
+                              .build()
+                              .toByteString())));
     }
     result.addOutgoingEgresses(
         FromFunction.EgressMessage.newBuilder()
@@ -130,7 +136,9 @@ class EgressTopicsTest {
     assertThat(EgressTopics.topicsOf(FromFunction.getDefaultInstance())).isEmpty();
   }
 
-  /** The stream thread asks; with the old blocking check it waited 5 s for an unreachable cluster. */
+  /**
+   * The stream thread asks; with the old blocking check it waited 5 s for an unreachable cluster.
+   */
   @Test
   void shouldAnswerAtOnceWhenTheClusterIsUnreachable() throws Exception {
     int port;
@@ -139,7 +147,8 @@ class EgressTopicsTest {
     }
     try (EgressTopics real =
         EgressTopics.withAdmin(
-            Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port)))) {
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port)))) {
       long start = System.nanoTime();
       boolean exists = real.test("some-topic");
       long ms = (System.nanoTime() - start) / 1_000_000;

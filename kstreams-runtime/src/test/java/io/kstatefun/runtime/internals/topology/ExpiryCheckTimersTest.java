@@ -80,9 +80,9 @@ class ExpiryCheckTimersTest {
   }
 
   /**
-   * Rewrites one address's TTL'd value {@code REWRITES} times while time advances so that its
-   * check falls due between writes, is overdue at a write, or fires and finds the value renewed;
-   * half way, the TTL gets shorter. After every rewrite, the task has exactly one pending timer.
+   * Rewrites one address's TTL'd value {@code REWRITES} times while time advances so that its check
+   * falls due between writes, is overdue at a write, or fires and finds the value renewed; half
+   * way, the TTL gets shorter. After every rewrite, the task has exactly one pending timer.
    */
   private void rewriteManyTimes(DispatchStores stores, LongSupplier storedTimers) {
     AtomicLong now = new AtomicLong(1_000_000);
@@ -93,7 +93,13 @@ class ExpiryCheckTimersTest {
     Address alice = new Address(TYPE, id);
     Dispatcher dispatcher =
         new Dispatcher(
-            partition, PARTITIONS, stores, directory(), specs, now::get, Dispatcher.Limits.defaults(),
+            partition,
+            PARTITIONS,
+            stores,
+            directory(),
+            specs,
+            now::get,
+            Dispatcher.Limits.defaults(),
             new Dispatcher.Listener() {});
     TaskRegistry tasks = new TaskRegistry();
     tasks.register(partition, dispatcher);
@@ -112,7 +118,8 @@ class ExpiryCheckTimersTest {
               alice,
               call.requestId(),
               FromFunction.newBuilder()
-                  .setInvocationResult(InvocationResponse.newBuilder().addStateMutations(write(round)))
+                  .setInvocationResult(
+                      InvocationResponse.newBuilder().addStateMutations(write(round)))
                   .build(),
               1));
       pendingAfterRewrite.add(tasks.pendingTimersTotal());
@@ -131,7 +138,8 @@ class ExpiryCheckTimersTest {
     }
 
     assertThat(tasks.pendingTimersTotal())
-        .as("pending timers (kstatefun_timers_pending) after %d rewrites of one address; most after one rewrite: %d",
+        .as(
+            "pending timers (kstatefun_timers_pending) after %d rewrites of one address; most after one rewrite: %d",
             REWRITES, pendingAfterRewrite.stream().mapToLong(Long::longValue).max().orElse(0))
         .isEqualTo(1);
     assertThat(storedTimers.getAsLong()).as("timer records in the store").isEqualTo(1);
@@ -150,7 +158,9 @@ class ExpiryCheckTimersTest {
         .setStateName("seen")
         .setTypeTypename(INT)
         .setExpirationSpec(
-            ExpirationSpec.newBuilder().setMode(ExpirationSpec.ExpireMode.AFTER_WRITE).setExpireAfterMillis(ttl))
+            ExpirationSpec.newBuilder()
+                .setMode(ExpirationSpec.ExpireMode.AFTER_WRITE)
+                .setExpireAfterMillis(ttl))
         .build();
   }
 
@@ -162,7 +172,8 @@ class ExpiryCheckTimersTest {
             TypedValue.newBuilder()
                 .setTypename(INT)
                 .setHasValue(true)
-                .setValue(ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(value).array())))
+                .setValue(
+                    ByteString.copyFrom(java.nio.ByteBuffer.allocate(4).putInt(value).array())))
         .build();
   }
 
@@ -197,9 +208,11 @@ class ExpiryCheckTimersTest {
   }
 
   /** A RocksDB store like the runtime's (without the changelog, which the mock context lacks). */
-  private KeyValueStore<Bytes, byte[]> rocksDb(MockProcessorContext<byte[], Object> context, String name) {
+  private KeyValueStore<Bytes, byte[]> rocksDb(
+      MockProcessorContext<byte[], Object> context, String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);

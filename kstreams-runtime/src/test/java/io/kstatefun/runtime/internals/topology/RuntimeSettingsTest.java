@@ -1,11 +1,11 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.routing.module.ModuleSpec;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import java.util.HashMap;
@@ -31,7 +31,15 @@ class RuntimeSettingsTest {
 
   private static RuntimeServices services(KStatefunConfig config) {
     return new RuntimeServices(
-        config, ModuleSpec.empty(), null, null, null, 8, System::currentTimeMillis, RuntimeListener.NONE, topic -> true);
+        config,
+        ModuleSpec.empty(),
+        null,
+        null,
+        null,
+        8,
+        System::currentTimeMillis,
+        RuntimeListener.NONE,
+        topic -> true);
   }
 
   @Test
@@ -67,8 +75,12 @@ class RuntimeSettingsTest {
     assertThat(limits.maxPendingTimers()).isEqualTo(1_000_000);
     assertThat(limits.maxInFlight()).isEqualTo(1024);
     assertThat(limits.maxMailboxSize()).as("0 = unlimited").isEqualTo(Long.MAX_VALUE);
-    assertThat(limits.maxNegotiationRounds()).as("failure-handling.md: 3 negotiation rounds").isEqualTo(3);
-    assertThat(limits.maxWaiting()).as("failure-handling.md: at most 100 000 waiting addresses").isEqualTo(100_000);
+    assertThat(limits.maxNegotiationRounds())
+        .as("failure-handling.md: 3 negotiation rounds")
+        .isEqualTo(3);
+    assertThat(limits.maxWaiting())
+        .as("failure-handling.md: at most 100 000 waiting addresses")
+        .isEqualTo(100_000);
     assertThat(services.commitOnOutput()).isTrue();
     assertThat(services.loopbackTopic()).isEqualTo("app-loopback");
     assertThat(services.doorbellTopic()).isEqualTo("app-doorbell");
@@ -99,22 +111,30 @@ class RuntimeSettingsTest {
                 + "      valueType: example/payload\n      targets:\n        - example/fn\n",
             "module.yaml");
 
-    assertThatThrownBy(() -> TopicSetup.checkTopicRoles(new KStatefunConfig(settings()), ingressOnDoorbell))
+    assertThatThrownBy(
+            () -> TopicSetup.checkTopicRoles(new KStatefunConfig(settings()), ingressOnDoorbell))
         .hasMessageContaining("doorbell topic (kstatefun.doorbell.topic)");
     TopicSetup.checkTopicRoles(
-        new KStatefunConfig(settings(KStatefunConfig.DOORBELL_ENABLED_CONFIG, "false")), ingressOnDoorbell);
+        new KStatefunConfig(settings(KStatefunConfig.DOORBELL_ENABLED_CONFIG, "false")),
+        ingressOnDoorbell);
   }
 
   @Test
   void shouldPassKafkaSecuritySettingsToStreamsTheAdminClientAndTheDoorbellProducer() {
     Map<String, Object> user =
         settings(
-            "bootstrap.servers", "kafka:9093",
-            "security.protocol", "SASL_SSL",
-            "sasl.mechanism", "PLAIN",
-            "ssl.truststore.location", "truststore.p12",
-            "num.standby.replicas", "1",
-            KStatefunConfig.ADMIN_PORT_CONFIG, "8081");
+            "bootstrap.servers",
+            "kafka:9093",
+            "security.protocol",
+            "SASL_SSL",
+            "sasl.mechanism",
+            "PLAIN",
+            "ssl.truststore.location",
+            "truststore.p12",
+            "num.standby.replicas",
+            "1",
+            KStatefunConfig.ADMIN_PORT_CONFIG,
+            "8081");
 
     Properties streams = KStatefunConfig.streamsProperties(user);
     assertThat(streams)
@@ -131,7 +151,8 @@ class RuntimeSettingsTest {
           .containsEntry("security.protocol", "SASL_SSL")
           .containsEntry("sasl.mechanism", "PLAIN")
           .containsEntry("ssl.truststore.location", "truststore.p12")
-          .doesNotContainKeys("num.standby.replicas", "application.id", KStatefunConfig.ADMIN_PORT_CONFIG);
+          .doesNotContainKeys(
+              "num.standby.replicas", "application.id", KStatefunConfig.ADMIN_PORT_CONFIG);
     }
   }
 }

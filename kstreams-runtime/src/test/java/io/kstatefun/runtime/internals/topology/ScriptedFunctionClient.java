@@ -15,10 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link FunctionClient} whose calls the test answers. Every call is recorded; {@link
- * Call#reply} and {@link Call#fail} complete the call's future on the fake's own client thread (as
- * Vert.x does with a real HTTP answer) and return once the callbacks that the caller attached have
- * run there.
+ * A {@link FunctionClient} whose calls the test answers. Every call is recorded; {@link Call#reply}
+ * and {@link Call#fail} complete the call's future on the fake's own client thread (as Vert.x does
+ * with a real HTTP answer) and return once the callbacks that the caller attached have run there.
  *
  * <p>Threading: {@link #call} is invoked by the stream thread (the test thread under {@code
  * TopologyTestDriver}); answers complete on the thread named {@link #THREAD_NAME}.

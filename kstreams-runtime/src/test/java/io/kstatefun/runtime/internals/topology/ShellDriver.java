@@ -1,10 +1,10 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.module.ModuleParser;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import java.nio.charset.StandardCharsets;
@@ -45,10 +45,11 @@ import org.apache.kafka.streams.test.TestRecord;
  *       whose id hashes to 0 ({@link #localId}) and routes the others through the loopback topic.
  *   <li>Loopback: the driver feeds every record written to a source topic straight back into the
  *       task, so a message for an address of another partition would circle forever. The loopback
- *       sink writes to {@link #LOOPBACK_OUT} instead, which tests read; a test that needs a loopback
- *       record delivered pipes it into {@link #LOOPBACK} itself, as the owning task would read it.
- *       The driver's producer reports one partition per topic, so the sink's partitioner cannot be
- *       observed through it: tests call {@link TopologyFactory#byAddressId()} with the real count.
+ *       sink writes to {@link #LOOPBACK_OUT} instead, which tests read; a test that needs a
+ *       loopback record delivered pipes it into {@link #LOOPBACK} itself, as the owning task would
+ *       read it. The driver's producer reports one partition per topic, so the sink's partitioner
+ *       cannot be observed through it: tests call {@link TopologyFactory#byAddressId()} with the
+ *       real count.
  *   <li>Time: the services' clock and the driver's mock wall-clock both start at {@link #START};
  *       {@link #advance} moves both. Wall-clock punctuations (the safety-net timer check) run only
  *       then, never by themselves.
@@ -56,8 +57,8 @@ import org.apache.kafka.streams.test.TestRecord;
  *       runtime a ring makes the stream thread process a record of the doorbell topic; {@link
  *       #ringDoorbell} pipes that record. Timer alarms are recorded, not run ({@link #alarms}): a
  *       test makes one go off when the clock has reached its time.
- *   <li>Commits: the driver commits after every record and punctuation by itself, so commit
- *       pacing is switched off ({@code kstatefun.commit.min.interval.ms=0}).
+ *   <li>Commits: the driver commits after every record and punctuation by itself, so commit pacing
+ *       is switched off ({@code kstatefun.commit.min.interval.ms=0}).
  * </ul>
  *
  * <p>Threading: the test thread is the stream thread; the scripted client answers on its own
@@ -85,7 +86,8 @@ final class ShellDriver implements AutoCloseable {
    * Starts the driver for {@code moduleYaml}; {@code settings} override the defaults (kstatefun.*
    * and Kafka Streams settings).
    */
-  ShellDriver(Path stateDir, String moduleYaml, Map<String, Object> settings, RuntimeListener listener) {
+  ShellDriver(
+      Path stateDir, String moduleYaml, Map<String, Object> settings, RuntimeListener listener) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -105,7 +107,11 @@ final class ShellDriver implements AutoCloseable {
             listener,
             topic -> true);
     Properties streamsProps = KStatefunConfig.streamsProperties(props);
-    this.driver = new TopologyTestDriver(TopologyFactory.build(services, LOOPBACK_OUT), streamsProps, Instant.ofEpochMilli(START));
+    this.driver =
+        new TopologyTestDriver(
+            TopologyFactory.build(services, LOOPBACK_OUT),
+            streamsProps,
+            Instant.ofEpochMilli(START));
   }
 
   /** The {@code n}-th id (from 0) that this task owns, with a prefix. */
@@ -139,7 +145,9 @@ final class ShellDriver implements AutoCloseable {
 
   void pipe(String topic, byte[] key, byte[] value, Headers headers) {
     inputs
-        .computeIfAbsent(topic, t -> driver.createInputTopic(t, new ByteArraySerializer(), new ByteArraySerializer()))
+        .computeIfAbsent(
+            topic,
+            t -> driver.createInputTopic(t, new ByteArraySerializer(), new ByteArraySerializer()))
         .pipeInput(new TestRecord<>(key, value, headers, now.get()));
   }
 
@@ -161,7 +169,11 @@ final class ShellDriver implements AutoCloseable {
   /** The records written to {@code topic} since the last read. */
   List<TestRecord<byte[], byte[]>> read(String topic) {
     return outputs
-        .computeIfAbsent(topic, t -> driver.createOutputTopic(t, new ByteArrayDeserializer(), new ByteArrayDeserializer()))
+        .computeIfAbsent(
+            topic,
+            t ->
+                driver.createOutputTopic(
+                    t, new ByteArrayDeserializer(), new ByteArrayDeserializer()))
         .readRecordsToList();
   }
 

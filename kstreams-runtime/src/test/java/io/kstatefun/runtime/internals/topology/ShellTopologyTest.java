@@ -1,6 +1,5 @@
 package io.kstatefun.runtime.internals.topology;
 
-import io.kstatefun.runtime.RuntimeListener;
 import static io.kstatefun.runtime.internals.topology.ShellDriver.DEAD_LETTERS;
 import static io.kstatefun.runtime.internals.topology.ShellDriver.LOOPBACK;
 import static io.kstatefun.runtime.internals.topology.ShellDriver.LOOPBACK_OUT;
@@ -27,6 +26,7 @@ import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.module.KafkaIngressSpec;
+import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.proto.Envelope;
@@ -164,7 +164,11 @@ class ShellTopologyTest {
   // --- helpers ---------------------------------------------------------------------------------
 
   private static TypedValue text(String s) {
-    return TypedValue.newBuilder().setTypename("shell/text").setHasValue(true).setValue(ByteString.copyFromUtf8(s)).build();
+    return TypedValue.newBuilder()
+        .setTypename("shell/text")
+        .setHasValue(true)
+        .setValue(ByteString.copyFromUtf8(s))
+        .build();
   }
 
   private static TypedValue intValue(int v) {
@@ -181,7 +185,11 @@ class ShellTopologyTest {
 
   private static EgressMessage egress(String key, String value) {
     KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic(EGRESS_TOPIC).setKey(key).setValueBytes(ByteString.copyFromUtf8(value)).build();
+        KafkaProducerRecord.newBuilder()
+            .setTopic(EGRESS_TOPIC)
+            .setKey(key)
+            .setValueBytes(ByteString.copyFromUtf8(value))
+            .build();
     return EgressMessage.newBuilder()
         .setEgressNamespace("shell")
         .setEgressType("out")
@@ -194,7 +202,10 @@ class ShellTopologyTest {
   }
 
   private static FromFunction.Invocation messageTo(Address target, String payload) {
-    return FromFunction.Invocation.newBuilder().setTarget(target.toProto()).setArgument(text(payload)).build();
+    return FromFunction.Invocation.newBuilder()
+        .setTarget(target.toProto())
+        .setArgument(text(payload))
+        .build();
   }
 
   private static Envelope envelope(byte[] bytes) throws Exception {
@@ -202,20 +213,25 @@ class ShellTopologyTest {
   }
 
   private static Set<Integer> loopbackPartition(byte[] key, int partitions) {
-    Optional<Set<Integer>> p = TopologyFactory.byAddressId().partitions(LOOPBACK, key, new byte[0], partitions);
+    Optional<Set<Integer>> p =
+        TopologyFactory.byAddressId().partitions(LOOPBACK, key, new byte[0], partitions);
     assertThat(p).isPresent();
     return p.get();
   }
 
-  // --- loopback partitioning -----------------------------------------------------------------------
+  // --- loopback partitioning
+  // -----------------------------------------------------------------------
 
   @Test
-  void shouldRouteAnIngressRecordForAnAddressOfAnotherPartitionToThatPartitionOfTheLoopbackTopic() throws Exception {
+  void shouldRouteAnIngressRecordForAnAddressOfAnotherPartitionToThatPartitionOfTheLoopbackTopic()
+      throws Exception {
     ShellDriver shell = start();
     String id = remoteId("r", 0);
     shell.pipe("in", id, "hello");
 
-    assertThat(shell.client.takeAll()).as("no call from the task that does not own the address").isEmpty();
+    assertThat(shell.client.takeAll())
+        .as("no call from the task that does not own the address")
+        .isEmpty();
     assertThat(shell.stores().mailboxes(null, 10)).as("nothing queued here").isEmpty();
     List<TestRecord<byte[], byte[]>> loopback = shell.read(LOOPBACK_OUT);
     assertThat(loopback).hasSize(1);
@@ -232,7 +248,8 @@ class ShellTopologyTest {
     assertThat(owner).isNotZero();
     assertThat(loopbackPartition(record.key(), PARTITIONS))
         .containsExactly(owner)
-        .containsExactly(BuiltInPartitioner.partitionForKey(id.getBytes(StandardCharsets.UTF_8), PARTITIONS));
+        .containsExactly(
+            BuiltInPartitioner.partitionForKey(id.getBytes(StandardCharsets.UTF_8), PARTITIONS));
   }
 
   @Test
@@ -248,12 +265,17 @@ class ShellTopologyTest {
   }
 
   @Test
-  void shouldSendAFunctionsMessageForAnotherPartitionThroughTheLoopbackWithItsCaller() throws Exception {
+  void shouldSendAFunctionsMessageForAnotherPartitionThroughTheLoopbackWithItsCaller()
+      throws Exception {
     ShellDriver shell = start();
     Address alice = address("shell", "counter", localId("a", 0));
     Address remote = address("shell", "printer", remoteId("p", 0));
     shell.pipe("in", alice.id(), "m1");
-    shell.client.next().reply(result(InvocationResponse.newBuilder().addOutgoingMessages(messageTo(remote, "hi"))));
+    shell
+        .client
+        .next()
+        .reply(
+            result(InvocationResponse.newBuilder().addOutgoingMessages(messageTo(remote, "hi"))));
     shell.ringDoorbell();
 
     List<TestRecord<byte[], byte[]>> loopback = shell.read(LOOPBACK_OUT);
@@ -273,13 +295,18 @@ class ShellTopologyTest {
     Address bob = address("shell", "printer", localId("b", 0));
     Address sender = address("shell", "counter", remoteId("s", 0));
     Envelope envelope =
-        Envelope.newBuilder().setTarget(bob.toProto()).setCaller(sender.toProto()).setArgument(text("from afar")).build();
+        Envelope.newBuilder()
+            .setTarget(bob.toProto())
+            .setCaller(sender.toProto())
+            .setArgument(text("from afar"))
+            .build();
     shell.pipe(LOOPBACK, utf8(bob.id()), envelope.toByteArray());
 
     ScriptedFunctionClient.Call call = shell.client.next();
     assertThat(call.target).isEqualTo(bob);
     assertThat(call.payloads()).containsExactly("from afar");
-    assertThat(call.request.getInvocation().getInvocations(0).getCaller()).isEqualTo(sender.toProto());
+    assertThat(call.request.getInvocation().getInvocations(0).getCaller())
+        .isEqualTo(sender.toProto());
     assertThat(shell.read(LOOPBACK_OUT)).isEmpty();
   }
 
@@ -289,17 +316,21 @@ class ShellTopologyTest {
     shell.pipe(LOOPBACK, utf8("x"), new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01});
 
     List<TestRecord<byte[], byte[]>> dead = shell.read(DEAD_LETTERS);
-    assertThat(dead).singleElement().satisfies(r -> {
-      assertThat(header(r, DeadLetters.REASON)).isEqualTo("MALFORMED_LOOPBACK_RECORD");
-      assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo(LOOPBACK);
-      assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
-      assertThat(r.value()).containsExactly((byte) 0xFF, (byte) 0xFF, 0x01);
-    });
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(header(r, DeadLetters.REASON)).isEqualTo("MALFORMED_LOOPBACK_RECORD");
+              assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo(LOOPBACK);
+              assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+              assertThat(r.value()).containsExactly((byte) 0xFF, (byte) 0xFF, 0x01);
+            });
     shell.pipe("in", localId("a", 0), "next");
     assertThat(shell.client.next().payloads()).containsExactly("next");
   }
 
-  // --- ingress failure policies --------------------------------------------------------------------
+  // --- ingress failure policies
+  // --------------------------------------------------------------------
 
   @Test
   void shouldDeadLetterAnUnroutableIngressRecordWithItsOriginAndKeepProcessing() {
@@ -310,17 +341,22 @@ class ShellTopologyTest {
 
     assertThat(shell.client.takeAll()).isEmpty();
     List<TestRecord<byte[], byte[]>> dead = shell.read(DEAD_LETTERS);
-    assertThat(dead).singleElement().satisfies(r -> {
-      assertThat(r.key()).isNull();
-      assertThat(utf8(r.value())).isEqualTo("no key");
-      assertThat(header(r, "trace-id")).as("the record's own headers are kept").isEqualTo("t-1");
-      assertThat(header(r, DeadLetters.REASON)).isEqualTo("NULL_KEY");
-      assertThat(header(r, DeadLetters.FORMAT)).isEqualTo(DeadLetters.FORMAT_INGRESS);
-      assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("in");
-      assertThat(header(r, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
-      assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
-      assertThat(header(r, DeadLetters.SOURCE_TIMESTAMP)).isEqualTo(Long.toString(START));
-    });
+    assertThat(dead)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.key()).isNull();
+              assertThat(utf8(r.value())).isEqualTo("no key");
+              assertThat(header(r, "trace-id"))
+                  .as("the record's own headers are kept")
+                  .isEqualTo("t-1");
+              assertThat(header(r, DeadLetters.REASON)).isEqualTo("NULL_KEY");
+              assertThat(header(r, DeadLetters.FORMAT)).isEqualTo(DeadLetters.FORMAT_INGRESS);
+              assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("in");
+              assertThat(header(r, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+              assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+              assertThat(header(r, DeadLetters.SOURCE_TIMESTAMP)).isEqualTo(Long.toString(START));
+            });
     assertThat(rejections).containsExactly("in:NULL_KEY:DEAD_LETTER");
 
     shell.pipe("in", localId("a", 0), "valid");
@@ -332,10 +368,13 @@ class ShellTopologyTest {
     ShellDriver shell = start();
     shell.pipe("own-in", new byte[0], utf8("empty key"));
 
-    assertThat(shell.read("own-dlq")).singleElement().satisfies(r -> {
-      assertThat(header(r, DeadLetters.REASON)).isEqualTo("EMPTY_KEY");
-      assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("own-in");
-    });
+    assertThat(shell.read("own-dlq"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(header(r, DeadLetters.REASON)).isEqualTo("EMPTY_KEY");
+              assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("own-in");
+            });
     assertThat(shell.read(DEAD_LETTERS)).isEmpty();
     assertThat(shell.client.takeAll()).isEmpty();
   }
@@ -357,7 +396,11 @@ class ShellTopologyTest {
   void shouldFailTheTaskOnAnUnroutableRecordWhenTheIngressSaysFail() {
     ShellDriver shell = start();
     assertThatThrownBy(() -> shell.pipe("strict-in", null, utf8("no key")))
-        .satisfies(e -> assertThat(IngressFailureException.isCauseOf(e)).as("caused by an IngressFailureException: " + e).isTrue())
+        .satisfies(
+            e ->
+                assertThat(IngressFailureException.isCauseOf(e))
+                    .as("caused by an IngressFailureException: " + e)
+                    .isTrue())
         .hasStackTraceContaining("strict-in-0@0")
         .hasStackTraceContaining("'fail'");
     assertThat(rejections).containsExactly("strict-in:NULL_KEY:FAIL");
@@ -375,23 +418,30 @@ class ShellTopologyTest {
 
     // The function asks for its state (state negotiation), then answers with a write and egress.
     ScriptedFunctionClient.Call first = shell.client.next();
-    first.reply(FromFunction.newBuilder()
-        .setIncompleteInvocationContext(IncompleteInvocationContext.newBuilder()
-            .addMissingValues(PersistedValueSpec.newBuilder().setStateName("count").setTypeTypename(INT)))
-        .build());
+    first.reply(
+        FromFunction.newBuilder()
+            .setIncompleteInvocationContext(
+                IncompleteInvocationContext.newBuilder()
+                    .addMissingValues(
+                        PersistedValueSpec.newBuilder().setStateName("count").setTypeTypename(INT)))
+            .build());
     assertThat(shell.client.takeAll()).as("the answer waits for the stream thread").isEmpty();
     shell.ringDoorbell();
     ScriptedFunctionClient.Call retry = shell.client.next();
     assertThat(retry.payloads()).containsExactly("m1");
-    assertThat(retry.request.getInvocation().getStateList()).singleElement()
+    assertThat(retry.request.getInvocation().getStateList())
+        .singleElement()
         .satisfies(s -> assertThat(s.getStateName()).isEqualTo("count"));
 
-    retry.reply(result(InvocationResponse.newBuilder()
-        .addStateMutations(PersistedValueMutation.newBuilder()
-            .setMutationType(PersistedValueMutation.MutationType.MODIFY)
-            .setStateName("count")
-            .setStateValue(intValue(1)))
-        .addOutgoingEgresses(egress("k", "v"))));
+    retry.reply(
+        result(
+            InvocationResponse.newBuilder()
+                .addStateMutations(
+                    PersistedValueMutation.newBuilder()
+                        .setMutationType(PersistedValueMutation.MutationType.MODIFY)
+                        .setStateName("count")
+                        .setStateValue(intValue(1)))
+                .addOutgoingEgresses(egress("k", "v"))));
     // Completed on the client thread: nothing applied, nothing written yet.
     assertThat(shell.read(EGRESS_TOPIC)).isEmpty();
     assertThat(shell.storedState(alice)).isNull();
@@ -399,22 +449,30 @@ class ShellTopologyTest {
     assertThat(egressThreads).isEmpty();
 
     shell.ringDoorbell();
-    assertThat(shell.read(EGRESS_TOPIC)).singleElement().satisfies(r -> {
-      assertThat(utf8(r.key())).isEqualTo("k");
-      assertThat(utf8(r.value())).isEqualTo("v");
-    });
+    assertThat(shell.read(EGRESS_TOPIC))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(utf8(r.key())).isEqualTo("k");
+              assertThat(utf8(r.value())).isEqualTo("v");
+            });
     StoredState state = shell.storedState(alice);
-    assertThat(state.getValuesList()).singleElement().satisfies(v -> {
-      assertThat(v.getName()).isEqualTo("count");
-      assertThat(v.getValue()).isEqualTo(intValue(1).getValue());
-    });
+    assertThat(state.getValuesList())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("count");
+              assertThat(v.getValue()).isEqualTo(intValue(1).getValue());
+            });
     assertThat(shell.stores().mailboxes(null, 10)).as("the batch left the mailbox").isEmpty();
-    assertThat(egressThreads).containsExactly(Thread.currentThread().getName())
+    assertThat(egressThreads)
+        .containsExactly(Thread.currentThread().getName())
         .doesNotContain(ScriptedFunctionClient.THREAD_NAME);
 
     // The next message carries the state the response wrote.
     shell.pipe("in", alice.id(), "m2");
-    assertThat(shell.client.next().request.getInvocation().getState(0).getStateValue()).isEqualTo(intValue(1));
+    assertThat(shell.client.next().request.getInvocation().getState(0).getStateValue())
+        .isEqualTo(intValue(1));
   }
 
   @Test
@@ -422,12 +480,17 @@ class ShellTopologyTest {
     ShellDriver shell = start(Map.of(KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG, 100L));
     Address alice = address("shell", "counter", localId("a", 0));
     shell.pipe("in", alice.id(), "m1");
-    shell.client.next().reply(result(InvocationResponse.newBuilder().addOutgoingEgresses(egress("k", "late"))));
+    shell
+        .client
+        .next()
+        .reply(result(InvocationResponse.newBuilder().addOutgoingEgresses(egress("k", "late"))));
 
     shell.advance(99);
     assertThat(shell.read(EGRESS_TOPIC)).as("before the punctuation").isEmpty();
     shell.advance(1);
-    assertThat(shell.read(EGRESS_TOPIC)).singleElement().satisfies(r -> assertThat(utf8(r.value())).isEqualTo("late"));
+    assertThat(shell.read(EGRESS_TOPIC))
+        .singleElement()
+        .satisfies(r -> assertThat(utf8(r.value())).isEqualTo("late"));
     assertThat(egressThreads).containsExactly(Thread.currentThread().getName());
   }
 
@@ -441,17 +504,22 @@ class ShellTopologyTest {
     assertThat(shell.read(DEAD_LETTERS)).isEmpty();
 
     shell.ringDoorbell();
-    assertThat(shell.read(DEAD_LETTERS)).singleElement().satisfies(r -> {
-      assertThat(header(r, DeadLetters.REASON)).isEqualTo("FUNCTION_CALL_FAILED");
-      assertThat(header(r, DeadLetters.ADDRESS)).isEqualTo(alice.toString());
-      assertThat(header(r, DeadLetters.ERROR_CLASS)).isEqualTo(IllegalStateException.class.getName());
-      assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("in");
-      assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
-    });
+    assertThat(shell.read(DEAD_LETTERS))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(header(r, DeadLetters.REASON)).isEqualTo("FUNCTION_CALL_FAILED");
+              assertThat(header(r, DeadLetters.ADDRESS)).isEqualTo(alice.toString());
+              assertThat(header(r, DeadLetters.ERROR_CLASS))
+                  .isEqualTo(IllegalStateException.class.getName());
+              assertThat(header(r, DeadLetters.SOURCE_TOPIC)).isEqualTo("in");
+              assertThat(header(r, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+            });
     assertThat(shell.client.next().payloads()).as("the next batch goes out").containsExactly("m2");
   }
 
-  // --- timers by wall-clock time -------------------------------------------------------------------
+  // --- timers by wall-clock time
+  // -------------------------------------------------------------------
 
   @Test
   void shouldKeepTheTimerStoreLayoutThatIntegrationTestsReadFromTheChangelog() {
@@ -463,11 +531,17 @@ class ShellTopologyTest {
   /** Alice answers her first message by sending "later" to bob after {@code delayMs}. */
   private static void scheduleDelayed(ShellDriver shell, Address alice, Address bob, long delayMs) {
     shell.pipe("in", alice.id(), "tick");
-    shell.client.next().reply(result(InvocationResponse.newBuilder()
-        .addDelayedInvocations(DelayedInvocation.newBuilder()
-            .setTarget(bob.toProto())
-            .setDelayInMs(delayMs)
-            .setArgument(text("later")))));
+    shell
+        .client
+        .next()
+        .reply(
+            result(
+                InvocationResponse.newBuilder()
+                    .addDelayedInvocations(
+                        DelayedInvocation.newBuilder()
+                            .setTarget(bob.toProto())
+                            .setDelayInMs(delayMs)
+                            .setArgument(text("later")))));
     shell.ringDoorbell(); // applies the answer: the delayed message is stored
   }
 
@@ -479,7 +553,8 @@ class ShellTopologyTest {
     Address bob = address("shell", "printer", localId("b", 0));
     scheduleDelayed(shell, alice, bob, 3_000);
     assertThat(shell.stores().earliestTimerDue()).isEqualTo(START + 3_000);
-    assertThat(shell.alarms.pending()).as("an alarm for the due time")
+    assertThat(shell.alarms.pending())
+        .as("an alarm for the due time")
         .singleElement()
         .satisfies(a -> assertThat(a.dueAt()).isEqualTo(START + 3_000));
 
@@ -493,7 +568,8 @@ class ShellTopologyTest {
     ScriptedFunctionClient.Call fired = shell.client.next();
     assertThat(fired.target).isEqualTo(bob);
     assertThat(fired.payloads()).containsExactly("later");
-    assertThat(fired.request.getInvocation().getInvocations(0).getCaller()).isEqualTo(alice.toProto());
+    assertThat(fired.request.getInvocation().getInvocations(0).getCaller())
+        .isEqualTo(alice.toProto());
     assertThat(shell.stores().earliestTimerDue()).as("no timer left").isEqualTo(Long.MAX_VALUE);
     assertThat(shell.stores().timerCount()).isZero();
   }

@@ -3,8 +3,8 @@ package io.kstatefun.runtime.internals.topology;
 import io.kstatefun.routing.Address;
 
 /**
- * Keys and changelog topics of the runtime's stores, for tests that write records into a
- * changelog the way a damaged or foreign record would arrive there.
+ * Keys and changelog topics of the runtime's stores, for tests that write records into a changelog
+ * the way a damaged or foreign record would arrive there.
  */
 public final class StoreRecords {
 

@@ -1,4 +1,2 @@
-/**
- * The module.yaml parsers behind {@code ModuleParser}; implementation, not API.
- */
+/** The module.yaml parsers behind {@code ModuleParser}; implementation, not API. */
 package io.kstatefun.routing.module.internals;
