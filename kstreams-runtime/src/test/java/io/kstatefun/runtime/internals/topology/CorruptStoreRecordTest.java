@@ -8,22 +8,16 @@ import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
-import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.DeadLetterReason;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -364,37 +358,16 @@ class CorruptStoreRecordTest {
   /**
    * One partition (every address is local); a function client that records calls and never answers.
    */
-  private RuntimeServices services() throws Exception {
-    Path module = dir.resolve("module.yaml");
-    Files.writeString(
-        module,
-        String.join(
-            "\n",
-            "kind: io.statefun.endpoints.v2/http",
-            "spec:",
-            "  functions: example/*",
-            "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-            ""));
-    FunctionClient recording =
-        new FunctionClient() {
-          @Override
-          public CompletableFuture<Reply> call(Address target, ToFunction request) {
-            calls.add(request.getInvocation());
-            return new CompletableFuture<>();
-          }
-
-          @Override
-          public void close() {}
-        };
-    return new RuntimeServices(
-        new KStatefunConfig(Map.of("application.id", APP)),
-        ModuleParser.parse(module),
-        recording,
-        null,
-        alarms,
-        1,
-        now::get,
-        RuntimeListener.NONE,
-        topic -> true);
+  private RuntimeServices services() {
+    return TestServices.forApp(APP)
+        .client(
+            TestServices.answering(
+                request -> {
+                  calls.add(request.getInvocation());
+                  return new CompletableFuture<>();
+                }))
+        .alarms(alarms)
+        .clock(now::get)
+        .build();
   }
 }

@@ -4,24 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.kstatefun.protocol.FromFunction;
-import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
-import io.kstatefun.routing.module.ModuleParser;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -193,47 +187,28 @@ class DispatchProcessorEgressTest {
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(now.get());
   }
 
-  private RuntimeServices services(EgressTopics topics) throws Exception {
-    Path module = dir.resolve("module.yaml");
-    Files.writeString(
-        module,
-        String.join(
-            "\n",
-            "kind: io.statefun.endpoints.v2/http",
-            "spec:",
-            "  functions: example/*",
-            "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-            "---",
+  private RuntimeServices services(EgressTopics topics) {
+    return TestServices.forApp(APP)
+        .moduleDocument(
             "kind: io.statefun.kafka.v1/egress",
             "spec:",
             "  id: example/out",
             "  address: 127.0.0.1:1",
             "  deliverySemantic:",
             "    type: exactly-once",
-            "    transactionTimeout: 15min",
-            ""));
-    FunctionClient client =
-        new FunctionClient() {
-          @Override
-          public CompletableFuture<Reply> call(Address target, ToFunction request) {
-            CompletableFuture<Reply> call = new CompletableFuture<>();
-            calls.add(call);
-            return call;
-          }
-
-          @Override
-          public void close() {}
-        };
-    return new RuntimeServices(
-        new KStatefunConfig(Map.of("application.id", APP)),
-        ModuleParser.parse(module),
-        client,
-        null,
-        alarms,
-        PARTITIONS,
-        now::get,
-        RuntimeListener.NONE,
-        topics);
+            "    transactionTimeout: 15min")
+        .client(
+            TestServices.answering(
+                request -> {
+                  CompletableFuture<FunctionClient.Reply> call = new CompletableFuture<>();
+                  calls.add(call);
+                  return call;
+                }))
+        .alarms(alarms)
+        .partitions(PARTITIONS)
+        .clock(now::get)
+        .egressTopics(topics)
+        .build();
   }
 
   private void store(String name) {
