@@ -68,11 +68,9 @@ class CorruptStoreRecordTest {
   private KeyValueStore<Bytes, byte[]> timers;
   private KafkaDispatchStores stores;
   private DispatchProcessor processor;
-  private Path dir;
 
   @BeforeEach
   void openStores(@TempDir Path dir) {
-    this.dir = dir;
     context =
         new MockProcessorContext<>(
             new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
