@@ -24,8 +24,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.TaskId;
@@ -330,25 +328,12 @@ class CorruptStoreRecordTest {
   }
 
   private long timerRecords() {
-    long n = 0;
-    try (KeyValueIterator<Bytes, byte[]> it =
-        timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
+    return TestServices.timerRecords(timers);
   }
 
   private KeyValueStore<Bytes, byte[]> rocksDb(String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+        TestServices.addStore(context, Stores.persistentKeyValueStore(name));
     opened.add(store);
     return store;
   }

@@ -21,12 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,9 +57,9 @@ class DispatchProcessorEgressTest {
     context =
         new MockProcessorContext<>(
             new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
-    store(TopologyFactory.MAILBOX_STORE);
-    store(TopologyFactory.STATE_STORE);
-    store(TopologyFactory.TIMER_STORE);
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.MAILBOX_STORE));
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.STATE_STORE));
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.TIMER_STORE));
     EgressTopics topics =
         new EgressTopics(
             topic -> {
@@ -209,16 +206,6 @@ class DispatchProcessorEgressTest {
         .clock(now::get)
         .egressTopics(topics)
         .build();
-  }
-
-  private void store(String name) {
-    KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
   }
 
   private static Address addressIn(int partition) {

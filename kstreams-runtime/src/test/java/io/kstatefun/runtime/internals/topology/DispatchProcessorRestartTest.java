@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -104,14 +103,7 @@ class DispatchProcessorRestartTest {
 
   private static KeyValueStore<Bytes, byte[]> store(
       MockProcessorContext<byte[], Object> context, String name) {
-    KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
-    return store;
+    return TestServices.addStore(context, Stores.inMemoryKeyValueStore(name));
   }
 
   private static Address addressIn(int partition) {

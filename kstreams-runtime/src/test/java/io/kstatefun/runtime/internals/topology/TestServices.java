@@ -13,12 +13,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * Builds the {@link RuntimeServices} of a {@link DispatchProcessor} under test: the functions
- * {@code example/*} behind an endpoint nobody listens on ({@link #FUNCTIONS}), plus the module
- * documents a test adds; a function client, alarms, clock and partition count of the test's
- * choosing; no doorbell, no listener, every egress topic present unless the test says otherwise.
+ * Builds the {@link RuntimeServices} of a {@link DispatchProcessor} under test, and the stores of
+ * its mock context ({@link #addStore}). The services: the functions {@code example/*} behind an
+ * endpoint nobody listens on ({@link #FUNCTIONS}), plus the module documents a test adds; a
+ * function client, alarms, clock and partition count of the test's choosing; no doorbell, no
+ * listener, every egress topic present unless the test says otherwise.
  */
 final class TestServices {
 
@@ -117,5 +126,34 @@ final class TestServices {
         clock,
         RuntimeListener.NONE,
         egressTopics);
+  }
+
+  /**
+   * Adds a store (no changelog, which the mock context lacks) to {@code context}, opened, and
+   * returns it: e.g. {@code Stores.inMemoryKeyValueStore(TopologyFactory.MAILBOX_STORE)}, or {@code
+   * Stores.persistentKeyValueStore(...)} for RocksDB like the runtime's (the caller closes it).
+   */
+  static KeyValueStore<Bytes, byte[]> addStore(
+      MockProcessorContext<?, ?> context, KeyValueBytesStoreSupplier supplier) {
+    KeyValueStore<Bytes, byte[]> store =
+        Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    store.init(context.getStateStoreContext(), store);
+    context.addStateStore(store);
+    return store;
+  }
+
+  /** The timer records actually in a timer store (not the maintained count). */
+  static long timerRecords(KeyValueStore<Bytes, byte[]> timers) {
+    long n = 0;
+    try (KeyValueIterator<Bytes, byte[]> it =
+        timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
   }
 }
