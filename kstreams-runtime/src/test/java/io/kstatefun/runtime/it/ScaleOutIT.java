@@ -169,20 +169,8 @@ class ScaleOutIT {
           common.addAll(List.of("--set", kv.trim()));
         }
       }
-      List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-a").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminA));
-      List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-b").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminB));
+      List<String> argsA = RuntimeProcess.instanceArgs(common, dir.resolve("state-a"), adminA);
+      List<String> argsB = RuntimeProcess.instanceArgs(common, dir.resolve("state-b"), adminB);
 
       // Output arrival times per counter id, read continuously.
       List<ConsumerRecord<byte[], byte[]>> egress = load.egress();

@@ -100,20 +100,8 @@ class SigtermHandOverIT {
           CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
           List.of("--module", module.toString(), "--application-id", "app-" + suffix);
-      List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-a").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminA));
-      List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-b").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminB));
+      List<String> argsA = RuntimeProcess.instanceArgs(common, dir.resolve("state-a"), adminA);
+      List<String> argsB = RuntimeProcess.instanceArgs(common, dir.resolve("state-b"), adminB);
 
       try (RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
           RuntimeProcess b = RuntimeProcess.start("runtime-B", argsB);

@@ -124,6 +124,17 @@ public final class RuntimeProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The arguments of one of several instances of an application: {@code common} plus the instance's
+   * own state directory and admin port.
+   */
+  public static List<String> instanceArgs(List<String> common, Path stateDir, int adminPort) {
+    List<String> args = new ArrayList<>(common);
+    args.addAll(
+        List.of("--state-dir", stateDir.toString(), "--set", "kstatefun.admin.port=" + adminPort));
+    return args;
+  }
+
   /** A port that was free a moment ago (for an instance's {@code kstatefun.admin.port}). */
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
