@@ -1,18 +1,15 @@
 package io.kstatefun.cli;
 
+import static io.kstatefun.cli.MarkdownDocs.assertNoProblems;
+import static io.kstatefun.cli.MarkdownDocs.code;
+import static io.kstatefun.cli.MarkdownDocs.docs;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import io.kstatefun.cli.MarkdownDocs.Code;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,19 +29,10 @@ import picocli.CommandLine.ParameterException;
  */
 class CliDocsTest {
 
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final Pattern INVOCATION =
       Pattern.compile("^(?:bin/)?kstatefun\\s+([a-z][a-z-]*)(?=\\s|$)(.*)$");
   private static final Pattern OTHER_LAUNCHER = Pattern.compile("^(?:bin/)?kstatefun-[a-z]+\\s.*$");
-  private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
   private static final Pattern FLAG = Pattern.compile("^(--[a-z][a-z0-9-]*)");
-
-  /** A line of a code block, or an inline code span, as written in a doc. */
-  record Code(Path doc, int line, String text, boolean fenced) {
-    String where() {
-      return ROOT.relativize(doc) + ":" + line + ": `" + text + "`";
-    }
-  }
 
   @Test
   void shouldParseEveryDocumentedCommandLine() {
@@ -65,7 +53,7 @@ class CliDocsTest {
         } catch (MissingParameterException e) {
           parsed.add(m.group(1)); // a fragment
         } catch (ParameterException e) {
-          problems.add(code.where() + ": " + e.getMessage());
+          problems.add(code.where() + ": `" + code.text() + "`: " + e.getMessage());
         }
       }
     }
@@ -104,7 +92,9 @@ class CliDocsTest {
         if (command.getCommandSpec().findOption(flag.group(1)) == null) {
           problems.add(
               code.where()
-                  + ": "
+                  + ": `"
+                  + code.text()
+                  + "`: "
                   + flag.group(1)
                   + " is not an option of "
                   + commandName
@@ -125,81 +115,5 @@ class CliDocsTest {
   private static List<String> arguments(String text) {
     String plain = text.replaceAll("[\\[\\]\"']", " ").replace("...", " ").trim();
     return plain.isEmpty() ? List.of() : Arrays.asList(plain.split("\\s+"));
-  }
-
-  static List<Path> docs() {
-    List<Path> out = new ArrayList<>();
-    try {
-      Files.walkFileTree(
-          ROOT,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
-              return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
-                  ? FileVisitResult.SKIP_SUBTREE
-                  : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (file.getFileName().toString().endsWith(".md")) {
-                out.add(file);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.sort(null);
-    return out;
-  }
-
-  /**
-   * The code of a doc, in order: every line of a fenced code block (continuation lines ending in
-   * {@code \} joined, {@code # comments} removed) and every inline code span elsewhere.
-   */
-  static List<Code> code(Path doc) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    List<Code> out = new ArrayList<>();
-    boolean fenced = false;
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.trim().startsWith("```")) {
-        fenced = !fenced;
-        continue;
-      }
-      if (fenced) {
-        int first = i;
-        StringBuilder joined = new StringBuilder();
-        while (line.endsWith("\\") && i + 1 < lines.size()) {
-          joined.append(line, 0, line.length() - 1).append(' ');
-          line = lines.get(++i);
-        }
-        joined.append(line);
-        String text = joined.toString().replaceAll("\\s+#.*$", "").trim();
-        if (!text.isEmpty()) {
-          out.add(new Code(doc, first + 1, text, true));
-        }
-      } else {
-        Matcher m = INLINE_CODE.matcher(line);
-        while (m.find()) {
-          out.add(new Code(doc, i + 1, m.group(1).trim(), false));
-        }
-      }
-    }
-    return out;
-  }
-
-  private static void assertNoProblems(String what, List<String> problems) {
-    if (!problems.isEmpty()) {
-      fail(problems.size() + " " + what + ":\n  " + String.join("\n  ", problems));
-    }
   }
 }

@@ -68,7 +68,7 @@ import picocli.CommandLine.Spec;
 public final class DeadLetterCommand implements Callable<Integer> {
 
   /** Header on re-injected records: {@code <dlq topic>-<partition>@<offset>}. */
-  static final String REINJECTED_FROM = "kstatefun.reinjected.from";
+  public static final String REINJECTED_FROM = "kstatefun.reinjected.from";
 
   @Spec CommandSpec spec;
 

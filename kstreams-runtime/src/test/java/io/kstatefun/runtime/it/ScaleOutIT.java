@@ -1,10 +1,14 @@
 package io.kstatefun.runtime.it;
 
+import static io.kstatefun.runtime.testing.CounterLoad.longestGapAfter;
+import static io.kstatefun.runtime.testing.RuntimeProcess.activePartitions;
+import static io.kstatefun.runtime.testing.RuntimeProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.AddressPartitioner;
+import io.kstatefun.runtime.testing.CounterLoad;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
@@ -12,14 +16,11 @@ import io.kstatefun.runtime.testing.OfficialSdkCounter;
 import io.kstatefun.runtime.testing.RuntimeProcess;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +28,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureUpdate;
@@ -105,12 +104,6 @@ class ScaleOutIT {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static int httpStatus(int port, String path) {
     try {
       HttpURLConnection c =
@@ -132,24 +125,6 @@ class ScaleOutIT {
     try (var in = c.getInputStream()) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-  }
-
-  /** Partitions (of the loopback topic) in an instance's active tasks, from /status. */
-  private static Set<Integer> activePartitions(int adminPort) {
-    Set<Integer> out = new TreeSet<>();
-    try {
-      String status = httpGet(adminPort, "/status");
-      int active = status.indexOf("\"activeTasks\"");
-      int standby = status.indexOf("\"standbyTasks\"");
-      Matcher m =
-          Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
-      while (m.find()) {
-        out.add(Integer.parseInt(m.group(1)));
-      }
-    } catch (IOException | RuntimeException e) {
-      // instance not up
-    }
-    return out;
   }
 
   @Test
@@ -177,7 +152,8 @@ class ScaleOutIT {
     try (FunctionHttpServer functions = new FunctionHttpServer(OfficialSdkCounter.handler(out));
         KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(kafka.bootstrapServers());
         KafkaConsumer<byte[], byte[]> reader =
-            KafkaIO.committedReader(kafka.bootstrapServers(), out)) {
+            KafkaIO.committedReader(kafka.bootstrapServers(), out);
+        CounterLoad load = new CounterLoad(workload, producer, in, intervalMs, reader)) {
       Path module =
           CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
@@ -193,63 +169,19 @@ class ScaleOutIT {
           common.addAll(List.of("--set", kv.trim()));
         }
       }
-      List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-a").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminA));
-      List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-b").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminB));
+      List<String> argsA = RuntimeProcess.instanceArgs(common, dir.resolve("state-a"), adminA);
+      List<String> argsB = RuntimeProcess.instanceArgs(common, dir.resolve("state-b"), adminB);
 
       // Output arrival times per counter id, read continuously.
-      List<ConsumerRecord<byte[], byte[]>> egress = Collections.synchronizedList(new ArrayList<>());
-      Map<String, List<Long>> arrivals = new HashMap<>();
-      AtomicBoolean producing = new AtomicBoolean(true);
-      AtomicBoolean reading = new AtomicBoolean(true);
-      Thread readerThread =
-          new Thread(
-              () -> {
-                while (reading.get()) {
-                  for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
-                    egress.add(r);
-                    synchronized (arrivals) {
-                      arrivals
-                          .computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>())
-                          .add(System.currentTimeMillis());
-                    }
-                  }
-                }
-              });
-      Thread producerThread =
-          new Thread(
-              () -> {
-                while (producing.get()) {
-                  synchronized (workload) {
-                    workload.send(producer, in, 1);
-                  }
-                  try {
-                    Thread.sleep(
-                        intervalMs); // pacing (the scenario): one message per key every intervalMs
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              });
+      List<ConsumerRecord<byte[], byte[]>> egress = load.egress();
+      Map<String, List<Long>> arrivals = load.arrivals();
 
       RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
       RuntimeProcess b = null;
       try {
         assertThat(a.awaitRunning(Duration.ofSeconds(90))).as("A running").isTrue();
         assertThat(activePartitions(adminA)).hasSize(8);
-        readerThread.start();
-        producerThread.start();
+        load.start();
         loadPhase("A alone", phaseMs, arrivals, workload, keys, System.currentTimeMillis());
 
         // Scale out: B joins; readiness must not report ready before B runs.
@@ -300,8 +232,7 @@ class ScaleOutIT {
                 + (System.currentTimeMillis() - killAt)
                 + " ms after the kill");
         loadPhase("B after the kill", 8_000, arrivals, workload, keys, killAt);
-        producing.set(false);
-        producerThread.join();
+        load.stopProducing();
 
         await("every expected output")
             .atMost(Duration.ofSeconds(90))
@@ -332,8 +263,7 @@ class ScaleOutIT {
         // A was killed (its open transaction aborted, or the output would not be complete) and B
         // stopped cleanly: what is committed now is all there will ever be, late duplicates
         // included.
-        reading.set(false);
-        readerThread.join();
+        load.stopReading();
         KafkaIO.readToEnd(reader, egress, Duration.ofSeconds(30));
 
         // Pauses: for each id, the longest gap between outputs around the kill.
@@ -385,8 +315,7 @@ class ScaleOutIT {
 
         workload.verify(new ArrayList<>(egress));
       } finally {
-        reading.set(false);
-        producing.set(false);
+        load.close();
         a.close();
         if (b != null) {
           b.close();
@@ -461,18 +390,6 @@ class ScaleOutIT {
           .append(unmovedCounts[i]);
     }
     return line.toString();
-  }
-
-  private static long longestGapAfter(List<Long> times, long from) {
-    long longest = 0;
-    Long previous = null;
-    for (long t : times) {
-      if (previous != null && t >= from) {
-        longest = Math.max(longest, t - previous);
-      }
-      previous = t;
-    }
-    return longest;
   }
 
   /** The largest sample value of a Prometheus metric family (any labels). */

@@ -1,32 +1,27 @@
 package io.kstatefun.runtime.it;
 
+import static io.kstatefun.runtime.testing.CounterLoad.longestGapAfter;
+import static io.kstatefun.runtime.testing.RuntimeProcess.activePartitions;
+import static io.kstatefun.runtime.testing.RuntimeProcess.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.localkafka.LocalKafkaBroker;
 import io.kstatefun.routing.AddressPartitioner;
+import io.kstatefun.runtime.testing.CounterLoad;
 import io.kstatefun.runtime.testing.CounterWorkload;
 import io.kstatefun.runtime.testing.FunctionHttpServer;
 import io.kstatefun.runtime.testing.KafkaIO;
 import io.kstatefun.runtime.testing.OfficialSdkCounter;
 import io.kstatefun.runtime.testing.RuntimeProcess;
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -105,63 +100,14 @@ class SigtermHandOverIT {
           CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
           List.of("--module", module.toString(), "--application-id", "app-" + suffix);
-      List<String> argsA = new ArrayList<>(common);
-      argsA.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-a").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminA));
-      List<String> argsB = new ArrayList<>(common);
-      argsB.addAll(
-          List.of(
-              "--state-dir",
-              dir.resolve("state-b").toString(),
-              "--set",
-              "kstatefun.admin.port=" + adminB));
-
-      List<ConsumerRecord<byte[], byte[]>> egress = Collections.synchronizedList(new ArrayList<>());
-      Map<String, List<Long>> arrivals = new HashMap<>();
-      AtomicBoolean producing = new AtomicBoolean(true);
-      AtomicBoolean reading = new AtomicBoolean(true);
-      Thread readerThread =
-          new Thread(
-              () -> {
-                while (reading.get()) {
-                  for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
-                    egress.add(r);
-                    synchronized (arrivals) {
-                      arrivals
-                          .computeIfAbsent(KafkaIO.utf8(r.key()), k -> new ArrayList<>())
-                          .add(System.currentTimeMillis());
-                    }
-                  }
-                }
-              },
-              "egress-reader");
-      Thread producerThread =
-          new Thread(
-              () -> {
-                while (producing.get()) {
-                  workload.send(producer, in, 1);
-                  try {
-                    Thread.sleep(intervalMs);
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "ingress-producer");
+      List<String> argsA = RuntimeProcess.instanceArgs(common, dir.resolve("state-a"), adminA);
+      List<String> argsB = RuntimeProcess.instanceArgs(common, dir.resolve("state-b"), adminB);
 
       try (RuntimeProcess a = RuntimeProcess.start("runtime-A", argsA);
           RuntimeProcess b = RuntimeProcess.start("runtime-B", argsB);
-          AutoCloseable stopThreads =
-              () -> {
-                producing.set(false);
-                reading.set(false);
-                producerThread.join();
-                readerThread.join();
-              }) {
+          CounterLoad load = new CounterLoad(workload, producer, in, intervalMs, reader)) {
+        List<ConsumerRecord<byte[], byte[]>> egress = load.egress();
+        Map<String, List<Long>> arrivals = load.arrivals();
         assertThat(a.awaitRunning(Duration.ofSeconds(120))).as("A running").isTrue();
         assertThat(b.awaitRunning(Duration.ofSeconds(120))).as("B running").isTrue();
         Set<Integer> onA = Set.of();
@@ -179,8 +125,7 @@ class SigtermHandOverIT {
         assertThat(onA).as("A owns some partitions").isNotEmpty();
         assertThat(onB).as("B owns some partitions").isNotEmpty();
 
-        readerThread.start();
-        producerThread.start();
+        load.start();
         // Warm-up: fresh JVMs compile for their first tens of seconds; output must flow steadily
         // before the stop, or the per-id pauses measure a backlog.
         Thread.sleep(1_000L * Long.getLong("kstatefun.it.warmupSeconds", 20));
@@ -205,8 +150,7 @@ class SigtermHandOverIT {
             .as("B owns every partition after A stopped")
             .hasSize(PARTITIONS);
         Thread.sleep(8_000);
-        producing.set(false);
-        producerThread.join();
+        load.stopProducing();
 
         deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline
@@ -214,8 +158,7 @@ class SigtermHandOverIT {
           Thread.sleep(200);
         }
         Thread.sleep(2_000); // late duplicates would show up here
-        reading.set(false);
-        readerThread.join();
+        load.stopReading();
 
         // Silence: the longest time in which the moved partitions produced no output, from the
         // outputs of the ids whose forwarder (the function that writes the egress record) lives in
@@ -303,49 +246,5 @@ class SigtermHandOverIT {
           .append(unmovedCounts[i]);
     }
     return line.toString();
-  }
-
-  private static long longestGapAfter(List<Long> times, long from) {
-    long longest = 0;
-    Long previous = null;
-    for (long t : times) {
-      if (previous != null && t >= from) {
-        longest = Math.max(longest, t - previous);
-      }
-      previous = t;
-    }
-    return longest;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  /** Partitions in an instance's active tasks, from its /status endpoint; empty when it is down. */
-  private static Set<Integer> activePartitions(int adminPort) {
-    Set<Integer> out = new TreeSet<>();
-    try {
-      HttpURLConnection c =
-          (HttpURLConnection)
-              URI.create("http://127.0.0.1:" + adminPort + "/status").toURL().openConnection();
-      c.setConnectTimeout(1000);
-      c.setReadTimeout(5000);
-      String status;
-      try (var body = c.getInputStream()) {
-        status = new String(body.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      int active = status.indexOf("\"activeTasks\"");
-      int standby = status.indexOf("\"standbyTasks\"");
-      Matcher m =
-          Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
-      while (m.find()) {
-        out.add(Integer.parseInt(m.group(1)));
-      }
-    } catch (IOException | RuntimeException e) {
-      // instance not up
-    }
-    return out;
   }
 }

@@ -3,13 +3,20 @@ package io.kstatefun.runtime.testing;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A kstatefun runtime instance in its own JVM ({@code KStatefunCli run ...} on this test's class
@@ -115,5 +122,52 @@ public final class RuntimeProcess implements AutoCloseable {
     if (process.isAlive()) {
       kill();
     }
+  }
+
+  /**
+   * The arguments of one of several instances of an application: {@code common} plus the instance's
+   * own state directory and admin port.
+   */
+  public static List<String> instanceArgs(List<String> common, Path stateDir, int adminPort) {
+    List<String> args = new ArrayList<>(common);
+    args.addAll(
+        List.of("--state-dir", stateDir.toString(), "--set", "kstatefun.admin.port=" + adminPort));
+    return args;
+  }
+
+  /** A port that was free a moment ago (for an instance's {@code kstatefun.admin.port}). */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * Partitions (of the loopback topic) in an instance's active tasks, from the /status endpoint of
+   * its admin port; empty when it is down.
+   */
+  public static Set<Integer> activePartitions(int adminPort) {
+    Set<Integer> out = new TreeSet<>();
+    try {
+      HttpURLConnection c =
+          (HttpURLConnection)
+              URI.create("http://127.0.0.1:" + adminPort + "/status").toURL().openConnection();
+      c.setConnectTimeout(1000);
+      c.setReadTimeout(5000);
+      String status;
+      try (var body = c.getInputStream()) {
+        status = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      int active = status.indexOf("\"activeTasks\"");
+      int standby = status.indexOf("\"standbyTasks\"");
+      Matcher m =
+          Pattern.compile("\"taskId\" : \"0_(\\d+)\"").matcher(status.substring(active, standby));
+      while (m.find()) {
+        out.add(Integer.parseInt(m.group(1)));
+      }
+    } catch (IOException | RuntimeException e) {
+      // instance not up
+    }
+    return out;
   }
 }

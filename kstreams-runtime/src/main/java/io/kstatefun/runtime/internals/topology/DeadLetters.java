@@ -171,12 +171,7 @@ public final class DeadLetters {
         }
       }
     }
-    add(h, REASON, reason);
-    add(h, DETAIL, detail);
-    if (errorClass != null) {
-      add(h, ERROR_CLASS, errorClass);
-    }
-    add(h, FORMAT, FORMAT_INGRESS);
+    addCause(h, reason, detail, errorClass, FORMAT_INGRESS, null);
     add(h, SOURCE_TOPIC, topic);
     add(h, SOURCE_PARTITION, Integer.toString(partition));
     add(h, SOURCE_OFFSET, Long.toString(offset));
@@ -200,15 +195,7 @@ public final class DeadLetters {
       int attempts,
       long now) {
     RecordHeaders h = new RecordHeaders();
-    add(h, REASON, reason);
-    add(h, DETAIL, detail);
-    if (errorClass != null) {
-      add(h, ERROR_CLASS, errorClass);
-    }
-    add(h, FORMAT, FORMAT_ENVELOPE);
-    if (address != null) {
-      add(h, ADDRESS, address.toString());
-    }
+    addCause(h, reason, detail, errorClass, FORMAT_ENVELOPE, address);
     if (envelope.hasOrigin()) {
       Origin o = envelope.getOrigin();
       add(h, SOURCE_TOPIC, o.getTopic());
@@ -234,18 +221,32 @@ public final class DeadLetters {
       String task,
       long now) {
     RecordHeaders h = new RecordHeaders();
+    addCause(h, reason, detail, errorClass, FORMAT_STORE, address);
+    add(h, STORE, store + " " + task);
+    add(h, TIMESTAMP, Long.toString(now));
+    return h;
+  }
+
+  /**
+   * The headers every dead letter starts with: why ({@code reason}, {@code detail}, {@code
+   * errorClass} if known), its {@code format}, and the {@code address} it was for if known.
+   */
+  private static void addCause(
+      RecordHeaders h,
+      String reason,
+      String detail,
+      String errorClass,
+      String format,
+      Address address) {
     add(h, REASON, reason);
     add(h, DETAIL, detail);
     if (errorClass != null) {
       add(h, ERROR_CLASS, errorClass);
     }
-    add(h, FORMAT, FORMAT_STORE);
+    add(h, FORMAT, format);
     if (address != null) {
       add(h, ADDRESS, address.toString());
     }
-    add(h, STORE, store + " " + task);
-    add(h, TIMESTAMP, Long.toString(now));
-    return h;
   }
 
   private static void add(RecordHeaders h, String key, String value) {

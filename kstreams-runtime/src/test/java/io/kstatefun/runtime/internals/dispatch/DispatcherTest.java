@@ -627,7 +627,7 @@ abstract class DispatcherTest {
    * A message to the declared Kafka egress {@code example/out}: key "k", value "v" for {@code
    * topic}.
    */
-  private static EgressMessage kafkaEgress(String topic) {
+  static EgressMessage kafkaEgress(String topic) {
     KafkaProducerRecord record =
         KafkaProducerRecord.newBuilder()
             .setTopic(topic)

@@ -12,7 +12,6 @@ import io.kstatefun.protocol.FromFunction.PersistedValueMutation;
 import io.kstatefun.protocol.FromFunction.PersistedValueMutation.MutationType;
 import io.kstatefun.protocol.FromFunction.PersistedValueSpec;
 import io.kstatefun.protocol.TypedValue;
-import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Origin;
@@ -122,12 +121,12 @@ class ResponseValidatorTest {
   @Test
   void shouldRejectAnEgressPayloadThatIsNotAKafkaProducerRecordWithATopic() {
     EgressMessage otherType =
-        kafkaEgress("out-topic").toBuilder()
+        DispatcherTest.kafkaEgress("out-topic").toBuilder()
             .setArgument(TypedValue.newBuilder().setTypename("io.statefun.types/string"))
             .build();
-    EgressMessage noTopic = kafkaEgress("");
+    EgressMessage noTopic = DispatcherTest.kafkaEgress("");
     EgressMessage notAProto =
-        kafkaEgress("out-topic").toBuilder()
+        DispatcherTest.kafkaEgress("out-topic").toBuilder()
             .setArgument(
                 TypedValue.newBuilder()
                     .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
@@ -148,8 +147,8 @@ class ResponseValidatorTest {
     ResponseValidator.Verdict verdict =
         validate(
             InvocationResponse.newBuilder()
-                .addOutgoingEgresses(kafkaEgress("out-topic"))
-                .addOutgoingEgresses(kafkaEgress("missing-topic"))
+                .addOutgoingEgresses(DispatcherTest.kafkaEgress("out-topic"))
+                .addOutgoingEgresses(DispatcherTest.kafkaEgress("missing-topic"))
                 .build());
     assertThat(verdict.reason()).isEqualTo(DeadLetterReason.EGRESS_TOPIC_MISSING);
     assertThat(verdict.egress()).isEmpty();
@@ -161,8 +160,8 @@ class ResponseValidatorTest {
     ResponseValidator.Verdict verdict =
         validate(
             InvocationResponse.newBuilder()
-                .addOutgoingEgresses(kafkaEgress("first"))
-                .addOutgoingEgresses(kafkaEgress("second"))
+                .addOutgoingEgresses(DispatcherTest.kafkaEgress("first"))
+                .addOutgoingEgresses(DispatcherTest.kafkaEgress("second"))
                 .build());
     assertThat(verdict.valid()).isTrue();
     assertThat(verdict.egress())
@@ -254,23 +253,5 @@ class ResponseValidatorTest {
 
   private static Address target() {
     return Address.newBuilder().setNamespace("example").setType("counter").setId("bob").build();
-  }
-
-  private static EgressMessage kafkaEgress(String topic) {
-    KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder()
-            .setTopic(topic)
-            .setKey("k")
-            .setValueBytes(ByteString.copyFromUtf8("v"))
-            .build();
-    return EgressMessage.newBuilder()
-        .setEgressNamespace("example")
-        .setEgressType("out")
-        .setArgument(
-            TypedValue.newBuilder()
-                .setTypename(Dispatcher.KAFKA_PRODUCER_RECORD_TYPENAME)
-                .setHasValue(true)
-                .setValue(record.toByteString()))
-        .build();
   }
 }

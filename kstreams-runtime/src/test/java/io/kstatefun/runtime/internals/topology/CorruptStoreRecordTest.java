@@ -8,30 +8,22 @@ import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
-import io.kstatefun.routing.module.ModuleParser;
 import io.kstatefun.runtime.DeadLetterReason;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.TaskId;
@@ -74,11 +66,9 @@ class CorruptStoreRecordTest {
   private KeyValueStore<Bytes, byte[]> timers;
   private KafkaDispatchStores stores;
   private DispatchProcessor processor;
-  private Path dir;
 
   @BeforeEach
   void openStores(@TempDir Path dir) {
-    this.dir = dir;
     context =
         new MockProcessorContext<>(
             new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
@@ -338,25 +328,12 @@ class CorruptStoreRecordTest {
   }
 
   private long timerRecords() {
-    long n = 0;
-    try (KeyValueIterator<Bytes, byte[]> it =
-        timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
+    return TestServices.timerRecords(timers);
   }
 
   private KeyValueStore<Bytes, byte[]> rocksDb(String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+        TestServices.addStore(context, Stores.persistentKeyValueStore(name));
     opened.add(store);
     return store;
   }
@@ -364,37 +341,16 @@ class CorruptStoreRecordTest {
   /**
    * One partition (every address is local); a function client that records calls and never answers.
    */
-  private RuntimeServices services() throws Exception {
-    Path module = dir.resolve("module.yaml");
-    Files.writeString(
-        module,
-        String.join(
-            "\n",
-            "kind: io.statefun.endpoints.v2/http",
-            "spec:",
-            "  functions: example/*",
-            "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-            ""));
-    FunctionClient recording =
-        new FunctionClient() {
-          @Override
-          public CompletableFuture<Reply> call(Address target, ToFunction request) {
-            calls.add(request.getInvocation());
-            return new CompletableFuture<>();
-          }
-
-          @Override
-          public void close() {}
-        };
-    return new RuntimeServices(
-        new KStatefunConfig(Map.of("application.id", APP)),
-        ModuleParser.parse(module),
-        recording,
-        null,
-        alarms,
-        1,
-        now::get,
-        RuntimeListener.NONE,
-        topic -> true);
+  private RuntimeServices services() {
+    return TestServices.forApp(APP)
+        .client(
+            TestServices.answering(
+                request -> {
+                  calls.add(request.getInvocation());
+                  return new CompletableFuture<>();
+                }))
+        .alarms(alarms)
+        .clock(now::get)
+        .build();
   }
 }

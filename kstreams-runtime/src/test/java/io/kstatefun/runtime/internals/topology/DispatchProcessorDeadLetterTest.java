@@ -3,34 +3,24 @@ package io.kstatefun.runtime.internals.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kstatefun.protocol.FromFunction;
-import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
-import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
-import io.kstatefun.routing.module.ModuleParser;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +50,7 @@ class DispatchProcessorDeadLetterTest {
       throws Exception {
     // example/fn answers every batch with a message to a function type nobody serves.
     FunctionClient client =
-        respondingWith(
+        TestServices.respondingWith(
             FromFunction.newBuilder()
                 .setInvocationResult(
                     FromFunction.InvocationResponse.newBuilder()
@@ -117,7 +107,7 @@ class DispatchProcessorDeadLetterTest {
     DispatchProcessor processor =
         new DispatchProcessor(
             services(
-                respondingWith(FromFunction.getDefaultInstance()),
+                TestServices.respondingWith(FromFunction.getDefaultInstance()),
                 Map.of("producer.max.request.size", Integer.toString(maxRequestSize))));
     processor.init(context);
 
@@ -153,48 +143,23 @@ class DispatchProcessorDeadLetterTest {
     processor.close();
   }
 
-  private static FunctionClient respondingWith(FromFunction response) {
-    return new FunctionClient() {
-      @Override
-      public CompletableFuture<Reply> call(Address target, ToFunction request) {
-        return CompletableFuture.completedFuture(new Reply(response, 1));
-      }
-
-      @Override
-      public void close() {}
-    };
-  }
-
   private RuntimeServices services(FunctionClient client, Map<String, String> settings) {
-    Map<String, Object> props = new HashMap<>(settings);
-    props.put("application.id", "dead-letter-test");
-    return new RuntimeServices(
-        new KStatefunConfig(props),
-        ModuleParser.parse(
-            String.join(
-                "\n",
-                "kind: io.statefun.endpoints.v2/http",
-                "spec:",
-                "  functions: example/*",
-                "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-                "---",
-                "kind: io.statefun.kafka.v1/ingress",
-                "spec:",
-                "  id: example/in",
-                "  topics:",
-                "    - topic: " + INGRESS,
-                "      valueType: example/x",
-                "      targets:",
-                "        - example/fn",
-                ""),
-            "module.yaml"),
-        client,
-        null,
-        alarms,
-        PARTITIONS,
-        now::get,
-        RuntimeListener.NONE,
-        topic -> true);
+    return TestServices.forApp("dead-letter-test")
+        .settings(settings)
+        .moduleDocument(
+            "kind: io.statefun.kafka.v1/ingress",
+            "spec:",
+            "  id: example/in",
+            "  topics:",
+            "    - topic: " + INGRESS,
+            "      valueType: example/x",
+            "      targets:",
+            "        - example/fn")
+        .client(client)
+        .alarms(alarms)
+        .partitions(PARTITIONS)
+        .clock(now::get)
+        .build();
   }
 
   private static MockProcessorContext<byte[], Object> context(Path dir) {
@@ -207,13 +172,7 @@ class DispatchProcessorDeadLetterTest {
             TopologyFactory.MAILBOX_STORE,
             TopologyFactory.STATE_STORE,
             TopologyFactory.TIMER_STORE)) {
-      KeyValueStore<Bytes, byte[]> store =
-          Stores.keyValueStoreBuilder(
-                  Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-              .withLoggingDisabled()
-              .build();
-      store.init(context.getStateStoreContext(), store);
-      context.addStateStore(store);
+      TestServices.addStore(context, Stores.inMemoryKeyValueStore(name));
     }
     return context;
   }

@@ -4,35 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.kstatefun.protocol.FromFunction;
-import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
-import io.kstatefun.routing.module.ModuleParser;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,9 +57,9 @@ class DispatchProcessorEgressTest {
     context =
         new MockProcessorContext<>(
             new Properties(), new TaskId(0, 0), dir.resolve("state").toFile());
-    store(TopologyFactory.MAILBOX_STORE);
-    store(TopologyFactory.STATE_STORE);
-    store(TopologyFactory.TIMER_STORE);
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.MAILBOX_STORE));
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.STATE_STORE));
+    TestServices.addStore(context, Stores.inMemoryKeyValueStore(TopologyFactory.TIMER_STORE));
     EgressTopics topics =
         new EgressTopics(
             topic -> {
@@ -193,57 +184,28 @@ class DispatchProcessorEgressTest {
     context.scheduledPunctuators().get(0).getPunctuator().punctuate(now.get());
   }
 
-  private RuntimeServices services(EgressTopics topics) throws Exception {
-    Path module = dir.resolve("module.yaml");
-    Files.writeString(
-        module,
-        String.join(
-            "\n",
-            "kind: io.statefun.endpoints.v2/http",
-            "spec:",
-            "  functions: example/*",
-            "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-            "---",
+  private RuntimeServices services(EgressTopics topics) {
+    return TestServices.forApp(APP)
+        .moduleDocument(
             "kind: io.statefun.kafka.v1/egress",
             "spec:",
             "  id: example/out",
             "  address: 127.0.0.1:1",
             "  deliverySemantic:",
             "    type: exactly-once",
-            "    transactionTimeout: 15min",
-            ""));
-    FunctionClient client =
-        new FunctionClient() {
-          @Override
-          public CompletableFuture<Reply> call(Address target, ToFunction request) {
-            CompletableFuture<Reply> call = new CompletableFuture<>();
-            calls.add(call);
-            return call;
-          }
-
-          @Override
-          public void close() {}
-        };
-    return new RuntimeServices(
-        new KStatefunConfig(Map.of("application.id", APP)),
-        ModuleParser.parse(module),
-        client,
-        null,
-        alarms,
-        PARTITIONS,
-        now::get,
-        RuntimeListener.NONE,
-        topics);
-  }
-
-  private void store(String name) {
-    KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+            "    transactionTimeout: 15min")
+        .client(
+            TestServices.answering(
+                request -> {
+                  CompletableFuture<FunctionClient.Reply> call = new CompletableFuture<>();
+                  calls.add(call);
+                  return call;
+                }))
+        .alarms(alarms)
+        .partitions(PARTITIONS)
+        .clock(now::get)
+        .egressTopics(topics)
+        .build();
   }
 
   private static Address addressIn(int partition) {

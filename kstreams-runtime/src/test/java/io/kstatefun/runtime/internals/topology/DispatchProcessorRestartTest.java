@@ -3,25 +3,16 @@ package io.kstatefun.runtime.internals.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.kstatefun.protocol.ToFunction;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
-import io.kstatefun.routing.module.ModuleParser;
-import io.kstatefun.runtime.RuntimeListener;
-import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.PendingTimer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -83,7 +74,7 @@ class DispatchProcessorRestartTest {
             .setSeq(stores.nextTimerSeq())
             .build());
 
-    DispatchProcessor processor = new DispatchProcessor(services(dir, now));
+    DispatchProcessor processor = new DispatchProcessor(services(now));
     processor.init(context);
 
     assertThat(context.forwarded()).as("nothing may be forwarded from init()").isEmpty();
@@ -101,49 +92,18 @@ class DispatchProcessorRestartTest {
     processor.close();
   }
 
-  private RuntimeServices services(Path dir, AtomicLong now) throws Exception {
-    Path module = dir.resolve("module.yaml");
-    Files.writeString(
-        module,
-        String.join(
-            "\n",
-            "kind: io.statefun.endpoints.v2/http",
-            "spec:",
-            "  functions: example/*",
-            "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-            ""));
-    FunctionClient neverAnswers =
-        new FunctionClient() {
-          @Override
-          public CompletableFuture<Reply> call(Address target, ToFunction request) {
-            return new CompletableFuture<>();
-          }
-
-          @Override
-          public void close() {}
-        };
-    return new RuntimeServices(
-        new KStatefunConfig(Map.of("application.id", "restart-test")),
-        ModuleParser.parse(module),
-        neverAnswers,
-        null,
-        alarms,
-        PARTITIONS,
-        now::get,
-        RuntimeListener.NONE,
-        topic -> true);
+  /** A function client that never answers. */
+  private RuntimeServices services(AtomicLong now) {
+    return TestServices.forApp("restart-test")
+        .alarms(alarms)
+        .partitions(PARTITIONS)
+        .clock(now::get)
+        .build();
   }
 
   private static KeyValueStore<Bytes, byte[]> store(
       MockProcessorContext<byte[], Object> context, String name) {
-    KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
-    return store;
+    return TestServices.addStore(context, Stores.inMemoryKeyValueStore(name));
   }
 
   private static Address addressIn(int partition) {

@@ -26,12 +26,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +67,8 @@ class ExpiryCheckTimersTest {
     KeyValueStore<Bytes, byte[]> mailbox = rocksDb(context, TopologyFactory.MAILBOX_STORE);
     KeyValueStore<Bytes, byte[]> state = rocksDb(context, TopologyFactory.STATE_STORE);
     KeyValueStore<Bytes, byte[]> timers = rocksDb(context, TopologyFactory.TIMER_STORE);
-    rewriteManyTimes(new KafkaDispatchStores(mailbox, state, timers), () -> timerRecords(timers));
+    rewriteManyTimes(
+        new KafkaDispatchStores(mailbox, state, timers), () -> TestServices.timerRecords(timers));
   }
 
   @Test
@@ -211,26 +209,8 @@ class ExpiryCheckTimersTest {
   private KeyValueStore<Bytes, byte[]> rocksDb(
       MockProcessorContext<byte[], Object> context, String name) {
     KeyValueStore<Bytes, byte[]> store =
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build();
-    store.init(context.getStateStoreContext(), store);
-    context.addStateStore(store);
+        TestServices.addStore(context, Stores.persistentKeyValueStore(name));
     opened.add(store);
     return store;
-  }
-
-  /** The timer records actually in the timer store (not the maintained count). */
-  private static long timerRecords(KeyValueStore<Bytes, byte[]> timers) {
-    long n = 0;
-    try (KeyValueIterator<Bytes, byte[]> it =
-        timers.prefixScan(new byte[] {StoreKeys.TIMER}, new ByteArraySerializer())) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
   }
 }

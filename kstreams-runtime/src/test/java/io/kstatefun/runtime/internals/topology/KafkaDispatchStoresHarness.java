@@ -16,19 +16,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class KafkaDispatchStoresHarness implements AutoCloseable {
 
-  private static final String MODULE =
-      String.join(
-          "\n",
-          "kind: io.statefun.endpoints.v2/http",
-          "spec:",
-          "  functions: example/*",
-          "  urlPathTemplate: http://127.0.0.1:1/{function.name}",
-          "");
-
   private final ShellDriver shell;
 
   public KafkaDispatchStoresHarness(Path stateDir) {
-    this.shell = new ShellDriver(stateDir, MODULE, java.util.Map.of(), RuntimeListener.NONE);
+    this.shell =
+        new ShellDriver(stateDir, TestServices.FUNCTIONS, java.util.Map.of(), RuntimeListener.NONE);
   }
 
   /** A new view of the stores, as a (re)started task gets it: nothing cached from earlier views. */

@@ -1,20 +1,23 @@
-package io.kstatefun.runtime.cli;
+package io.kstatefun.cli;
 
+import static io.kstatefun.cli.MarkdownDocs.ROOT;
+import static io.kstatefun.cli.MarkdownDocs.assertNoProblems;
+import static io.kstatefun.cli.MarkdownDocs.code;
+import static io.kstatefun.cli.MarkdownDocs.docs;
+import static io.kstatefun.cli.MarkdownDocs.read;
+import static io.kstatefun.cli.MarkdownDocs.readLines;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import io.kstatefun.cli.MarkdownDocs.Code;
+import io.kstatefun.runtime.cli.DeadLetterCommand;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.topology.DeadLetters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,24 +46,15 @@ import org.junit.jupiter.api.Test;
  *       client prefix such as {@code producer.}).
  * </ul>
  *
- * <p>Commands and their options are picocli definitions: the cli module's {@code CliDocsTest}
- * parses every documented command line with them and checks that docs/cli.md is their usage help.
+ * <p>Commands and their options are picocli definitions: {@link CliDocsTest} parses every
+ * documented command line with them, and {@code CliReferenceTest} checks that docs/cli.md is their
+ * usage help.
  */
 class DocsConsistencyTest {
-
-  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-
-  /** A line of a code block ({@code fenced}), or an inline code span, as written in a doc. */
-  record Code(Path doc, int line, String text, boolean fenced) {
-    String where() {
-      return ROOT.relativize(doc) + ":" + line;
-    }
-  }
 
   private static final Pattern INVOCATION =
       Pattern.compile("^(?:bin/)?(kstatefun(?:-bench)?)\\s+([a-z][a-z-]*)(?=\\s|$)(.*)$");
   private static final Pattern OPTION_START = Pattern.compile("--[a-z]");
-  private static final Pattern INLINE_CODE = Pattern.compile("`([^`]+)`");
   private static final Pattern KSTATEFUN_NAME =
       Pattern.compile(
           "(?:(-D)|(?<![\\w.$/{-]))(kstatefun(?:\\.[A-Za-z0-9_-]+)+)((?:/[A-Za-z0-9_-]+)*)(\\.\\*)?");
@@ -176,71 +170,6 @@ class DocsConsistencyTest {
 
   // ---------------------------------------------------------------- what the docs say
 
-  static List<Path> docs() {
-    List<Path> out = new ArrayList<>();
-    try {
-      Files.walkFileTree(
-          ROOT,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              String name = dir.equals(ROOT) ? "" : dir.getFileName().toString();
-              return name.equals("target") || name.equals("node_modules") || name.startsWith(".")
-                  ? FileVisitResult.SKIP_SUBTREE
-                  : FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (file.getFileName().toString().endsWith(".md")) {
-                out.add(file);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    out.sort(null);
-    return out;
-  }
-
-  /**
-   * The code of a doc, in order: every line of a fenced code block (continuation lines ending in
-   * {@code \} joined, {@code # comments} removed) and every inline code span elsewhere.
-   */
-  static List<Code> code(Path doc) {
-    List<String> lines = readLines(doc);
-    List<Code> out = new ArrayList<>();
-    boolean fenced = false;
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.trim().startsWith("```")) {
-        fenced = !fenced;
-        continue;
-      }
-      if (fenced) {
-        int first = i;
-        StringBuilder joined = new StringBuilder();
-        while (line.endsWith("\\") && i + 1 < lines.size()) {
-          joined.append(line, 0, line.length() - 1).append(' ');
-          line = lines.get(++i);
-        }
-        joined.append(line);
-        String text = joined.toString().replaceAll("\\s+#.*$", "").trim();
-        if (!text.isEmpty()) {
-          out.add(new Code(doc, first + 1, text, true));
-        }
-      } else {
-        Matcher m = INLINE_CODE.matcher(line);
-        while (m.find()) {
-          out.add(new Code(doc, i + 1, m.group(1).trim(), false));
-        }
-      }
-    }
-    return out;
-  }
-
   /** Arguments as a shell would pass them, without the brackets of optional parts. */
   private static List<String> arguments(String text) {
     String plain = text.replaceAll("[\\[\\]]", " ").replace("...", " ").trim();
@@ -339,23 +268,5 @@ class DocsConsistencyTest {
       out.add(m.group(1));
     }
     return out;
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static List<String> readLines(Path file) {
-    return read(file).lines().toList();
-  }
-
-  private static void assertNoProblems(String what, List<String> problems) {
-    if (!problems.isEmpty()) {
-      fail(problems.size() + " " + what + ":\n  " + String.join("\n  ", problems));
-    }
   }
 }
