@@ -52,6 +52,15 @@ public interface DispatchStores {
   /** The stored state of {@code address}, or {@code null} when it has none. */
   StoredState state(Address address);
 
+  /**
+   * The size in bytes of {@code address}'s stored state record (0 when it has none), without
+   * parsing it: stores that keep serialized records answer from the record's length.
+   */
+  default long stateBytes(Address address) {
+    StoredState state = state(address);
+    return state == null ? 0 : state.getSerializedSize();
+  }
+
   void putState(Address address, StoredState state);
 
   void deleteState(Address address);

@@ -111,13 +111,33 @@ final class OutputSizes {
             + limit;
       }
     }
-    if (response.getStateMutationsCount() > 0) {
+    if (response.getStateMutationsCount() > 0
+        && stateRecordBound(sender, response.getStateMutationsList()) > max) {
+      // Only near the limit: the exact size needs the stored state parsed, which the state writer
+      // does anyway when it applies the response.
       long size = stateRecordBytes(sender, response.getStateMutationsList());
       if (size > max) {
         return "the state of " + sender + " would be a record of " + size + limit;
       }
     }
     return null;
+  }
+
+  /**
+   * A cheap upper bound of {@link #stateRecordBytes}, reading no stored value: as if no value were
+   * replaced or deleted, and twice the stored record's size, because {@link #stateRecordBytes}
+   * counts every stored value with 6 bytes of framing, where the record has 2 to 6 on values of at
+   * least 6 bytes.
+   */
+  private long stateRecordBound(Address target, List<PersistedValueMutation> mutations) {
+    long size = Envelopes.toProto(target).getSerializedSize() + KEY_OVERHEAD + 11L;
+    size += 2 * stores.stateBytes(target);
+    for (PersistedValueMutation mutation : mutations) {
+      if (mutation.getMutationType() == MutationType.MODIFY) {
+        size += valueBytes(mutation);
+      }
+    }
+    return size;
   }
 
   /**
@@ -130,8 +150,8 @@ final class OutputSizes {
       state = stores.state(target);
     } catch (CorruptStoreRecordException e) {
       // The request builder read this state moments ago, so this cannot normally happen; if it
-      // does,
-      // the state writer dead-letters the record when it applies the response. Size it as empty.
+      // does, the state writer dead-letters the record when it applies the response. Size it as
+      // empty.
       state = null;
     }
     if (state != null) {
@@ -141,16 +161,7 @@ final class OutputSizes {
     }
     for (PersistedValueMutation mutation : mutations) {
       if (mutation.getMutationType() == MutationType.MODIFY) {
-        TypedValue value = mutation.getStateValue();
-        // name, typename and value with their tags and lengths, and an expiry time
-        sizes.put(
-            mutation.getStateName(),
-            CodedOutputStream.computeStringSizeNoTag(mutation.getStateName())
-                + CodedOutputStream.computeStringSizeNoTag(value.getTypename())
-                + (long) value.getValue().size()
-                + 3 * 6L
-                + 11
-                + 6);
+        sizes.put(mutation.getStateName(), valueBytes(mutation));
       } else {
         sizes.remove(mutation.getStateName());
       }
@@ -163,5 +174,17 @@ final class OutputSizes {
       size += s;
     }
     return size;
+  }
+
+  /** The bytes one modified value takes in the state record: name, typename, value, expiry. */
+  private static long valueBytes(PersistedValueMutation mutation) {
+    TypedValue value = mutation.getStateValue();
+    // name, typename and value with their tags and lengths, and an expiry time
+    return CodedOutputStream.computeStringSizeNoTag(mutation.getStateName())
+        + CodedOutputStream.computeStringSizeNoTag(value.getTypename())
+        + (long) value.getValue().size()
+        + 3 * 6L
+        + 11
+        + 6;
   }
 }

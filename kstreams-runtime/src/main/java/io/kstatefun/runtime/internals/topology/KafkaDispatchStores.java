@@ -133,6 +133,12 @@ final class KafkaDispatchStores implements DispatchStores {
   }
 
   @Override
+  public long stateBytes(Address address) {
+    byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
+    return v == null ? 0 : v.length;
+  }
+
+  @Override
   public StoredState state(Address address) {
     byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
     if (v == null) {
