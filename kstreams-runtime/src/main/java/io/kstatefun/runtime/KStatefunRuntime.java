@@ -3,6 +3,7 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.admin.AdminServer;
+import io.kstatefun.runtime.internals.api.ApiServer;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
@@ -53,6 +54,7 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final KafkaStreams streams;
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
+  private final ApiServer api;
 
   /** What {@link #close} does with the group membership: leave, unless the member is static. */
   private final CloseOptions.GroupMembershipOperation onClose;
@@ -62,11 +64,13 @@ public final class KStatefunRuntime implements AutoCloseable {
       KafkaStreams streams,
       RuntimeMetrics metrics,
       AdminServer admin,
+      ApiServer api,
       CloseOptions.GroupMembershipOperation onClose) {
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
     this.admin = admin;
+    this.api = api;
     this.onClose = onClose;
   }
 
@@ -92,6 +96,7 @@ public final class KStatefunRuntime implements AutoCloseable {
             module,
             streamsProps,
             listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
+    ApiServer api = startApi(config, parts, streamsProps);
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
@@ -144,7 +149,39 @@ public final class KStatefunRuntime implements AutoCloseable {
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
-    return new KStatefunRuntime(parts, streams, metrics, admin, membershipOnClose(streamsProps));
+    if (api != null) {
+      api.install(List.of());
+      LOG.info("kstatefun HTTP API on port {}", api.port());
+    }
+    return new KStatefunRuntime(
+        parts, streams, metrics, admin, api, membershipOnClose(streamsProps));
+  }
+
+  /**
+   * Binds the HTTP API before Kafka Streams starts, so that its port can be advertised as {@code
+   * application.server}: the other instances find the owner of an address through Kafka Streams'
+   * metadata and proxy to it. Null when the API is disabled.
+   */
+  private static ApiServer startApi(
+      KStatefunConfig config, RuntimeServicesFactory.Runtime parts, Properties streamsProps) {
+    int port = config.getInt(KStatefunConfig.API_PORT_CONFIG);
+    if (port < 0) {
+      return null;
+    }
+    ApiServer api =
+        ApiServer.listen(parts.vertx(), config.getString(KStatefunConfig.API_HOST_CONFIG), port);
+    if (streamsProps.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, "").isBlank()) {
+      String host = config.getString(KStatefunConfig.API_ADVERTISED_HOST_CONFIG);
+      if (host.isBlank()) {
+        try {
+          host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+          host = "localhost";
+        }
+      }
+      streamsProps.setProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, host + ":" + api.port());
+    }
+    return api;
   }
 
   /**
@@ -167,6 +204,11 @@ public final class KStatefunRuntime implements AutoCloseable {
   /** The admin HTTP port, or -1 when the admin endpoints are disabled. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
+  }
+
+  /** The HTTP API port, or -1 when the API is disabled. */
+  public int apiPort() {
+    return api == null ? -1 : api.port();
   }
 
   /** The runtime's metrics. */
@@ -223,6 +265,9 @@ public final class KStatefunRuntime implements AutoCloseable {
   public void close(Duration timeout) {
     if (admin != null) {
       admin.close();
+    }
+    if (api != null) {
+      api.close();
     }
     streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
     metrics.close();

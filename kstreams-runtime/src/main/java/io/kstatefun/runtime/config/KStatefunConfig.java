@@ -118,6 +118,20 @@ public final class KStatefunConfig extends AbstractConfig {
       "HTTP port of the admin endpoints (metrics, health, status). -1 disables them; 0 picks a "
           + "free port.";
 
+  public static final String API_PORT_CONFIG = "kstatefun.api.port";
+  private static final String API_PORT_DOC =
+      "HTTP port of the API (call and send to functions, read their state; docs/http-api.md). -1 "
+          + "disables it; 0 picks a free port.";
+
+  public static final String API_HOST_CONFIG = "kstatefun.api.host";
+  private static final String API_HOST_DOC = "Address the HTTP API listens on.";
+
+  public static final String API_ADVERTISED_HOST_CONFIG = "kstatefun.api.advertised.host";
+  private static final String API_ADVERTISED_HOST_DOC =
+      "Host name or address by which the other instances reach this instance's HTTP API; with the "
+          + "API port it becomes Kafka Streams' application.server unless that is set. Empty: this "
+          + "machine's host name.";
+
   // --- Limits (robustness) --------------------------------------------------------------------
 
   public static final String MAX_IN_FLIGHT_PER_TASK_CONFIG = "kstatefun.max.in.flight.per.task";
@@ -225,6 +239,14 @@ public final class KStatefunConfig extends AbstractConfig {
               COMMIT_MIN_INTERVAL_MS_DOC)
           .define(
               ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
+          .define(API_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, API_PORT_DOC)
+          .define(API_HOST_CONFIG, Type.STRING, "0.0.0.0", Importance.LOW, API_HOST_DOC)
+          .define(
+              API_ADVERTISED_HOST_CONFIG,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              API_ADVERTISED_HOST_DOC)
           // limits (robustness)
           .define(
               MAX_IN_FLIGHT_PER_TASK_CONFIG,
