@@ -3,10 +3,15 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.admin.AdminServer;
+import io.kstatefun.runtime.internals.admin.Readiness;
+import io.kstatefun.runtime.internals.api.ApiMetrics;
+import io.kstatefun.runtime.internals.api.ApiSecurity;
 import io.kstatefun.runtime.internals.api.ApiServer;
+import io.kstatefun.runtime.internals.api.StateRoutes;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
+import io.kstatefun.runtime.internals.topology.StateQueries;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,6 +27,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,10 +102,11 @@ public final class KStatefunRuntime implements AutoCloseable {
             module,
             streamsProps,
             listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
-    ApiServer api = startApi(config, parts, streamsProps);
+    ApiServer api = startApi(config, parts, streamsProps, registry);
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
+    Readiness readiness = new Readiness(streams);
     metrics.bind(streams, parts.services().tasks());
     CrashLoopGuard crashLoops =
         new CrashLoopGuard(
@@ -120,6 +127,7 @@ public final class KStatefunRuntime implements AutoCloseable {
         });
     streams.setStateListener(
         (next, previous) -> {
+          readiness.onStateChange(next);
           if (next == KafkaStreams.State.RUNNING) {
             LOG.info(
                 "kstatefun running: application {}, {} partitions, ingress topics {}, loopback {}",
@@ -144,13 +152,22 @@ public final class KStatefunRuntime implements AutoCloseable {
               registry,
               metrics,
               parts.services().tasks(),
-              crashLoops);
+              crashLoops,
+              readiness);
       LOG.info(
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
     if (api != null) {
-      api.install(List.of());
+      StateQueries queries = new StateQueries(streams, parts.services(), parts.numPartitions());
+      HostInfo self =
+          HostInfo.buildFromEndpoint(
+              streamsProps.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
+      api.install(
+          List.of(
+              new StateRoutes(
+                  parts.vertx(), queries, self, api.security(), System::currentTimeMillis)),
+          readiness::ready);
       LOG.info("kstatefun HTTP API on port {}", api.port());
     }
     return new KStatefunRuntime(
@@ -163,13 +180,21 @@ public final class KStatefunRuntime implements AutoCloseable {
    * metadata and proxy to it. Null when the API is disabled.
    */
   private static ApiServer startApi(
-      KStatefunConfig config, RuntimeServicesFactory.Runtime parts, Properties streamsProps) {
+      KStatefunConfig config,
+      RuntimeServicesFactory.Runtime parts,
+      Properties streamsProps,
+      MeterRegistry registry) {
     int port = config.getInt(KStatefunConfig.API_PORT_CONFIG);
     if (port < 0) {
       return null;
     }
     ApiServer api =
-        ApiServer.listen(parts.vertx(), config.getString(KStatefunConfig.API_HOST_CONFIG), port);
+        ApiServer.listen(
+            parts.vertx(),
+            config.getString(KStatefunConfig.API_HOST_CONFIG),
+            port,
+            ApiSecurity.from(config),
+            new ApiMetrics(registry, parts.services()::hasFunction));
     if (streamsProps.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG, "").isBlank()) {
       String host = config.getString(KStatefunConfig.API_ADVERTISED_HOST_CONFIG);
       if (host.isBlank()) {

@@ -132,6 +132,42 @@ public final class KStatefunConfig extends AbstractConfig {
           + "API port it becomes Kafka Streams' application.server unless that is set. Empty: this "
           + "machine's host name.";
 
+  public static final String API_AUTH_TOKEN_CONFIG = "kstatefun.api.auth.token";
+  private static final String API_AUTH_TOKEN_DOC =
+      "Bearer token the HTTP API requires: every request must carry 'Authorization: Bearer "
+          + "<token>', else it is answered 401. Empty: no token check (see also "
+          + "kstatefun.api.auth.token.file). Instances forward the header when they proxy.";
+
+  public static final String API_AUTH_TOKEN_FILE_CONFIG = "kstatefun.api.auth.token.file";
+  private static final String API_AUTH_TOKEN_FILE_DOC =
+      "File holding the HTTP API's bearer token (surrounding whitespace trimmed), e.g. a mounted "
+          + "Kubernetes secret; read at start. Used when kstatefun.api.auth.token is empty.";
+
+  public static final String API_TLS_CERT_CONFIG = "kstatefun.api.tls.cert";
+  private static final String API_TLS_CERT_DOC =
+      "Certificate (chain) of the HTTP API: a PEM file (then kstatefun.api.tls.key is its "
+          + "unencrypted PKCS#8 PEM key) or a PKCS#12 file (.p12/.pfx; password in "
+          + "kstatefun.api.tls.key.password.file). Set: the API speaks HTTPS only, and instances "
+          + "proxy to each other over HTTPS presenting it as their client certificate. Empty: "
+          + "plain HTTP.";
+
+  public static final String API_TLS_KEY_CONFIG = "kstatefun.api.tls.key";
+  private static final String API_TLS_KEY_DOC =
+      "Unencrypted PKCS#8 PEM private key of kstatefun.api.tls.cert (when that is PEM).";
+
+  public static final String API_TLS_KEY_PASSWORD_FILE_CONFIG =
+      "kstatefun.api.tls.key.password.file";
+  private static final String API_TLS_KEY_PASSWORD_FILE_DOC =
+      "File holding the password of a PKCS#12 kstatefun.api.tls.cert.";
+
+  public static final String API_TLS_CLIENT_CA_CONFIG = "kstatefun.api.tls.client.ca";
+  private static final String API_TLS_CLIENT_CA_DOC =
+      "PEM CA certificate(s) for mutual TLS on the HTTP API: when set (with "
+          + "kstatefun.api.tls.cert), a client must present a certificate signed by one of them or "
+          + "the TLS handshake fails. Proxying instances also trust these CAs for each other's "
+          + "server certificates (one internal CA for the instances and their clients); without "
+          + "it they use the JVM's trust store. Host names are verified.";
+
   // --- Limits (robustness) --------------------------------------------------------------------
 
   public static final String MAX_IN_FLIGHT_PER_TASK_CONFIG = "kstatefun.max.in.flight.per.task";
@@ -247,6 +283,23 @@ public final class KStatefunConfig extends AbstractConfig {
               "",
               Importance.MEDIUM,
               API_ADVERTISED_HOST_DOC)
+          .define(API_AUTH_TOKEN_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, API_AUTH_TOKEN_DOC)
+          .define(
+              API_AUTH_TOKEN_FILE_CONFIG,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              API_AUTH_TOKEN_FILE_DOC)
+          .define(API_TLS_CERT_CONFIG, Type.STRING, "", Importance.MEDIUM, API_TLS_CERT_DOC)
+          .define(API_TLS_KEY_CONFIG, Type.STRING, "", Importance.MEDIUM, API_TLS_KEY_DOC)
+          .define(
+              API_TLS_KEY_PASSWORD_FILE_CONFIG,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              API_TLS_KEY_PASSWORD_FILE_DOC)
+          .define(
+              API_TLS_CLIENT_CA_CONFIG, Type.STRING, "", Importance.MEDIUM, API_TLS_CLIENT_CA_DOC)
           // limits (robustness)
           .define(
               MAX_IN_FLIGHT_PER_TASK_CONFIG,

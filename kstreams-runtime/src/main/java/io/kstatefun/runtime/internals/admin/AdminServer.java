@@ -23,8 +23,9 @@ import org.apache.kafka.streams.ThreadMetadata;
  *   <li>{@code GET /health/live}: 200 while the instance is alive (Kafka Streams not in ERROR or
  *       shut down, and no task crash looping: see {@link CrashLoopGuard}), else 503 with the
  *       reason;
- *   <li>{@code GET /health/ready}: 200 when Kafka Streams is RUNNING and no state is being
- *       restored, else 503 with the reason;
+ *   <li>{@code GET /health/ready}: 200 while the instance can serve ({@link Readiness}: Kafka
+ *       Streams RUNNING, or REBALANCING after it first ran, even while it restores partitions it
+ *       takes over), else 503 with the reason;
  *   <li>{@code GET /status}: JSON with the state, the threads, their active and standby tasks and
  *       partitions, calls in flight per partition and pending timers.
  * </ul>
@@ -47,13 +48,22 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       RuntimeMetrics metrics,
       TaskRegistry tasks,
-      CrashLoopGuard crashLoops) {
+      CrashLoopGuard crashLoops,
+      Readiness readiness) {
     HttpServer server =
         vertx
             .createHttpServer()
             .requestHandler(
                 request ->
-                    handle(request, applicationId, streams, registry, metrics, tasks, crashLoops));
+                    handle(
+                        request,
+                        applicationId,
+                        streams,
+                        registry,
+                        metrics,
+                        tasks,
+                        crashLoops,
+                        readiness));
     try {
       server
           .listen(port, "0.0.0.0")
@@ -78,7 +88,8 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       RuntimeMetrics metrics,
       TaskRegistry tasks,
-      CrashLoopGuard crashLoops) {
+      CrashLoopGuard crashLoops,
+      Readiness readiness) {
     KafkaStreams.State state = streams.state();
     switch (request.path()) {
       case "/metrics" ->
@@ -103,20 +114,16 @@ public final class AdminServer implements AutoCloseable {
         json(request, alive ? 200 : 503, body);
       }
       case "/health/ready" -> {
-        String reason = null;
-        if (state != KafkaStreams.State.RUNNING) {
-          reason = "Kafka Streams is " + state;
-        } else if (metrics.restoring()) {
-          reason = "restoring state";
-        }
+        Readiness.Decision decision = readiness.now();
         JsonObject body =
             new JsonObject()
-                .put("status", reason == null ? "READY" : "NOT_READY")
-                .put("state", state.name());
-        if (reason != null) {
-          body.put("reason", reason);
+                .put("status", decision.ready() ? "READY" : "NOT_READY")
+                .put("state", state.name())
+                .put("restoring", metrics.restoring());
+        if (decision.reason() != null) {
+          body.put("reason", decision.reason());
         }
-        json(request, reason == null ? 200 : 503, body);
+        json(request, decision.ready() ? 200 : 503, body);
       }
       case "/status" -> json(request, 200, status(applicationId, streams, tasks));
       default -> request.response().setStatusCode(404).end("not found: " + request.path() + "\n");

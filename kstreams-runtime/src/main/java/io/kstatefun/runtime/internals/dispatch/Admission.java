@@ -4,7 +4,6 @@ import io.kstatefun.routing.Address;
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.runtime.internals.proto.MailboxHeader;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,7 +42,13 @@ final class Admission {
   private final InFlightLimiter limiter;
   private final Mailbox mailbox;
   private final Sender sender;
-  private final Map<Address, InFlightBatch> inFlight = new HashMap<>();
+
+  /**
+   * Batches in flight by address. Written by the stream thread only; concurrent so that other
+   * threads may read it (see {@link Dispatcher#inFlight}).
+   */
+  private final Map<Address, InFlightBatch> inFlight =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Addresses with queued messages waiting for a slot, FIFO per function type. */
   private final LinkedHashMap<FunctionType, LinkedHashSet<Address>> waiting = new LinkedHashMap<>();

@@ -280,6 +280,34 @@ public final class Dispatcher {
   }
 
   /**
+   * What {@code address} has in flight now, or null. Any thread may call it (the HTTP API's debug
+   * view): it reads a concurrent map that only the stream thread writes.
+   */
+  public InFlightView inFlight(Address address) {
+    InFlightBatch b = admission.flight(address);
+    return b == null
+        ? null
+        : new InFlightView(b.requestId(), b.head(), b.end(), b.sentAtMs(), b.negotiations());
+  }
+
+  /** The most requests in flight for this task. */
+  public int maxInFlight() {
+    return limits.maxInFlight();
+  }
+
+  /**
+   * The batch an address has in flight, as seen from another thread.
+   *
+   * @param requestId the id of the request
+   * @param head the first mailbox sequence number of the batch
+   * @param end one past its last
+   * @param sentAtMs when the request was (last) sent
+   * @param negotiations how often it was sent again after a state negotiation
+   */
+  public record InFlightView(
+      long requestId, long head, long end, long sentAtMs, int negotiations) {}
+
+  /**
    * Number of addresses with queued messages that wait for an in-flight slot, as of the end of the
    * last event (only those remembered in memory). Any thread may call it (for metrics).
    */
@@ -488,7 +516,8 @@ public final class Dispatcher {
             negotiations,
             request.sentStates(),
             batchLimit,
-            request.origin()));
+            request.origin(),
+            clock.getAsLong()));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
     out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));

@@ -7,8 +7,8 @@ import java.util.Set;
  * The batch in flight of one address: the mailbox entries {@code [head, end)}, sent with request
  * {@code requestId}.
  *
- * <p>Immutable; {@link Admission} keeps one per address with a request in flight, on the task's
- * stream thread.
+ * <p>Immutable; {@link Admission} keeps one per address with a request in flight. The task's stream
+ * thread writes that map; other threads may read it (the debug view of the HTTP API).
  *
  * @param negotiations how often this batch was sent again after a state negotiation
  * @param sentStates the state names the request carried
@@ -16,6 +16,7 @@ import java.util.Set;
  *     large)
  * @param origin where the first message of the batch that came from an ingress entered the system
  *     ({@code null} if none did): the messages the function sends in answer inherit it
+ * @param sentAtMs when the request was sent (the dispatcher's clock), for the debug view
  */
 record InFlightBatch(
     long requestId,
@@ -24,7 +25,8 @@ record InFlightBatch(
     int negotiations,
     Set<String> sentStates,
     int batchLimit,
-    Origin origin) {
+    Origin origin,
+    long sentAtMs) {
 
   /** Number of messages in the batch. */
   int size() {

@@ -33,7 +33,7 @@ import javax.crypto.spec.PBEKeySpec;
  * <p>An {@code https} URL without {@code trust_cacerts} uses the JVM's default trust store. Host
  * names are always verified.
  */
-final class TlsSupport {
+public final class TlsSupport {
 
   private static final String ENCRYPTED_KEY = "ENCRYPTED PRIVATE KEY";
 
@@ -121,11 +121,13 @@ final class TlsSupport {
     }
   }
 
-  private static char[] readPassword(String location) {
+  /** The password in the file at {@code location}, surrounding whitespace trimmed. */
+  public static char[] readPassword(String location) {
     return read(location).toString(StandardCharsets.UTF_8).strip().toCharArray();
   }
 
-  static Buffer read(String location) {
+  /** The bytes at {@code location}: a path, or StateFun's {@code file:} and {@code classpath:}. */
+  public static Buffer read(String location) {
     try {
       if (location.startsWith("classpath:")) {
         String resource = location.substring("classpath:".length());

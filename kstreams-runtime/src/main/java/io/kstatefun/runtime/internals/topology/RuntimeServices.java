@@ -172,6 +172,11 @@ public final class RuntimeServices {
     return inFlightLimiter;
   }
 
+  /** Whether the module has an endpoint for {@code type}. Any thread. */
+  public boolean hasFunction(io.kstatefun.routing.FunctionType type) {
+    return directory.hasFunction(type);
+  }
+
   /** The tasks running on this instance. */
   public TaskRegistry tasks() {
     return tasks;

@@ -23,6 +23,14 @@ public final class TaskRegistry {
     tasks.remove(partition, dispatcher);
   }
 
+  /**
+   * The dispatcher of the active task of {@code partition} on this instance, or null. A task
+   * registers once its stores are restored and unregisters when it closes.
+   */
+  public Dispatcher dispatcher(int partition) {
+    return tasks.get(partition);
+  }
+
   /** Partition -> number of addresses with a call in flight. */
   public Map<Integer, Integer> inFlightByPartition() {
     Map<Integer, Integer> out = new TreeMap<>();
