@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       Bench.SuiteCommand.class,
       Bench.RunCommand.class,
       Bench.JfrTopCommand.class,
+      StateReadBench.class,
       HelpCommand.class,
       Bench.FunctionsHost.class,
       Bench.RuntimeHost.class,

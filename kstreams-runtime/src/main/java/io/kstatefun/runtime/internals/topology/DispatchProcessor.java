@@ -119,6 +119,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
           performDeferred();
+          takeCommitRequest();
           drain();
           fireTimers();
           armAlarm();
@@ -158,6 +159,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     String topic = meta.topic();
     if (topic.equals(services.doorbellTopic())) {
       // Nothing to do but what drain() did; the record only woke us up.
+      takeCommitRequest();
     } else if (topic.equals(services.loopbackTopic())) {
       onLoopback(record, meta);
     } else {
@@ -479,6 +481,17 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
 
   private static String origin(Origin o) {
     return o.getTopic() + "-" + o.getPartition() + "@" + o.getOffset();
+  }
+
+  /**
+   * A state read waits for this task's next commit ({@link RuntimeServices#requestCommit}): commit
+   * as soon as the commit pacer allows, whether or not output is pending.
+   */
+  private void takeCommitRequest() {
+    if (services.takeCommitRequest(partition) && !commitPending) {
+      commitPending = true;
+      pendingEpoch = services.commitPacer().epoch(services.commitPacer().thread());
+    }
   }
 
   /** Output was produced: commit as soon as the commit pacer allows. */

@@ -234,6 +234,24 @@ public final class RuntimeServices {
     return topics.isEmpty() || egressTopics.answered(topics, wake);
   }
 
+  /** Partitions whose task should request a commit on its next pass (state reads wait for it). */
+  private final java.util.Set<Integer> commitRequests =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Asks the task of {@code partition} to request a commit soon, and wakes it: a state read with
+   * {@code consistency=committed} waits for that commit. Any thread; never blocks.
+   */
+  void requestCommit(int partition) {
+    commitRequests.add(partition);
+    ring(partition);
+  }
+
+  /** Whether a commit was asked for {@code partition} since the last call; clears the request. */
+  boolean takeCommitRequest(int partition) {
+    return commitRequests.remove(partition);
+  }
+
   void ring(int partition) {
     if (doorbell != null) {
       doorbell.ring(partition);

@@ -220,11 +220,12 @@ public final class StateQueries {
   }
 
   /**
-   * Makes the task of {@code partition} process a record soon (a doorbell ring), so that its thread
-   * has something to commit and commits within {@code commit.interval.ms}. Never blocks.
+   * Makes the task of {@code partition} process a record soon (a doorbell ring) and request a
+   * commit then, so that its thread commits within the commit pacer's minimum interval ({@code
+   * kstatefun.commit.min.interval.ms}) rather than {@code commit.interval.ms}. Never blocks.
    */
   public void wake(int partition) {
-    services.ring(partition);
+    services.requestCommit(partition);
   }
 
   private String threadOf(int partition) {
