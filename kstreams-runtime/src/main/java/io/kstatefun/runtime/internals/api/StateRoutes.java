@@ -250,7 +250,8 @@ public final class StateRoutes implements ApiRoutes {
     // Read first, then wait for a commit of the owning thread that completes after the read: that
     // commit covers every write the read saw. The doorbell ring makes the task process a record,
     // so that the thread has something to commit even when it is idle.
-    long before = queries.commitCount(partition);
+    java.util.function.LongSupplier commits = queries.commitCounter(partition);
+    long before = commits == null ? -1 : commits.getAsLong();
     if (before < 0) {
       unavailable(request, "partition-moved", "partition " + partition + " left this instance");
       return;
@@ -258,13 +259,13 @@ public final class StateRoutes implements ApiRoutes {
     queries.wake(partition);
     long deadline = System.nanoTime() + COMMIT_WAIT_MS * 1_000_000;
     vertx.setPeriodic(
-        2,
+        5,
         timer -> {
           if (request.response().ended() || request.response().closed()) {
             vertx.cancelTimer(timer);
             return;
           }
-          long now = queries.commitCount(partition);
+          long now = commits.getAsLong();
           if (now > before) {
             vertx.cancelTimer(timer);
             answer(request, q, partition, replica, lag, state);

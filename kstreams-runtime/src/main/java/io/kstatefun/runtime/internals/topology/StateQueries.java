@@ -198,25 +198,26 @@ public final class StateQueries {
       long taskTimers) {}
 
   /**
-   * How many commits the stream thread running {@code partition}'s active task has completed, or -1
-   * when no local thread runs it. A commit of a stream thread covers every task of that thread;
-   * Kafka Streams counts it ({@code commit-total}) only once the transaction is committed.
+   * The number of commits completed by the stream thread that runs {@code partition}'s active task,
+   * as a live counter, or null when no local thread runs it. Kafka Streams counts a commit ({@code
+   * commit-total}) only once its transaction is committed, and one commit covers every task of the
+   * thread. The counter is looked up once: if the thread is replaced, it stops moving.
    */
-  public long commitCount(int partition) {
+  public java.util.function.LongSupplier commitCounter(int partition) {
     String thread = threadOf(partition);
     if (thread == null) {
-      return -1;
+      return null;
     }
     for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
       MetricName name = e.getKey();
       if (name.name().equals("commit-total")
           && name.group().equals("stream-thread-metrics")
           && thread.equals(name.tags().get("thread-id"))) {
-        Object value = e.getValue().metricValue();
-        return value instanceof Number n ? n.longValue() : -1;
+        Metric metric = e.getValue();
+        return () -> metric.metricValue() instanceof Number n ? n.longValue() : -1;
       }
     }
-    return -1;
+    return null;
   }
 
   /**

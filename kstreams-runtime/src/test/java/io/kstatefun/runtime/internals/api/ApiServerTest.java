@@ -135,7 +135,7 @@ class ApiServerTest {
   }
 
   @Test
-  @Timeout(60)
+  @Timeout(300) // generating the certificates (RSA keys, keytool) is slow on a loaded machine
   void shouldRequireAClientCertificateSignedByTheClientCaWithMutualTls(@TempDir Path dir)
       throws Exception {
     TestCertificates certs = TestCertificates.generate(dir);
