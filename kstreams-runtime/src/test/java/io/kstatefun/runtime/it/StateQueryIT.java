@@ -228,6 +228,47 @@ class StateQueryIT {
           assertThat(debug.getJsonObject("task").getInteger("maxInFlight")).isPositive();
         }
 
+        // The debug view of a stuck address: its function stalls, a request stays in flight and
+        // the messages behind it queue.
+        functions.stall(6_000);
+        KafkaIO.send(producer, in, "stuck-1", "stuck-1#1");
+        producer.flush();
+        await("stuck-1 has a request in flight")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> json(get(apiA, "/debug/example/counter/stuck-1")).containsKey("inFlight"));
+        KafkaIO.send(producer, in, "stuck-1", "stuck-1#2");
+        KafkaIO.send(producer, in, "stuck-1", "stuck-1#3");
+        producer.flush();
+        await("stuck-1's debug view shows the aging request and the queue behind it")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .untilAsserted(
+                () -> {
+                  JsonObject d = json(get(apiB, "/debug/example/counter/stuck-1"));
+                  assertThat(d.getJsonObject("inFlight").getLong("ageMs")).isGreaterThan(1_000);
+                  assertThat(d.getJsonObject("mailbox").getLong("backlog"))
+                      .isGreaterThanOrEqualTo(3);
+                  assertThat(d.getJsonObject("mailbox").getJsonObject("oldest").getString("origin"))
+                      .startsWith(in + "-");
+                  assertThat(d.getString("diagnosis")).startsWith("a request with");
+                });
+        functions.stall(0);
+        await("stuck-1 is idle again")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () ->
+                    json(get(apiA, "/debug/example/counter/stuck-1"))
+                        .getString("diagnosis")
+                        .startsWith("idle"));
+        assertThat(
+                json(get(apiB, "/state/example/counter/stuck-1?consistency=committed"))
+                    .getJsonObject("values")
+                    .getJsonObject("count")
+                    .getInteger("value"))
+            .isEqualTo(3);
+
         // A standby answers replica=any locally, with its lag.
         String onBKey =
             committed.keySet().stream()
