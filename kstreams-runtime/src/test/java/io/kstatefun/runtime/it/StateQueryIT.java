@@ -299,15 +299,36 @@ class StateQueryIT {
             .contains(
                 "kstatefun_api_rejected_total{reason=\"unknown-function-type\",route=\"state\"");
 
-        // Kill A: B's readiness stays 200 while it takes A's partitions over.
+        // Kill A: B's readiness stays 200 while it takes A's partitions over; B keeps serving its
+        // own partitions, and answers for A's either 200 or 503 + Retry-After.
+        String onAKey =
+            committed.keySet().stream()
+                .filter(id -> onA.contains(AddressPartitioner.partition(id, 8)))
+                .findFirst()
+                .orElseThrow();
         a.kill();
         long killAt = System.currentTimeMillis();
         List<String> notReady = new ArrayList<>();
+        List<String> ownKeyFailures = new ArrayList<>();
+        List<String> movedKeyBadAnswers = new ArrayList<>();
+        int movedKey503 = 0;
         long ownedAllAt = 0;
         while (System.currentTimeMillis() - killAt < 60_000) {
+          long at = System.currentTimeMillis() - killAt;
           int s = status(adminB, "/health/ready");
           if (s != 200) {
-            notReady.add((System.currentTimeMillis() - killAt) + " ms: " + s);
+            notReady.add(at + " ms: " + s);
+          }
+          HttpResponse<byte[]> own = get(apiB, "/state/example/counter/" + onBKey);
+          if (own.statusCode() != 200) {
+            ownKeyFailures.add(at + " ms: " + own.statusCode() + " " + new String(own.body()));
+          }
+          HttpResponse<byte[]> moved = get(apiB, "/state/example/counter/" + onAKey);
+          if (moved.statusCode() == 503 && "1".equals(header(moved, "Retry-After"))) {
+            movedKey503++;
+          } else if (moved.statusCode() != 200) {
+            movedKeyBadAnswers.add(
+                at + " ms: " + moved.statusCode() + " " + new String(moved.body()));
           }
           if (ownedAllAt == 0 && activePartitions(adminB).size() == 8) {
             ownedAllAt = System.currentTimeMillis();
@@ -321,6 +342,14 @@ class StateQueryIT {
             "B owned every partition " + (ownedAllAt - killAt) + " ms after the kill");
         assertThat(ownedAllAt).as("B took every partition over").isPositive();
         assertThat(notReady).as("B's /health/ready answers that were not 200").isEmpty();
+        assertThat(ownKeyFailures)
+            .as("B's answers for its own partition during the take-over")
+            .isEmpty();
+        assertThat(movedKeyBadAnswers)
+            .as("B's answers other than 200 or 503 + Retry-After for a partition it takes over")
+            .isEmpty();
+        System.out.println(
+            "B answered 503 + Retry-After " + movedKey503 + " times for a partition it took over");
 
         // B serves every key now.
         for (Map.Entry<String, Integer> e : committed.entrySet()) {
