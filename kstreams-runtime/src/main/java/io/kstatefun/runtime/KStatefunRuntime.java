@@ -4,6 +4,7 @@ import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.admin.AdminServer;
 import io.kstatefun.runtime.internals.api.ApiServer;
+import io.kstatefun.runtime.internals.api.CallRoutes;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
@@ -55,6 +56,7 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
   private final ApiServer api;
+  private final CallRoutes calls;
 
   /** What {@link #close} does with the group membership: leave, unless the member is static. */
   private final CloseOptions.GroupMembershipOperation onClose;
@@ -65,7 +67,9 @@ public final class KStatefunRuntime implements AutoCloseable {
       RuntimeMetrics metrics,
       AdminServer admin,
       ApiServer api,
+      CallRoutes calls,
       CloseOptions.GroupMembershipOperation onClose) {
+    this.calls = calls;
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
@@ -149,12 +153,35 @@ public final class KStatefunRuntime implements AutoCloseable {
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
+    CallRoutes calls = null;
     if (api != null) {
-      api.install(List.of());
+      try {
+        calls =
+            new CallRoutes(
+                parts.vertx(),
+                new CallRoutes.Settings(
+                    config.loopbackTopic(),
+                    parts.numPartitions(),
+                    config.apiRepliesTopic(),
+                    config.getLong(KStatefunConfig.API_CALL_TIMEOUT_MS_CONFIG),
+                    config.getInt(KStatefunConfig.API_MAX_PENDING_CALLS_CONFIG),
+                    parts.services().maxMessageRecordBytes()),
+                type -> module.endpointRouter().endpointFor(type).isPresent(),
+                RuntimeServicesFactory.apiProducerProperties(streamsProps),
+                RuntimeServicesFactory.apiConsumerProperties(streamsProps),
+                registry,
+                System::currentTimeMillis);
+      } catch (RuntimeException e) {
+        streams.close(Duration.ofSeconds(10));
+        api.close();
+        parts.close();
+        throw e;
+      }
+      api.install(List.of(calls));
       LOG.info("kstatefun HTTP API on port {}", api.port());
     }
     return new KStatefunRuntime(
-        parts, streams, metrics, admin, api, membershipOnClose(streamsProps));
+        parts, streams, metrics, admin, api, calls, membershipOnClose(streamsProps));
   }
 
   /**
@@ -268,6 +295,9 @@ public final class KStatefunRuntime implements AutoCloseable {
     }
     if (api != null) {
       api.close();
+    }
+    if (calls != null) {
+      calls.close();
     }
     streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
     metrics.close();

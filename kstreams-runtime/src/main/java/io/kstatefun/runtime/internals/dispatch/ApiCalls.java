@@ -92,6 +92,12 @@ final class ApiCalls {
         // CALL and SEND below
       }
     }
+    long now = clock.getAsLong();
+    if (request.getKind() == ApiRequest.Kind.SEND && waiter == null) {
+      // A send without an idempotency key: nothing to remember, nobody to answer. Delivered like
+      // an ingress record (a full mailbox dead-letters it, MAILBOX_FULL).
+      return deliverSend(envelope, request, now, out);
+    }
     if (known != null) {
       if (!Arrays.equals(known.getBodyHash().toByteArray(), request.getBodyHash().toByteArray())) {
         answer(
@@ -126,7 +132,6 @@ final class ApiCalls {
           out);
       return null;
     }
-    long now = clock.getAsLong();
     ApiInvocation.Builder record =
         ApiInvocation.newBuilder()
             .setKind(request.getKind())
@@ -139,18 +144,23 @@ final class ApiCalls {
       record.setStage(ApiInvocation.Stage.DONE).setStatus(202);
       store.put(id, record.build());
       answer(waiter, id, 202, null, "", out);
-      if (request.getDueMs() > now) {
-        delayed.schedule(
-            target, message.toBuilder().clearCaller().build(), "", request.getDueMs(), out);
-        return null;
-      }
-      return message.toBuilder().clearCaller().build();
+      return deliverSend(envelope, request, now, out);
     }
     record.setStage(ApiInvocation.Stage.RUNNING);
     if (waiter != null) {
       record.addWaiters(waiter);
     }
     store.put(id, record.build());
+    return message;
+  }
+
+  /** The message of a send: returned to deliver now, or scheduled for its due time. */
+  private Envelope deliverSend(Envelope envelope, ApiRequest request, long now, List<Action> out) {
+    Envelope message = envelope.toBuilder().clearApiRequest().clearCaller().build();
+    if (request.getDueMs() > now) {
+      delayed.schedule(Envelopes.target(envelope), message, "", request.getDueMs(), out);
+      return null;
+    }
     return message;
   }
 
