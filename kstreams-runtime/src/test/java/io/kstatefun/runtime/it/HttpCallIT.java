@@ -176,9 +176,7 @@ class HttpCallIT {
         await("the send applied")
             .atMost(Duration.ofSeconds(30))
             .until(
-                () ->
-                    "12".equals(call(apiB, first, "0", UUID.randomUUID().toString(), 30).body())
-                       );
+                () -> "12".equals(call(apiB, first, "0", UUID.randomUUID().toString(), 30).body()));
 
         // 3. Keyed calls in flight through B while A, the owner, is killed; then retried.
         Map<String, Integer> expected = new HashMap<>();
