@@ -160,6 +160,16 @@ public final class CallRoutes implements ApiRoutes, AutoCloseable {
       json(status, new JsonObject().put("error", message));
     }
 
+    /** An error the client may retry after a second ({@code Retry-After: 1}). */
+    void retryableError(int status, String message) {
+      finish(
+          status,
+          r ->
+              r.putHeader("Retry-After", "1")
+                  .putHeader("Content-Type", "application/json")
+                  .end(new JsonObject().put("error", message).encode() + "\n"));
+    }
+
     void finish(int status, java.util.function.Consumer<HttpServerResponse> write) {
       if (!done.compareAndSet(false, true)) {
         return;
@@ -360,7 +370,7 @@ public final class CallRoutes implements ApiRoutes, AutoCloseable {
   /** Registers the exchange as waiting for an answer; false (answered 429) when too many wait. */
   private boolean register(Exchange ex, ApiRequest.Builder request, String publicId) {
     if (replies.pending() >= settings.maxPendingCalls()) {
-      ex.error(
+      ex.retryableError(
           429,
           "this instance already holds "
               + replies.pending()
@@ -389,8 +399,7 @@ public final class CallRoutes implements ApiRoutes, AutoCloseable {
                 settings.loopbackTopic(),
                 partition,
                 error.toString());
-            ex.request.response().putHeader("Retry-After", "1");
-            ex.error(503, "Kafka did not take the request: " + error.getMessage());
+            ex.retryableError(503, "Kafka did not take the request: " + error.getMessage());
           } else {
             then.run();
           }
@@ -450,13 +459,11 @@ public final class CallRoutes implements ApiRoutes, AutoCloseable {
     } else {
       json.put("error", reply.getError());
     }
-    if (status == 429) {
-      ex.request.response().putHeader("Retry-After", "1");
-    }
     ex.finish(
         status,
         r ->
-            r.putHeader(INVOCATION_ID, publicId)
+            (status == 429 ? r.putHeader("Retry-After", "1") : r)
+                .putHeader(INVOCATION_ID, publicId)
                 .putHeader("Content-Type", "application/json")
                 .end(json.encode() + "\n"));
   }
