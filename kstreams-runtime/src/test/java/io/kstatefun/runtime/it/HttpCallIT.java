@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a call issued to the instance that does not own the address is answered with the function's
  *       reply;
  *   <li>the same call retried with its Idempotency-Key (on either instance) applies once and
- *       returns the same reply; the same key with another body is refused (422);
+ *       returns the same reply; the same key with another body is refused (422); a call that
+ *       outlives its timeout answers 202 with a location whose GET, on the other instance, returns
+ *       the reply; 404, 400 and 413 for an unserved type, an untyped body, a body too large;
  *   <li>the owning instance is killed (SIGKILL) while keyed calls are in flight: retried with their
  *       keys until answered, every call has exactly one applied effect (the counters add up).
  * </ol>
@@ -148,6 +150,23 @@ class HttpCallIT {
         assertThat(other.statusCode()).as(other.body()).isEqualTo(422);
         HttpResponse<String> next = call(apiA, first, "1", "key-2", 30);
         assertThat(next.body()).as("the counter moved once for key-1").isEqualTo("2");
+        // A call that outlives its timeout: 202 and a location, from which the other instance
+        // returns the reply.
+        HttpResponse<String> later = call(apiB, first, "1", "key-3", 0);
+        assertThat(later.statusCode()).as(later.body()).isEqualTo(202);
+        String location = later.headers().firstValue("Location").orElseThrow();
+        HttpResponse<String> fetched = get(apiA, location + "?timeout=30s");
+        assertThat(fetched.statusCode()).as(fetched.body()).isEqualTo(200);
+        assertThat(fetched.body()).isEqualTo("3");
+        // Too large a body.
+        assertThat(
+                post(
+                        apiB,
+                        "/call/example/api-counter/x",
+                        "x".repeat(2 * 1024 * 1024),
+                        Map.of("Statefun-Type", "example/blob"))
+                    .statusCode())
+            .isEqualTo(413);
         // Errors: an unserved type, a body without a type.
         assertThat(
                 post(
@@ -176,11 +195,11 @@ class HttpCallIT {
         await("the send applied")
             .atMost(Duration.ofSeconds(30))
             .until(
-                () -> "12".equals(call(apiB, first, "0", UUID.randomUUID().toString(), 30).body()));
+                () -> "13".equals(call(apiB, first, "0", UUID.randomUUID().toString(), 30).body()));
 
         // 3. Keyed calls in flight through B while A, the owner, is killed; then retried.
         Map<String, Integer> expected = new HashMap<>();
-        expected.put(first, 12); // 1 + 1 + 10
+        expected.put(first, 13); // 1 + 1 + 1 + 10
         List<String[]> calls = new ArrayList<>(); // {id, key}
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
