@@ -5,10 +5,14 @@
 //
 // Kafka topic "js-names" (key = name, value = the name as plain UTF-8) -> js/greeter
 // -> Kafka topic "js-greetings" (key = name, value = "Hello <name> from JavaScript, visit #<n>").
+//
+// Called over kstatefun's HTTP API (POST /call/js/greeter/<name>), it also answers the call the
+// StateFun way, by sending the greeting to its caller:
+//   curl -X POST localhost:8090/call/js/greeter/ada -H 'Statefun-Type: js/name' -d ada
 "use strict";
 
 const http = require("http");
-const { StateFun, kafkaEgressMessage } = require("apache-flink-statefun");
+const { StateFun, kafkaEgressMessage, messageBuilder } = require("apache-flink-statefun");
 
 // The ingress writes plain UTF-8 bytes; the built-in string type would expect a protobuf wrapper.
 const NameType = StateFun.customType(
@@ -26,14 +30,26 @@ statefun.bind({
     const name = message.as(NameType);
     const visits = (context.storage.visits || 0) + 1;
     context.storage.visits = visits;
+    const greeting = `Hello ${name} from JavaScript, visit #${visits}`;
     context.send(
       kafkaEgressMessage({
         typename: "js/greetings",
         topic: "js-greetings",
         key: context.self.id,
-        value: `Hello ${name} from JavaScript, visit #${visits}`,
+        value: greeting,
       })
     );
+    // A message from a Kafka ingress has no caller; a call has one: answer it (an
+    // io.statefun.types/string, which the HTTP API returns as text/plain).
+    if (context.caller) {
+      context.send(
+        messageBuilder({
+          typename: context.caller.typename,
+          id: context.caller.id,
+          value: greeting,
+        })
+      );
+    }
   },
 });
 

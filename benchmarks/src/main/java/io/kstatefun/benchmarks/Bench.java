@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       Bench.SuiteCommand.class,
       Bench.RunCommand.class,
+      Bench.CallCommand.class,
       Bench.JfrTopCommand.class,
       StateReadBench.class,
       HelpCommand.class,
@@ -230,6 +231,87 @@ public final class Bench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       return suite(this, environment.toOptions(spec));
+    }
+  }
+
+  /** {@code call}: the HTTP API's {@code /call} at a ladder of rates (open loop). */
+  @Command(
+      name = "call",
+      sortOptions = false,
+      sortSynopsis = false,
+      description =
+          "Benchmarks POST /call of the HTTP API: open-loop calls to a 1-hop counter that replies to"
+              + " its caller, latency from each call's intended send time; one JSON line per rate,"
+              + " then the highest rate with p99 <= 1 s. Broker, function server, runtime and"
+              + " driver share this JVM.")
+  static final class CallCommand implements Callable<Integer> {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help and exit.")
+    boolean help;
+
+    @Option(
+        names = "--rates",
+        paramLabel = "N,...",
+        split = ",",
+        defaultValue = "200",
+        description = "Calls per second, one run each. Default: ${DEFAULT-VALUE}.")
+    List<Integer> rates;
+
+    @Option(
+        names = "--duration",
+        paramLabel = "S",
+        defaultValue = "30",
+        description = "Measured seconds per rate. Default: ${DEFAULT-VALUE}.")
+    int durationS;
+
+    @Option(
+        names = "--warmup",
+        paramLabel = "S",
+        defaultValue = "10",
+        description = "Seconds of calls before measuring, per rate. Default: ${DEFAULT-VALUE}.")
+    int warmupS;
+
+    @Option(
+        names = "--keys",
+        paramLabel = "N",
+        defaultValue = "64",
+        description = "Distinct ids called. Default: ${DEFAULT-VALUE}.")
+    int keys;
+
+    @Option(
+        names = "--partitions",
+        paramLabel = "N",
+        defaultValue = "8",
+        description = "Address partitions. Default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(
+        names = "--bootstrap",
+        paramLabel = "HOST:PORT",
+        description = "Use this broker instead of starting one in this JVM.")
+    String bootstrap;
+
+    @Option(
+        names = "--work-dir",
+        paramLabel = "DIR",
+        description = "Broker and state files. Default: a new temporary directory.")
+    Path workDir;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description = "A runtime setting (repeatable).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+      Path work = workDir != null ? workDir : Files.createTempDirectory("kstatefun-call-bench");
+      CallBench.run(
+          new CallBench.Options(rates, durationS, warmupS, keys, partitions, bootstrap, settings),
+          work.toAbsolutePath());
+      return 0;
     }
   }
 

@@ -32,6 +32,8 @@ import java.util.function.Supplier;
  *       leaves.
  *   <li>{@code bench/slow}: the counter, but each invocation completes only after a delay (default
  *       50 ms), asynchronously: no server thread waits.
+ *   <li>{@code bench/call-counter}: counts and replies the count to its caller (the {@code /call}
+ *       benchmark of the HTTP API).
  *   <li>{@code bench/big}: the counter with a second value of {@code stateBytes} (default 10 KiB)
  *       that is read and rewritten on every invocation.
  * </ul>
@@ -83,8 +85,24 @@ public final class BenchFunctions {
             .withValueSpecs(COUNT, BLOB)
             .withSupplier(() -> new Hop(egressTopic, 0, stateBytes, null))
             .build());
+    specs.add(
+        StatefulFunctionSpec.builder(TypeName.of(NAMESPACE, "call-counter"))
+            .withValueSpecs(COUNT)
+            .withSupplier(() -> CALL_COUNTER)
+            .build());
     return FunctionRegistry.of(specs.toArray(StatefulFunctionSpec[]::new));
   }
+
+  /**
+   * {@code bench/call-counter}: counts and answers the caller (an HTTP API call) with the count.
+   */
+  static final StatefulFunction CALL_COUNTER =
+      (context, message) -> {
+        long count = context.storage().get(COUNT).orElse(0L) + 1;
+        context.storage().set(COUNT, count);
+        context.reply(count);
+        return context.done();
+      };
 
   /** One invocation of any benchmark function. */
   static final class Hop implements StatefulFunction {

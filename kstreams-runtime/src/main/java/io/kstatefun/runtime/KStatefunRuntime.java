@@ -7,6 +7,7 @@ import io.kstatefun.runtime.internals.admin.Readiness;
 import io.kstatefun.runtime.internals.api.ApiMetrics;
 import io.kstatefun.runtime.internals.api.ApiSecurity;
 import io.kstatefun.runtime.internals.api.ApiServer;
+import io.kstatefun.runtime.internals.api.CallRoutes;
 import io.kstatefun.runtime.internals.api.StateRoutes;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
@@ -61,6 +62,7 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
   private final ApiServer api;
+  private final CallRoutes calls;
 
   /** What {@link #close} does with the group membership: leave, unless the member is static. */
   private final CloseOptions.GroupMembershipOperation onClose;
@@ -71,7 +73,9 @@ public final class KStatefunRuntime implements AutoCloseable {
       RuntimeMetrics metrics,
       AdminServer admin,
       ApiServer api,
+      CallRoutes calls,
       CloseOptions.GroupMembershipOperation onClose) {
+    this.calls = calls;
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
@@ -158,20 +162,43 @@ public final class KStatefunRuntime implements AutoCloseable {
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
+    CallRoutes calls = null;
     if (api != null) {
+      try {
+        calls =
+            new CallRoutes(
+                parts.vertx(),
+                new CallRoutes.Settings(
+                    config.loopbackTopic(),
+                    parts.numPartitions(),
+                    config.apiRepliesTopic(),
+                    config.getLong(KStatefunConfig.API_CALL_TIMEOUT_MS_CONFIG),
+                    config.getInt(KStatefunConfig.API_MAX_PENDING_CALLS_CONFIG),
+                    parts.services().maxMessageRecordBytes()),
+                type -> module.endpointRouter().endpointFor(type).isPresent(),
+                RuntimeServicesFactory.apiProducerProperties(streamsProps),
+                RuntimeServicesFactory.apiConsumerProperties(streamsProps),
+                System::currentTimeMillis);
+      } catch (RuntimeException e) {
+        streams.close(Duration.ofSeconds(10));
+        api.close();
+        parts.close();
+        throw e;
+      }
       StateQueries queries = new StateQueries(streams, parts.services(), parts.numPartitions());
       HostInfo self =
           HostInfo.buildFromEndpoint(
               streamsProps.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
       api.install(
           List.of(
+              calls,
               new StateRoutes(
                   parts.vertx(), queries, self, api.security(), System::currentTimeMillis)),
           readiness::ready);
       LOG.info("kstatefun HTTP API on port {}", api.port());
     }
     return new KStatefunRuntime(
-        parts, streams, metrics, admin, api, membershipOnClose(streamsProps));
+        parts, streams, metrics, admin, api, calls, membershipOnClose(streamsProps));
   }
 
   /**
@@ -293,6 +320,9 @@ public final class KStatefunRuntime implements AutoCloseable {
     }
     if (api != null) {
       api.close();
+    }
+    if (calls != null) {
+      calls.close();
     }
     streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
     metrics.close();

@@ -52,6 +52,39 @@ public interface Context {
    */
   void cancelDelayedMessage(String cancellationToken);
 
+  /**
+   * Answers the current message: sends {@code value} to its caller. This is how a function answers
+   * a call of kstatefun's HTTP API ({@code POST /call/...}, whose caller is an address in the
+   * reserved namespace {@code kstatefun.api}), and it is the same as {@code
+   * send(MessageBuilder.forAddress(caller).withValue(type, value).build())}, so a function that
+   * replies this way also answers a calling function.
+   *
+   * @return false, sending nothing, when the message has no caller (it came from an ingress or
+   *     {@code POST /send})
+   */
+  default <T> boolean reply(io.kstatefun.sdk.types.Type<T> type, T value) {
+    Optional<Address> caller = caller();
+    caller.ifPresent(c -> send(MessageBuilder.forAddress(c).withValue(type, value).build()));
+    return caller.isPresent();
+  }
+
+  /**
+   * {@link #reply(io.kstatefun.sdk.types.Type, Object)} with an {@code io.statefun.types/string}.
+   */
+  default boolean reply(String value) {
+    return reply(io.kstatefun.sdk.types.Types.stringType(), value);
+  }
+
+  /** {@link #reply(io.kstatefun.sdk.types.Type, Object)} with an {@code io.statefun.types/int}. */
+  default boolean reply(int value) {
+    return reply(io.kstatefun.sdk.types.Types.integerType(), value);
+  }
+
+  /** {@link #reply(io.kstatefun.sdk.types.Type, Object)} with an {@code io.statefun.types/long}. */
+  default boolean reply(long value) {
+    return reply(io.kstatefun.sdk.types.Types.longType(), value);
+  }
+
   /** Sends a record to an egress. */
   void send(EgressMessage message);
 

@@ -115,6 +115,37 @@ class JsGreeterIT {
     }
   }
 
+  @Test
+  void shouldAnswerAnHttpApiCallFromTheOfficialJavaScriptSdkBySendingToTheCaller()
+      throws Exception {
+    try (KStatefunRuntime runtime =
+        ExampleRuntime.start(
+            kafka,
+            "js-greeter",
+            functionBaseUrl,
+            dir.resolve("api"),
+            ExampleRuntime.uniqueApplicationId("js-greeter-api"),
+            Map.of("kstatefun.api.port", 0, "kstatefun.api.host", "127.0.0.1"))) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpResponse<String> answer =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:" + runtime.apiPort() + "/call/js/greeter/grace"))
+                  .header("Statefun-Type", "js/name")
+                  .timeout(Duration.ofSeconds(60))
+                  .POST(java.net.http.HttpRequest.BodyPublishers.ofString("grace"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+
+      assertThat(answer.statusCode())
+          .as("%s; node output: %s", answer.body(), nodeOutput)
+          .isEqualTo(200);
+      assertThat(answer.body()).isEqualTo("Hello grace from JavaScript, visit #1");
+      assertThat(answer.headers().firstValue("Statefun-Type")).hasValue("io.statefun.types/string");
+    }
+  }
+
   /** {@code npm ci} unless the pinned SDK version is installed already (so reruns work offline). */
   private static void installSdk(Path example) throws Exception {
     Path installed = example.resolve("node_modules/apache-flink-statefun/package.json");

@@ -43,18 +43,26 @@ public final class ExampleRuntime {
       Path stateDir,
       String applicationId)
       throws InterruptedException {
+    return start(kafka, example, functionBaseUrl, stateDir, applicationId, Map.of());
+  }
+
+  /** Like {@link #start(LocalKafkaBroker, String, String, Path, String)} with more settings. */
+  public static KStatefunRuntime start(
+      LocalKafkaBroker kafka,
+      String example,
+      String functionBaseUrl,
+      Path stateDir,
+      String applicationId,
+      Map<String, Object> settings)
+      throws InterruptedException {
+    Map<String, Object> props = new java.util.HashMap<>(settings);
+    props.put("application.id", applicationId);
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.put("state.dir", stateDir.toString());
+    props.putIfAbsent("kstatefun.partitions", 4);
     KStatefunRuntime runtime =
         KStatefunRuntime.start(
-            ExampleModule.load(example, kafka.bootstrapServers(), functionBaseUrl),
-            Map.of(
-                "application.id",
-                applicationId,
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                "state.dir",
-                stateDir.toString(),
-                "kstatefun.partitions",
-                4));
+            ExampleModule.load(example, kafka.bootstrapServers(), functionBaseUrl), props);
     boolean running = false;
     try {
       running = runtime.awaitRunning(Duration.ofSeconds(90));

@@ -167,6 +167,33 @@ public final class KStatefunConfig extends AbstractConfig {
           + "the TLS handshake fails. Proxying instances also trust these CAs for each other's "
           + "server certificates (one internal CA for the instances and their clients); without "
           + "it they use the JVM's trust store. Host names are verified.";
+  public static final String API_REPLIES_TOPIC_CONFIG = "kstatefun.api.replies.topic";
+  private static final String API_REPLIES_TOPIC_DOC =
+      "Topic through which the answers to HTTP API calls reach the instance that holds the call "
+          + "(written in the task's transaction, read read_committed). Empty: <application.id>-api-replies. "
+          + "Created, with as many partitions as the loopback topic, when the API is enabled.";
+
+  public static final String API_CALL_TIMEOUT_MS_CONFIG = "kstatefun.api.call.timeout.ms";
+  private static final String API_CALL_TIMEOUT_MS_DOC =
+      "How long POST /call and GET /invocations/{id} wait for the answer when the request gives no "
+          + "timeout (Request-Timeout header or ?timeout=); then they answer 202 with the invocation's "
+          + "Location, and the invocation goes on.";
+
+  public static final String API_IDEMPOTENCY_RETENTION_MS_CONFIG =
+      "kstatefun.api.idempotency.retention.ms";
+  private static final String API_IDEMPOTENCY_RETENTION_MS_DOC =
+      "How long the runtime remembers an invocation of the HTTP API (its idempotency key, body hash "
+          + "and answer) after it was accepted or answered: a retry with the same Idempotency-Key within "
+          + "it applies nothing again and gets the same answer.";
+
+  public static final String API_MAX_ADDRESS_BACKLOG_CONFIG = "kstatefun.api.max.address.backlog";
+  private static final String API_MAX_ADDRESS_BACKLOG_DOC =
+      "Most messages queued for one address (in flight included) for the HTTP API to add another: "
+          + "beyond it /call and /send answer 429 instead of queueing.";
+
+  public static final String API_MAX_PENDING_CALLS_CONFIG = "kstatefun.api.max.pending.calls";
+  private static final String API_MAX_PENDING_CALLS_DOC =
+      "Most calls one instance keeps waiting for their answers; beyond it /call answers 429.";
 
   // --- Limits (robustness) --------------------------------------------------------------------
 
@@ -300,6 +327,35 @@ public final class KStatefunConfig extends AbstractConfig {
               API_TLS_KEY_PASSWORD_FILE_DOC)
           .define(
               API_TLS_CLIENT_CA_CONFIG, Type.STRING, "", Importance.MEDIUM, API_TLS_CLIENT_CA_DOC)
+          .define(API_REPLIES_TOPIC_CONFIG, Type.STRING, "", Importance.LOW, API_REPLIES_TOPIC_DOC)
+          .define(
+              API_CALL_TIMEOUT_MS_CONFIG,
+              Type.LONG,
+              30_000L,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              API_CALL_TIMEOUT_MS_DOC)
+          .define(
+              API_IDEMPOTENCY_RETENTION_MS_CONFIG,
+              Type.LONG,
+              86_400_000L,
+              Range.atLeast(1),
+              Importance.MEDIUM,
+              API_IDEMPOTENCY_RETENTION_MS_DOC)
+          .define(
+              API_MAX_ADDRESS_BACKLOG_CONFIG,
+              Type.LONG,
+              1000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              API_MAX_ADDRESS_BACKLOG_DOC)
+          .define(
+              API_MAX_PENDING_CALLS_CONFIG,
+              Type.INT,
+              10_000,
+              Range.atLeast(1),
+              Importance.LOW,
+              API_MAX_PENDING_CALLS_DOC)
           // limits (robustness)
           .define(
               MAX_IN_FLIGHT_PER_TASK_CONFIG,
@@ -371,6 +427,16 @@ public final class KStatefunConfig extends AbstractConfig {
 
   public String loopbackTopic() {
     return orDefault(LOOPBACK_TOPIC_CONFIG, "-loopback");
+  }
+
+  /** The topic of the answers to HTTP API calls. */
+  public String apiRepliesTopic() {
+    return orDefault(API_REPLIES_TOPIC_CONFIG, "-api-replies");
+  }
+
+  /** Whether the HTTP API is enabled. */
+  public boolean apiEnabled() {
+    return getInt(API_PORT_CONFIG) >= 0;
   }
 
   public String doorbellTopic() {

@@ -9,8 +9,18 @@ import java.util.Objects;
  */
 public sealed interface FunctionTarget {
 
+  /**
+   * The namespace of the caller addresses the runtime gives HTTP API calls ({@code
+   * kstatefun.api/call-<invocation>/<id>}). No endpoint may serve it: a message to it is an answer
+   * to a call, not a function invocation.
+   */
+  String RESERVED_NAMESPACE = "kstatefun.api";
+
   /** Returns whether this target covers the given function type. */
   boolean matches(FunctionType type);
+
+  /** The namespace of the function types this target covers. */
+  String namespace();
 
   /**
    * Parses {@code <namespace>/<name>} or {@code <namespace>/*}.
@@ -50,6 +60,11 @@ public sealed interface FunctionTarget {
     @Override
     public boolean matches(FunctionType candidate) {
       return type.equals(candidate);
+    }
+
+    @Override
+    public String namespace() {
+      return type.namespace();
     }
 
     /** Returns {@code namespace/name}. */

@@ -129,6 +129,21 @@ class ModuleParserErrorsTest {
   class Endpoints {
 
     @Test
+    void shouldRejectAnEndpointForTheReservedApiNamespace() {
+      for (String functions : List.of("kstatefun.api/*", "kstatefun.api/call-1")) {
+        ModuleConfigException e =
+            error(
+                "kind: io.statefun.endpoints.v2/http\nspec: {functions: '"
+                    + functions
+                    + "', urlPathTemplate: 'http://a:1/'}\n");
+
+        assertThat(e)
+            .hasMessageContaining("spec.functions")
+            .hasMessageContaining("the namespace 'kstatefun.api' is reserved");
+      }
+    }
+
+    @Test
     void shouldRejectUnknownKeyAndSuggestTheClosest() {
       ModuleConfigException e = endpointError("urlPathTemplat: http://a:1/\n");
 

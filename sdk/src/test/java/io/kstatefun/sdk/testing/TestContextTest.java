@@ -97,6 +97,25 @@ class TestContextTest {
   }
 
   @Test
+  void shouldReplyToTheCallerAndToNobodyWithoutOne() {
+    Address caller = Address.of("kstatefun.api", "call-0123", "erin");
+    TestContext called = TestContext.forTarget(Address.of("example", "greeter", "erin"));
+    called.withCaller(caller);
+
+    assertThat(called.reply("hi")).isTrue();
+    assertThat(called.reply(7)).isTrue();
+
+    assertThat(called.sentMessages()).hasSize(2);
+    assertThat(called.sentMessages().get(0).targetAddress()).isEqualTo(caller);
+    assertThat(called.sentMessages().get(0).asUtf8String()).isEqualTo("hi");
+    assertThat(called.sentMessages().get(1).asInt()).isEqualTo(7);
+
+    TestContext fromIngress = TestContext.forTarget(Address.of("example", "greeter", "frank"));
+    assertThat(fromIngress.reply("hi")).isFalse();
+    assertThat(fromIngress.sentMessages()).isEmpty();
+  }
+
+  @Test
   void shouldRejectStatesTheSpecDoesNotDeclare() {
     TestContext context = TestContext.forFunction(SPEC, "carol");
     ValueSpec<String> undeclared = ValueSpec.named("nickname").withUtf8StringType();

@@ -20,6 +20,13 @@ public sealed interface Action {
   record Invoke(Address target, long requestId, ToFunction request, int batchSize)
       implements Action {}
 
+  /**
+   * Write {@code reply} (the answer to a waiting HTTP API request) to partition {@code partition}
+   * of the replies topic, in the task's transaction.
+   */
+  record ApiReply(int partition, io.kstatefun.runtime.internals.proto.ApiReply reply)
+      implements Action {}
+
   /** Deliver {@code envelope} to another partition through the loopback topic. */
   record SendToPartition(Envelope envelope, int partition) implements Action {}
 

@@ -203,6 +203,7 @@ public final class Dispatcher {
   private final ResponseValidator validator;
   private final StateWriter stateWriter;
   private final DelayedMessages delayedMessages;
+  private final ApiCalls api;
   private volatile int inFlightSnapshot;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
@@ -238,6 +239,42 @@ public final class Dispatcher {
       Limits limits,
       Listener listener,
       InFlightLimiter limiter) {
+    this(
+        partition,
+        numPartitions,
+        stores,
+        directory,
+        specs,
+        clock,
+        limits,
+        listener,
+        limiter,
+        ApiInvocationStore.inMemory(),
+        ApiCalls.Settings.defaults().retentionMs(),
+        ApiCalls.Settings.defaults().maxBacklog());
+  }
+
+  /**
+   * A dispatcher that also answers the HTTP API.
+   *
+   * @param invocations the task's store of API invocations
+   * @param apiRetentionMs how long an API invocation is remembered after it was accepted or
+   *     answered
+   * @param apiMaxBacklog most queued messages of an address for the API to add one (else 429)
+   */
+  public Dispatcher(
+      int partition,
+      int numPartitions,
+      DispatchStores stores,
+      Directory directory,
+      StateSpecRegistry specs,
+      LongSupplier clock,
+      Limits limits,
+      Listener listener,
+      InFlightLimiter limiter,
+      ApiInvocationStore invocations,
+      long apiRetentionMs,
+      long apiMaxBacklog) {
     this.partition = partition;
     this.numPartitions = numPartitions;
     this.directory = directory;
@@ -254,6 +291,16 @@ public final class Dispatcher {
         new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
     this.stateWriter = new StateWriter(stores, specs, unreadable);
     this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
+    this.api =
+        new ApiCalls(
+            invocations,
+            new ApiCalls.Settings(apiRetentionMs, apiMaxBacklog),
+            clock,
+            a -> {
+              MailboxHeader h = stores.header(a);
+              return h == null ? 0 : h.getNextSeq() - h.getHeadSeq();
+            },
+            delayedMessages);
   }
 
   /** The partition whose addresses this dispatcher owns. */
@@ -432,6 +479,18 @@ public final class Dispatcher {
               DeadLetterReason.INVALID_ADDRESS, problem, blame, List.of(envelope), 0));
       return;
     }
+    if (envelope.hasApiRequest() || ApiAddresses.isReserved(envelope.getTarget())) {
+      // From the HTTP API, or a reply to a call: handled by the task that owns the id.
+      int owner = AddressPartitioner.partition(envelope.getTarget().getId(), numPartitions);
+      if (owner != partition) {
+        out.add(new Action.SendToPartition(envelope, owner));
+        return;
+      }
+      envelope = api.onEnvelope(envelope, out);
+      if (envelope == null) {
+        return;
+      }
+    }
     Address target = Envelopes.target(envelope);
     if (!directory.hasFunction(target.type())) {
       out.add(
@@ -549,8 +608,33 @@ public final class Dispatcher {
   /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
   private List<Action> finish(List<Action> out) {
     admission.pump(out);
+    answerDeadLetteredCalls(out);
     publish();
     return out;
+  }
+
+  /** A dead-lettered call of the HTTP API is answered (502 with the reason), never left waiting. */
+  private void answerDeadLetteredCalls(List<Action> out) {
+    List<Action> answers = null;
+    for (Action action : out) {
+      if (action instanceof Action.DeadLetter dead) {
+        if (answers == null) {
+          answers = new ArrayList<>(1);
+        }
+        api.onDeadLetter(dead, answers);
+      }
+    }
+    if (answers != null) {
+      out.addAll(answers);
+    }
+  }
+
+  /**
+   * Forgets HTTP API invocations whose retention has passed, at most {@code max} per call; returns
+   * how many.
+   */
+  public int purgeExpiredInvocations(int max) {
+    return api.purgeExpired(max);
   }
 
   private void publish() {

@@ -109,7 +109,19 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services.clock(),
             services.limits(),
             services.listener(),
-            services.inFlightLimiter());
+            services.inFlightLimiter(),
+            services.config().apiEnabled()
+                ? new KafkaApiInvocationStore(context.getStateStore(TopologyFactory.API_STORE))
+                : io.kstatefun.runtime.internals.dispatch.ApiInvocationStore.inMemory(),
+            services
+                .config()
+                .getLong(
+                    io.kstatefun.runtime.config.KStatefunConfig
+                        .API_IDEMPOTENCY_RETENTION_MS_CONFIG),
+            services
+                .config()
+                .getLong(
+                    io.kstatefun.runtime.config.KStatefunConfig.API_MAX_ADDRESS_BACKLOG_CONFIG));
     context.schedule(
         Duration.ofMillis(
             services
@@ -121,6 +133,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
           performDeferred();
           takeCommitRequest();
           drain();
+          purgeExpiredInvocations(now);
           fireTimers();
           armAlarm();
           requestPendingCommit();
@@ -337,6 +350,21 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
                 services.clock().getAsLong()),
             TopologyFactory.LOOPBACK_SINK);
         requestCommit();
+      } else if (action instanceof Action.ApiReply reply) {
+        if (services.config().apiEnabled()) {
+          context.forward(
+              new Record<byte[], Object>(
+                  reply.reply().getCallId().getBytes(StandardCharsets.UTF_8),
+                  reply,
+                  services.clock().getAsLong()),
+              TopologyFactory.API_REPLY_SINK);
+          requestCommit();
+        } else {
+          LOG.warn(
+              "Dropping the answer to HTTP API request {}: the API is disabled on this instance"
+                  + " (kstatefun.api.port); enable it on every instance alike",
+              reply.reply().getCallId());
+        }
       } else if (action instanceof Action.EmitEgress egress) {
         context.forward(
             new Record<byte[], Object>(
@@ -548,6 +576,21 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       perform(dispatcher.onResponse(outcome));
     } else {
       held.add(outcome);
+    }
+  }
+
+  /** When the last purge of expired HTTP API invocations ran (stream-time ms of the punctuator). */
+  private long lastInvocationPurge;
+
+  /** Forgets expired HTTP API invocations, once a minute, a bounded number per pass. */
+  private void purgeExpiredInvocations(long now) {
+    if (now - lastInvocationPurge >= 60_000) {
+      lastInvocationPurge = now;
+      int purged = dispatcher.purgeExpiredInvocations(10_000);
+      if (purged > 0) {
+        LOG.debug("Task {}: forgot {} expired HTTP API invocations", partition, purged);
+        requestCommit();
+      }
     }
   }
 

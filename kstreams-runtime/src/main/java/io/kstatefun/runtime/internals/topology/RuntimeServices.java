@@ -190,6 +190,11 @@ public final class RuntimeServices {
     return commitPacer;
   }
 
+  /** Most bytes of key and value of a message record (mailbox entry, loopback record). */
+  public int maxMessageRecordBytes() {
+    return recordSizes.maxRecordBytes();
+  }
+
   RecordSizes recordSizes() {
     return recordSizes;
   }

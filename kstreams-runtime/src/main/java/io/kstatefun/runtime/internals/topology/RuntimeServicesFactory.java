@@ -161,6 +161,22 @@ public final class RuntimeServicesFactory {
     return filter(clientProperties(streamsProps), ProducerConfig.configNames());
   }
 
+  /**
+   * The HTTP API request producer's settings (bootstrap, security...) among the Streams properties.
+   */
+  public static Map<String, Object> apiProducerProperties(Properties streamsProps) {
+    return filter(clientProperties(streamsProps), ProducerConfig.configNames());
+  }
+
+  /**
+   * The HTTP API answer reader's settings (bootstrap, security...) among the Streams properties.
+   */
+  public static Map<String, Object> apiConsumerProperties(Properties streamsProps) {
+    return filter(
+        clientProperties(streamsProps),
+        org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+  }
+
   /** The client settings (bootstrap, security...) of the Streams properties, without prefixes. */
   private static Map<String, Object> clientProperties(Properties streamsProps) {
     Map<String, Object> out = new HashMap<>();

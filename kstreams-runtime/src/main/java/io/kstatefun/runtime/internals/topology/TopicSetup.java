@@ -135,6 +135,19 @@ public final class TopicSetup {
                   + "; they must match. Delete the doorbell topic (it holds no data) and restart.");
         }
       }
+      if (config.apiEnabled()) {
+        // Answers to HTTP API calls: read at once by the instance that holds the call, so an hour
+        // of retention loses nothing; each instance reads one partition of it.
+        ensure(
+            admin,
+            config.apiRepliesTopic(),
+            partitions,
+            rf,
+            Map.of(
+                TopicConfig.RETENTION_MS_CONFIG, "3600000",
+                TopicConfig.SEGMENT_MS_CONFIG, "600000",
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxRequestSize)));
+      }
       for (String dlq : deadLetterTopics) {
         ensure(admin, dlq, 1, rf, deadLetterConfigs(config, maxRequestSize));
       }
@@ -168,6 +181,10 @@ public final class TopicSetup {
     }
     roles.putIfAbsent(
         config.deadLetterTopic(), "the default dead-letter topic (kstatefun.dead.letter.topic)");
+    if (config.apiEnabled()) {
+      roles.putIfAbsent(
+          config.apiRepliesTopic(), "the HTTP API's replies topic (kstatefun.api.replies.topic)");
+    }
     for (KafkaIngressSpec spec : module.ingresses()) {
       spec.deadLetterTopic()
           .ifPresent(t -> roles.putIfAbsent(t, "the dead-letter topic of ingress " + spec.id()));

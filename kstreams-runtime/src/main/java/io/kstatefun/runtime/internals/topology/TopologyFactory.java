@@ -46,6 +46,8 @@ public final class TopologyFactory {
   static final String LOOPBACK_SINK = "loopback-sink";
   static final String EGRESS_SINK = "egress-sink";
   static final String DEAD_LETTER_SINK = "dead-letter-sink";
+  static final String API_STORE = "kstatefun-api-invocations";
+  static final String API_REPLY_SINK = "api-reply-sink";
 
   private TopologyFactory() {}
 
@@ -108,6 +110,22 @@ public final class TopologyFactory {
           DISPATCHER);
     }
 
+    if (services.config().apiEnabled()) {
+      // The HTTP API: invocations by id on the target's task, answers to the replies topic.
+      topology.addStateStore(
+          Stores.keyValueStoreBuilder(
+                  Stores.persistentKeyValueStore(API_STORE), Serdes.Bytes(), Serdes.ByteArray())
+              .withCachingEnabled(),
+          DISPATCHER);
+      topology.addSink(
+          API_REPLY_SINK,
+          services.config().apiRepliesTopic(),
+          new ByteArraySerializer(),
+          API_REPLY_SERIALIZER,
+          (topic, key, value, numPartitions) ->
+              Optional.of(Set.of(Math.floorMod(value.partition(), numPartitions))),
+          DISPATCHER);
+    }
     topology.addSink(
         LOOPBACK_SINK,
         loopbackSinkTopic,
@@ -129,6 +147,10 @@ public final class TopologyFactory {
         DISPATCHER);
     return topology;
   }
+
+  private static final org.apache.kafka.common.serialization.Serializer<
+          io.kstatefun.runtime.internals.dispatch.Action.ApiReply>
+      API_REPLY_SERIALIZER = (topic, reply) -> reply == null ? null : reply.reply().toByteArray();
 
   /** Loopback records are keyed by the target's id; the partition is the address's partition. */
   static StreamPartitioner<byte[], byte[]> byAddressId() {

@@ -65,6 +65,14 @@ public final class HttpEndpointParser {
     } catch (IllegalArgumentException e) {
       throw functionsNode.invalid(functionsExpected, e.getMessage());
     }
+    if (FunctionTarget.RESERVED_NAMESPACE.equals(functions.namespace())) {
+      throw functionsNode.invalid(
+          functionsExpected,
+          "the namespace '"
+              + FunctionTarget.RESERVED_NAMESPACE
+              + "' is reserved: the runtime gives HTTP API calls caller addresses in it, so no"
+              + " endpoint may serve it");
+    }
 
     String urlPathTemplate = urlPathTemplate(spec.required("urlPathTemplate", URL_EXPECTED));
 
