@@ -3,6 +3,7 @@ package io.kstatefun.runtime;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.admin.AdminServer;
+import io.kstatefun.runtime.internals.failover.Failover;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
@@ -53,8 +54,12 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final KafkaStreams streams;
   private final RuntimeMetrics metrics;
   private final AdminServer admin;
+  private final Failover failover;
 
-  /** What {@link #close} does with the group membership: leave, unless the member is static. */
+  /**
+   * What {@link #close} does with the group membership: leave, unless the user made the member
+   * static.
+   */
   private final CloseOptions.GroupMembershipOperation onClose;
 
   private KStatefunRuntime(
@@ -62,11 +67,13 @@ public final class KStatefunRuntime implements AutoCloseable {
       KafkaStreams streams,
       RuntimeMetrics metrics,
       AdminServer admin,
+      Failover failover,
       CloseOptions.GroupMembershipOperation onClose) {
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
     this.admin = admin;
+    this.failover = failover;
     this.onClose = onClose;
   }
 
@@ -92,6 +99,10 @@ public final class KStatefunRuntime implements AutoCloseable {
             module,
             streamsProps,
             listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
+    CloseOptions.GroupMembershipOperation onClose = membershipOnClose(streamsProps);
+    int adminPort = config.getInt(KStatefunConfig.ADMIN_PORT_CONFIG);
+    // before Kafka Streams is built: it sets application.server and group.instance.id
+    Failover failover = Failover.prepare(config, streamsProps, parts.vertx(), adminPort);
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
@@ -126,9 +137,7 @@ public final class KStatefunRuntime implements AutoCloseable {
             LOG.error("kstatefun stopped with an error (state {} -> {})", previous, next);
           }
         });
-    streams.start();
     AdminServer admin = null;
-    int adminPort = config.getInt(KStatefunConfig.ADMIN_PORT_CONFIG);
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
@@ -139,18 +148,23 @@ public final class KStatefunRuntime implements AutoCloseable {
               registry,
               metrics,
               parts.services().tasks(),
-              crashLoops);
+              crashLoops,
+              failover.endpoint());
       LOG.info(
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
-    return new KStatefunRuntime(parts, streams, metrics, admin, membershipOnClose(streamsProps));
+    streams.start();
+    failover.start(streams, registry);
+    return new KStatefunRuntime(parts, streams, metrics, admin, failover, onClose);
   }
 
   /**
    * A graceful stop leaves the consumer group, so that the other instances take the partitions over
-   * at the next rebalance instead of after the session timeout. A static member ({@code
-   * group.instance.id} set) stays: static membership is chosen to keep partitions across a restart.
+   * at the next rebalance instead of after the session timeout. A member the user made static
+   * ({@code group.instance.id} set in {@code properties}) stays: static membership is chosen to
+   * keep partitions across a restart. (The group instance id the fail-over detection assigns is
+   * added after this decision, and that member leaves: see {@link Failover}.)
    */
   static CloseOptions.GroupMembershipOperation membershipOnClose(Properties streamsProps) {
     String key = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
@@ -211,8 +225,9 @@ public final class KStatefunRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops Kafka Streams cleanly (commits, closes stores, leaves the consumer group unless the
-   * member is static), then the HTTP client and doorbell.
+   * Stops Kafka Streams cleanly (commits, closes stores, leaves the consumer group unless the user
+   * made the member static), then the fail-over probing, the admin endpoints, the HTTP client and
+   * doorbell.
    */
   @Override
   public void close() {
@@ -221,10 +236,18 @@ public final class KStatefunRuntime implements AutoCloseable {
 
   /** Like {@link #close()}, waiting at most {@code timeout} for the stream threads to stop. */
   public void close(Duration timeout) {
+    failover.beforeClose();
+    // The probe endpoint answers until Kafka Streams has closed: a peer that saw this instance
+    // shutting down does not take the refusals after it for a death.
+    streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
+    if (onClose == CloseOptions.GroupMembershipOperation.LEAVE_GROUP) {
+      failover.afterClose(); // removes the static members it assigned, in case the close did not
+    } else {
+      failover.close();
+    }
     if (admin != null) {
       admin.close();
     }
-    streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
     metrics.close();
     parts.close();
   }

@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.internals.admin;
 
+import io.kstatefun.runtime.internals.failover.PeerEndpoint;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.TaskRegistry;
@@ -26,7 +27,8 @@ import org.apache.kafka.streams.ThreadMetadata;
  *   <li>{@code GET /health/ready}: 200 when Kafka Streams is RUNNING and no state is being
  *       restored, else 503 with the reason;
  *   <li>{@code GET /status}: JSON with the state, the threads, their active and standby tasks and
- *       partitions, calls in flight per partition and pending timers.
+ *       partitions, calls in flight per partition and pending timers;
+ *   <li>{@code GET /kstatefun/peer}: the fail-over probe path ({@link PeerEndpoint}).
  * </ul>
  *
  * <p>Threading: requests are served on a Vert.x event loop and only read thread-safe snapshots.
@@ -47,13 +49,19 @@ public final class AdminServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       RuntimeMetrics metrics,
       TaskRegistry tasks,
-      CrashLoopGuard crashLoops) {
+      CrashLoopGuard crashLoops,
+      PeerEndpoint peer) {
     HttpServer server =
         vertx
             .createHttpServer()
             .requestHandler(
-                request ->
-                    handle(request, applicationId, streams, registry, metrics, tasks, crashLoops));
+                request -> {
+                  if (PeerEndpoint.PATH.equals(request.path())) {
+                    peer.handle(request);
+                  } else {
+                    handle(request, applicationId, streams, registry, metrics, tasks, crashLoops);
+                  }
+                });
     try {
       server
           .listen(port, "0.0.0.0")
