@@ -161,6 +161,18 @@ class FastFailoverIT {
       assertThat(onB).as("B owns some partitions").isNotEmpty();
     }
 
+    /** Waits until both instances answer /health/ready with 200 (running, nothing restoring). */
+    void awaitReady() throws InterruptedException {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (System.currentTimeMillis() < deadline) {
+        if (ready(adminA) && ready(adminB)) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError("the instances did not become ready within 120 s");
+    }
+
     /** Stops the load, waits for every output, checks exactly-once. */
     void finishAndVerify() throws InterruptedException {
       load.stopProducing();
@@ -203,8 +215,15 @@ class FastFailoverIT {
       Thread.sleep(1_000L * Long.getLong("kstatefun.it.warmupSeconds", 10));
       List<Long> silences = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
+        // steady state first: both ready (no restoration), every id producing output
+        s.awaitReady();
+        awaitFlowing(s.load, 60_000);
         Thread.sleep(1_000 + random.nextInt(3_000)); // a random moment
-        boolean killA = random.nextBoolean();
+        Set<Integer> onA = activePartitions(s.adminA);
+        Set<Integer> onB = activePartitions(s.adminB);
+        // the victim must own partitions; after a restart Kafka Streams may leave one with only
+        // warm-up replicas until its state caught up
+        boolean killA = onB.isEmpty() || (!onA.isEmpty() && random.nextBoolean());
         RuntimeProcess victim = killA ? s.a : s.b;
         RuntimeProcess survivor = killA ? s.b : s.a;
         int victimAdmin = killA ? s.adminA : s.adminB;
@@ -244,7 +263,6 @@ class FastFailoverIT {
         assertThat(restarted.awaitRunning(Duration.ofSeconds(120)))
             .as("round %d: the killed instance runs again", round)
             .isTrue();
-        s.awaitBalanced();
       }
       s.finishAndVerify();
       List<Long> sorted = new ArrayList<>(silences);
@@ -315,7 +333,8 @@ class FastFailoverIT {
           movedTimes.addAll(e.getValue());
         }
         boolean needsMoved =
-            moved.contains(AddressPartitioner.partition(id, PARTITIONS))
+            moved.contains(ingressPartition(id))
+                || moved.contains(AddressPartitioner.partition(id, PARTITIONS))
                 || moved.contains(AddressPartitioner.partition(id + "-fwd", PARTITIONS));
         if (!needsMoved) {
           unmoved = Math.max(unmoved, longestGapAfter(e.getValue(), killAt));
@@ -324,6 +343,53 @@ class FastFailoverIT {
     }
     Collections.sort(movedTimes);
     return new Pauses(longestGapAfter(movedTimes, killAt - 1_000), unmoved);
+  }
+
+  /** The ingress partition of an id (the producer's default partitioner): its first task. */
+  private static int ingressPartition(String id) {
+    byte[] key = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return org.apache.kafka.common.utils.Utils.toPositive(
+            org.apache.kafka.common.utils.Utils.murmur2(key))
+        % PARTITIONS;
+  }
+
+  private static boolean ready(int adminPort) {
+    try {
+      java.net.HttpURLConnection c =
+          (java.net.HttpURLConnection)
+              java.net
+                  .URI
+                  .create("http://127.0.0.1:" + adminPort + "/health/ready")
+                  .toURL()
+                  .openConnection();
+      c.setConnectTimeout(1000);
+      c.setReadTimeout(5000);
+      int status = c.getResponseCode();
+      c.disconnect();
+      return status == 200;
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Waits until every id produced output within the last 1.5 s. */
+  private static void awaitFlowing(CounterLoad load, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      boolean all;
+      long recent = System.currentTimeMillis() - 1_500;
+      Map<String, List<Long>> arrivals = load.arrivals();
+      synchronized (arrivals) {
+        all =
+            arrivals.size() == KEYS
+                && arrivals.values().stream().allMatch(t -> t.get(t.size() - 1) > recent);
+      }
+      if (all) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    System.out.println("WARNING: not every id produced output in the last 1.5 s (a backlog?)");
   }
 
   private static void awaitOutputOfEveryIdAfter(CounterLoad load, long after, long timeoutMs)
