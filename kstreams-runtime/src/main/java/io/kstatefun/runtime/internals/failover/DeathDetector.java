@@ -23,6 +23,9 @@ import java.util.Set;
  *   <li>each death is reported once; a peer that answers again is watched afresh.
  * </ul>
  *
+ * <p>The monitor probes a refusing endpoint again at once ({@link #awaitingConfirmation}), so
+ * confirming a death takes about {@code confirmations} probes, not as many rounds.
+ *
  * <p>Threading: confined to the fail-over monitor thread.
  */
 public final class DeathDetector {
@@ -112,6 +115,15 @@ public final class DeathDetector {
       peer.refusals = 0;
     }
     return deaths;
+  }
+
+  /**
+   * Whether an endpoint's last probes were refused and a further refusal could confirm a death (so
+   * the monitor probes it again at once instead of a round later).
+   */
+  public boolean awaitingConfirmation(String endpoint) {
+    Peer peer = peers.get(endpoint);
+    return peer != null && peer.refusals > 0 && !peer.reported && peer.identity != null;
   }
 
   /** The identity last probed at an endpoint, or null. */

@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.internals.failover;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class FailoverMonitor implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailoverMonitor.class);
+
+  /** Pause before probing a refusing endpoint again to confirm its death. */
+  private static final long CONFIRMATION_PAUSE_MS = 50;
 
   private final KafkaStreams streams;
   private final String self;
@@ -130,6 +134,17 @@ public final class FailoverMonitor implements AutoCloseable {
         LOG.debug("kstatefun fail-over: probe of {} refused: {}", e.getKey(), r.detail());
       }
       deaths.addAll(detector.onProbe(e.getKey(), result));
+      // confirm a refusal at once rather than a round later
+      URI uri = PeerEndpoint.probeUri(peers.get(e.getKey()).hostInfo());
+      while (detector.awaitingConfirmation(e.getKey())) {
+        try {
+          Thread.sleep(CONFIRMATION_PAUSE_MS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        deaths.addAll(detector.onProbe(e.getKey(), prober.probe(uri)));
+      }
     }
     for (DeathDetector.Death death : deaths) {
       actions.onDeath(death);

@@ -31,6 +31,19 @@ class DeathDetectorTest {
   }
 
   @Test
+  void shouldAskForAConfirmingProbeAfterARefusalOfAKnownPeer() {
+    DeathDetector detector = new DeathDetector(2, 60_000);
+    assertThat(detector.awaitingConfirmation(PEER)).isFalse();
+    detector.onProbe(PEER, REFUSED);
+    assertThat(detector.awaitingConfirmation(PEER)).as("identity unknown").isFalse();
+    detector.onProbe(PEER, new ProbeResult.Alive(RUNNING));
+    detector.onProbe(PEER, REFUSED);
+    assertThat(detector.awaitingConfirmation(PEER)).isTrue();
+    detector.onProbe(PEER, REFUSED);
+    assertThat(detector.awaitingConfirmation(PEER)).as("reported").isFalse();
+  }
+
+  @Test
   void shouldReportADeathOnceUntilThePeerAnswersAgain() {
     DeathDetector detector = new DeathDetector(2, 60_000);
     detector.onProbe(PEER, new ProbeResult.Alive(RUNNING));
