@@ -9,6 +9,7 @@ import io.kstatefun.runtime.internals.api.ApiSecurity;
 import io.kstatefun.runtime.internals.api.ApiServer;
 import io.kstatefun.runtime.internals.api.CallRoutes;
 import io.kstatefun.runtime.internals.api.StateRoutes;
+import io.kstatefun.runtime.internals.failover.Failover;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.RuntimeServicesFactory;
@@ -63,8 +64,12 @@ public final class KStatefunRuntime implements AutoCloseable {
   private final AdminServer admin;
   private final ApiServer api;
   private final CallRoutes calls;
+  private final Failover failover;
 
-  /** What {@link #close} does with the group membership: leave, unless the member is static. */
+  /**
+   * What {@link #close} does with the group membership: leave, unless the user made the member
+   * static.
+   */
   private final CloseOptions.GroupMembershipOperation onClose;
 
   private KStatefunRuntime(
@@ -74,8 +79,10 @@ public final class KStatefunRuntime implements AutoCloseable {
       AdminServer admin,
       ApiServer api,
       CallRoutes calls,
+      Failover failover,
       CloseOptions.GroupMembershipOperation onClose) {
     this.calls = calls;
+    this.failover = failover;
     this.parts = parts;
     this.streams = streams;
     this.metrics = metrics;
@@ -106,7 +113,15 @@ public final class KStatefunRuntime implements AutoCloseable {
             module,
             streamsProps,
             listener == RuntimeListener.NONE ? metrics : metrics.andThen(listener));
+    // Before Kafka Streams is built: the API sets application.server to its own address, and the
+    // fail-over detection advertises that address (or its own) and sets group.instance.id.
     ApiServer api = startApi(config, parts, streamsProps, registry);
+    CloseOptions.GroupMembershipOperation onClose = membershipOnClose(streamsProps);
+    int adminPort = config.getInt(KStatefunConfig.ADMIN_PORT_CONFIG);
+    Failover failover = Failover.prepare(config, streamsProps, parts.vertx(), adminPort);
+    if (api != null) {
+      api.servePeerProbes(failover.endpoint());
+    }
     Topology topology = parts.topology();
     KafkaStreams streams = new KafkaStreams(topology, streamsProps);
     streams.setGlobalStateRestoreListener(metrics);
@@ -143,9 +158,7 @@ public final class KStatefunRuntime implements AutoCloseable {
             LOG.error("kstatefun stopped with an error (state {} -> {})", previous, next);
           }
         });
-    streams.start();
     AdminServer admin = null;
-    int adminPort = config.getInt(KStatefunConfig.ADMIN_PORT_CONFIG);
     if (adminPort >= 0) {
       admin =
           AdminServer.start(
@@ -157,11 +170,14 @@ public final class KStatefunRuntime implements AutoCloseable {
               metrics,
               parts.services().tasks(),
               crashLoops,
-              readiness);
+              readiness,
+              failover.endpoint());
       LOG.info(
           "kstatefun admin endpoints on port {}: /metrics /health/live /health/ready /status",
           admin.port());
     }
+    streams.start();
+    failover.start(streams, registry);
     CallRoutes calls = null;
     if (api != null) {
       try {
@@ -181,6 +197,7 @@ public final class KStatefunRuntime implements AutoCloseable {
                 System::currentTimeMillis);
       } catch (RuntimeException e) {
         streams.close(Duration.ofSeconds(10));
+        failover.close();
         api.close();
         parts.close();
         throw e;
@@ -197,8 +214,7 @@ public final class KStatefunRuntime implements AutoCloseable {
           readiness::ready);
       LOG.info("kstatefun HTTP API on port {}", api.port());
     }
-    return new KStatefunRuntime(
-        parts, streams, metrics, admin, api, calls, membershipOnClose(streamsProps));
+    return new KStatefunRuntime(parts, streams, metrics, admin, api, calls, failover, onClose);
   }
 
   /**
@@ -238,8 +254,10 @@ public final class KStatefunRuntime implements AutoCloseable {
 
   /**
    * A graceful stop leaves the consumer group, so that the other instances take the partitions over
-   * at the next rebalance instead of after the session timeout. A static member ({@code
-   * group.instance.id} set) stays: static membership is chosen to keep partitions across a restart.
+   * at the next rebalance instead of after the session timeout. A member the user made static
+   * ({@code group.instance.id} set in {@code properties}) stays: static membership is chosen to
+   * keep partitions across a restart. (The group instance id the fail-over detection assigns is
+   * added after this decision, and that member leaves: see {@link Failover}.)
    */
   static CloseOptions.GroupMembershipOperation membershipOnClose(Properties streamsProps) {
     String key = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
@@ -305,8 +323,9 @@ public final class KStatefunRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops Kafka Streams cleanly (commits, closes stores, leaves the consumer group unless the
-   * member is static), then the HTTP client and doorbell.
+   * Stops Kafka Streams cleanly (commits, closes stores, leaves the consumer group unless the user
+   * made the member static), then the fail-over probing, the HTTP API, the admin endpoints, the
+   * HTTP client and doorbell.
    */
   @Override
   public void close() {
@@ -315,16 +334,25 @@ public final class KStatefunRuntime implements AutoCloseable {
 
   /** Like {@link #close()}, waiting at most {@code timeout} for the stream threads to stop. */
   public void close(Duration timeout) {
-    if (admin != null) {
-      admin.close();
-    }
-    if (api != null) {
-      api.close();
+    failover.beforeClose();
+    // The probe endpoint (on the admin or API port) answers until Kafka Streams has closed: a peer
+    // that saw this instance shutting down does not take the refusals after it for a death. The API
+    // answers 503 meanwhile (not ready).
+    streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
+    if (onClose == CloseOptions.GroupMembershipOperation.LEAVE_GROUP) {
+      failover.afterClose(); // removes the static members it assigned, in case the close did not
+    } else {
+      failover.close();
     }
     if (calls != null) {
       calls.close();
     }
-    streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(onClose));
+    if (api != null) {
+      api.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
     metrics.close();
     parts.close();
   }

@@ -194,6 +194,36 @@ public final class KStatefunConfig extends AbstractConfig {
   public static final String API_MAX_PENDING_CALLS_CONFIG = "kstatefun.api.max.pending.calls";
   private static final String API_MAX_PENDING_CALLS_DOC =
       "Most calls one instance keeps waiting for their answers; beyond it /call answers 429.";
+  // --- Fail-over ------------------------------------------------------------------------------
+
+  public static final String FAILOVER_DETECTION_ENABLED_CONFIG =
+      "kstatefun.failover.detection.enabled";
+  private static final String FAILOVER_DETECTION_ENABLED_DOC =
+      "Fast fail-over: instances probe each other over HTTP at the endpoint they advertise in "
+          + "application.server (kstatefun sets it to <local address>:<admin port>, or to a probe-only "
+          + "port when the admin endpoints are off, unless you set it; whatever serves that port must "
+          + "serve the path /kstatefun/peer). When a peer's host refuses the connection "
+          + "kstatefun.failover.probe.confirmations times in a row, a survivor fences the peer's "
+          + "transactional producers and removes it from the consumer group, so its partitions move "
+          + "within about a second instead of after the session timeout. Needs the classic group "
+          + "protocol; kstatefun then gives each instance a group.instance.id unless you set one, and "
+          + "an instance that stops gracefully removes its own members. See docs/failover.md.";
+
+  public static final String FAILOVER_PROBE_INTERVAL_MS_CONFIG =
+      "kstatefun.failover.probe.interval.ms";
+  private static final String FAILOVER_PROBE_INTERVAL_MS_DOC =
+      "Pause between two probe rounds of the fail-over detection.";
+
+  public static final String FAILOVER_PROBE_TIMEOUT_MS_CONFIG =
+      "kstatefun.failover.probe.timeout.ms";
+  private static final String FAILOVER_PROBE_TIMEOUT_MS_DOC =
+      "Connect and read timeout of a probe. A timeout means 'unknown' (a paused process, a host "
+          + "that is down, a network partition), never 'dead': the consumer session timeout decides then.";
+
+  public static final String FAILOVER_PROBE_CONFIRMATIONS_CONFIG =
+      "kstatefun.failover.probe.confirmations";
+  private static final String FAILOVER_PROBE_CONFIRMATIONS_DOC =
+      "Consecutive refused probes of a peer that confirm its death.";
 
   // --- Limits (robustness) --------------------------------------------------------------------
 
@@ -356,6 +386,33 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.LOW,
               API_MAX_PENDING_CALLS_DOC)
+          .define(
+              FAILOVER_DETECTION_ENABLED_CONFIG,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              FAILOVER_DETECTION_ENABLED_DOC)
+          .define(
+              FAILOVER_PROBE_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              200L,
+              Range.atLeast(10),
+              Importance.LOW,
+              FAILOVER_PROBE_INTERVAL_MS_DOC)
+          .define(
+              FAILOVER_PROBE_TIMEOUT_MS_CONFIG,
+              Type.LONG,
+              500L,
+              Range.atLeast(10),
+              Importance.LOW,
+              FAILOVER_PROBE_TIMEOUT_MS_DOC)
+          .define(
+              FAILOVER_PROBE_CONFIRMATIONS_CONFIG,
+              Type.INT,
+              2,
+              Range.atLeast(1),
+              Importance.LOW,
+              FAILOVER_PROBE_CONFIRMATIONS_DOC)
           // limits (robustness)
           .define(
               MAX_IN_FLIGHT_PER_TASK_CONFIG,

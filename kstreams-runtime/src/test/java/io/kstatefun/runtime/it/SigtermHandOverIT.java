@@ -99,7 +99,17 @@ class SigtermHandOverIT {
       Path module =
           CounterWorkload.writeModule(dir, functions.urlTemplate(), kafka.bootstrapServers(), in);
       List<String> common =
-          List.of("--module", module.toString(), "--application-id", "app-" + suffix);
+          new ArrayList<>(
+              List.of("--module", module.toString(), "--application-id", "app-" + suffix));
+      // -Dkstatefun.it.runtimeSettings=k=v,k=v: extra --set of both instances (e.g.
+      // kstatefun.failover.detection.enabled=false: dynamic members, as before the fail-over
+      // detection)
+      for (String kv : System.getProperty("kstatefun.it.runtimeSettings", "").split(",")) {
+        if (!kv.isBlank()) {
+          common.add("--set");
+          common.add(kv.trim());
+        }
+      }
       List<String> argsA = RuntimeProcess.instanceArgs(common, dir.resolve("state-a"), adminA);
       List<String> argsB = RuntimeProcess.instanceArgs(common, dir.resolve("state-b"), adminB);
 

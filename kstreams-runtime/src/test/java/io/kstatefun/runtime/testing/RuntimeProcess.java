@@ -29,6 +29,9 @@ public final class RuntimeProcess implements AutoCloseable {
   private final CountDownLatch running = new CountDownLatch(1);
   private final String name;
 
+  /** Lines that contain "kstatefun fail-over", with the wall-clock time they were read. */
+  private final List<String> failoverLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private RuntimeProcess(String name, Process process) {
     this.name = name;
     this.process = process;
@@ -43,6 +46,9 @@ public final class RuntimeProcess implements AutoCloseable {
                   System.out.println("[" + name + "] " + line);
                   if (line.startsWith("kstatefun running")) {
                     running.countDown();
+                  }
+                  if (line.contains("kstatefun fail-over")) {
+                    failoverLines.add(System.currentTimeMillis() + " " + line);
                   }
                 }
               } catch (IOException ignored) {
@@ -105,6 +111,23 @@ public final class RuntimeProcess implements AutoCloseable {
   /** Waits for the process to end; its exit code, or -1 if it still runs after {@code timeout}. */
   public int awaitExit(Duration timeout) throws InterruptedException {
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
+  /**
+   * Lines this instance logged that contain "kstatefun fail-over" (its fail-over detection), each
+   * prefixed by the wall-clock ms at which it was read.
+   */
+  public List<String> failoverLines() {
+    return List.copyOf(failoverLines);
+  }
+
+  /** Sends a signal with {@code kill -<signal> <pid>} (e.g. STOP, CONT). */
+  public void signal(String signal) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + pid() + " failed");
+    }
   }
 
   /** SIGTERM, then waits for a clean exit. Returns the exit code. */

@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.internals.admin;
 
+import io.kstatefun.runtime.internals.failover.PeerEndpoint;
 import io.kstatefun.runtime.internals.metrics.RuntimeMetrics;
 import io.kstatefun.runtime.internals.topology.CrashLoopGuard;
 import io.kstatefun.runtime.internals.topology.TaskRegistry;
@@ -27,7 +28,8 @@ import org.apache.kafka.streams.ThreadMetadata;
  *       Streams RUNNING, or REBALANCING after it first ran, even while it restores partitions it
  *       takes over), else 503 with the reason;
  *   <li>{@code GET /status}: JSON with the state, the threads, their active and standby tasks and
- *       partitions, calls in flight per partition and pending timers.
+ *       partitions, calls in flight per partition and pending timers;
+ *   <li>{@code GET /kstatefun/peer}: the fail-over probe path ({@link PeerEndpoint}).
  * </ul>
  *
  * <p>Threading: requests are served on a Vert.x event loop and only read thread-safe snapshots.
@@ -49,12 +51,16 @@ public final class AdminServer implements AutoCloseable {
       RuntimeMetrics metrics,
       TaskRegistry tasks,
       CrashLoopGuard crashLoops,
-      Readiness readiness) {
+      Readiness readiness,
+      PeerEndpoint peer) {
     HttpServer server =
         vertx
             .createHttpServer()
             .requestHandler(
-                request ->
+                request -> {
+                  if (PeerEndpoint.PATH.equals(request.path())) {
+                    peer.handle(request);
+                  } else {
                     handle(
                         request,
                         applicationId,
@@ -63,7 +69,9 @@ public final class AdminServer implements AutoCloseable {
                         metrics,
                         tasks,
                         crashLoops,
-                        readiness));
+                        readiness);
+                  }
+                });
     try {
       server
           .listen(port, "0.0.0.0")

@@ -1,5 +1,6 @@
 package io.kstatefun.runtime.internals.api;
 
+import io.kstatefun.runtime.internals.failover.PeerEndpoint;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -42,6 +43,7 @@ public final class ApiServer implements AutoCloseable {
   private volatile List<ApiRoutes> routes = List.of();
   private volatile BooleanSupplier canServe = () -> false;
   private volatile boolean installed;
+  private volatile PeerEndpoint peer;
 
   private ApiServer(HttpServer server, ApiSecurity security, ApiMetrics metrics) {
     this.server = server;
@@ -91,6 +93,16 @@ public final class ApiServer implements AutoCloseable {
     this.installed = true;
   }
 
+  /**
+   * Serves the fail-over probe path ({@link PeerEndpoint#PATH}) on this listener, ahead of the
+   * token check and readiness: when the API's address is the advertised {@code application.server},
+   * the other instances probe it to tell a dead instance from a live one. The probe answer carries
+   * the instance's identity (process id, group instance id), as on the admin port.
+   */
+  public void servePeerProbes(PeerEndpoint endpoint) {
+    this.peer = endpoint;
+  }
+
   /** The bound port. */
   public int port() {
     return server.actualPort();
@@ -102,6 +114,11 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest request) {
+    PeerEndpoint probes = peer;
+    if (probes != null && PeerEndpoint.PATH.equals(request.path())) {
+      probes.handle(request);
+      return;
+    }
     long start = System.nanoTime();
     ApiMetrics.RouteTags tags = metrics.classify(request.path());
     HttpServerResponse response = request.response();
