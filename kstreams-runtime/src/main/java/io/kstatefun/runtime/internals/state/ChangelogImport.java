@@ -1,14 +1,8 @@
 package io.kstatefun.runtime.internals.state;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.routing.Address;
-import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.runtime.config.KStatefunConfig;
-import io.kstatefun.runtime.internals.proto.AddressState;
-import io.kstatefun.runtime.internals.proto.PendingTimer;
 import io.kstatefun.runtime.internals.proto.StateFileEntry;
-import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import io.kstatefun.runtime.internals.proto.TimerEntry;
 import io.kstatefun.runtime.internals.topology.StoreKeys;
@@ -343,9 +337,20 @@ public final class ChangelogImport {
     final List<Map<Bytes, byte[]>> state;
     final List<Map<Bytes, byte[]>> timers;
 
-    private Target(List<Map<Bytes, byte[]>> state, List<Map<Bytes, byte[]>> timers) {
+    Target(List<Map<Bytes, byte[]>> state, List<Map<Bytes, byte[]>> timers) {
       this.state = state;
       this.timers = timers;
+    }
+
+    /** A target without any record. */
+    static Target empty(int partitions) {
+      List<Map<Bytes, byte[]>> state = new ArrayList<>();
+      List<Map<Bytes, byte[]>> timers = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        state.add(new HashMap<>());
+        timers.add(new HashMap<>());
+      }
+      return new Target(state, timers);
     }
 
     static Target read(
@@ -399,42 +404,19 @@ public final class ChangelogImport {
     }
   }
 
-  /** Writes the records of one import in one transaction. */
+  /** Writes the records of one import in one transaction; {@link ImportRecords} decides them. */
   private final class Writer {
-    private final int partitions;
-    private final Target target;
-    private final byte[] digest;
+    private final ImportRecords plan;
     private final long start;
     private final String stateTopic = Applications.stateChangelog(config);
     private final String timerTopic = Applications.timerChangelog(config);
-    private final long[] count;
-    private final long[] seq;
-    private final boolean[] timersChanged;
-    private final Map<ByteString, Integer> pendingTimers = new HashMap<>();
-    private final Set<Bytes> tokens = new HashSet<>();
     private final AtomicReference<Exception> sendError = new AtomicReference<>();
     private KafkaProducer<byte[], byte[]> producer;
-    private long addresses;
-    private long values;
-    private long timerCount;
-    private long expiryChecks;
-    private long skipped;
-    private long deleted;
-    private long records;
     private long nextProgress = PROGRESS_EVERY;
 
     Writer(int partitions, Target target, byte[] digest, long start) {
-      this.partitions = partitions;
-      this.target = target;
-      this.digest = digest;
       this.start = start;
-      this.count = new long[partitions];
-      this.seq = new long[partitions];
-      this.timersChanged = new boolean[partitions];
-      for (int p = 0; p < partitions; p++) {
-        count[p] = target.meta(p, StoreKeys.TIMER_COUNT);
-        seq[p] = target.meta(p, StoreKeys.TIMER_SEQ);
-      }
+      this.plan = new ImportRecords(options.mode(), partitions, target, digest, this::send);
     }
 
     void write(Path file, long transactionTimeoutMs) throws IOException {
@@ -452,22 +434,22 @@ public final class ChangelogImport {
       try {
         producer.initTransactions();
         producer.beginTransaction();
-        prepareTarget();
+        plan.prepareTarget();
         try (StateFileReader reader = StateFileReader.open(file)) {
           StateFileEntry e;
           while ((e = reader.next()) != null) {
             if (e.hasAddress()) {
-              address(e.getAddress());
+              plan.address(e.getAddress());
             } else {
-              timer(e.getTimer());
+              plan.timer(e.getTimer());
             }
-            if (addresses + timerCount + skipped >= nextProgress) {
+            if (plan.entries() >= nextProgress) {
               nextProgress += PROGRESS_EVERY;
               options.progress().accept(progressLine());
             }
           }
         }
-        finishMeta();
+        plan.finish(System.currentTimeMillis());
         options.progress().accept(progressLine() + "; committing");
         producer.commitTransaction();
         failOnSendError();
@@ -499,190 +481,15 @@ public final class ChangelogImport {
       return String.format(
           java.util.Locale.ROOT,
           "state import: %d addresses, %d timers written, %d skipped (%.0f s)",
-          addresses,
-          timerCount,
-          skipped,
+          plan.addresses,
+          plan.timers,
+          plan.skipped,
           (System.nanoTime() - start) / 1e9);
     }
 
-    /** REPLACE: deletes the target's records; MERGE: remembers its timers and tokens. */
-    private void prepareTarget() {
-      for (int p = 0; p < partitions; p++) {
-        if (options.mode() == ImportOptions.Mode.REPLACE) {
-          for (Bytes k : target.state.get(p).keySet()) {
-            send(stateTopic, p, k.get(), null);
-            deleted++;
-          }
-          for (Bytes k : target.timers.get(p).keySet()) {
-            byte[] key = k.get();
-            if (key[0] == StoreKeys.META
-                && (Arrays.equals(key, StoreKeys.TIMER_COUNT)
-                    || Arrays.equals(key, StoreKeys.TIMER_SEQ))) {
-              continue;
-            }
-            send(timerTopic, p, key, null);
-            deleted++;
-          }
-          count[p] = 0;
-          timersChanged[p] = true;
-        } else {
-          for (Map.Entry<Bytes, byte[]> kv : target.timers.get(p).entrySet()) {
-            byte[] key = kv.getKey().get();
-            if (key[0] == StoreKeys.TOKEN) {
-              tokens.add(kv.getKey());
-            } else if (key[0] == StoreKeys.TIMER) {
-              PendingTimer t = parseTimer(p, kv.getValue());
-              if (!t.hasExpiryCheck()) {
-                pendingTimers.merge(identity(t), 1, Integer::sum);
-              }
-            }
-          }
-        }
-      }
-    }
-
-    private PendingTimer parseTimer(int p, byte[] value) {
-      try {
-        return PendingTimer.parseFrom(value);
-      } catch (InvalidProtocolBufferException e) {
-        throw new IllegalStateException(
-            "unreadable timer record in " + timerTopic + "-" + p + ": " + e.getMessage(), e);
-      }
-    }
-
-    private void address(AddressState entry) {
-      Address address = Address.fromProto(entry.getAddress());
-      int p = AddressPartitioner.partition(address, partitions);
-      byte[] key = StoreKeys.address(address);
-      if (options.mode() == ImportOptions.Mode.MERGE) {
-        deleteExpiryCheck(p, target.state.get(p).get(Bytes.wrap(key)));
-      }
-      if (entry.getValuesCount() == 0) {
-        if (options.mode() == ImportOptions.Mode.MERGE
-            && target.state.get(p).containsKey(Bytes.wrap(key))) {
-          send(stateTopic, p, key, null);
-          deleted++;
-        }
-        addresses++;
-        return;
-      }
-      StoredState.Builder state = StoredState.newBuilder().addAllValues(entry.getValuesList());
-      long earliest = Long.MAX_VALUE;
-      for (StoredValue v : entry.getValuesList()) {
-        if (v.getExpiresAtMs() > 0) {
-          earliest = Math.min(earliest, v.getExpiresAtMs());
-        }
-      }
-      if (earliest != Long.MAX_VALUE) {
-        long s = ++seq[p];
-        PendingTimer check =
-            PendingTimer.newBuilder()
-                .setDueMs(earliest)
-                .setSeq(s)
-                .setExpiryCheck(address.toProto())
-                .build();
-        send(timerTopic, p, StoreKeys.timer(earliest, s), check.toByteArray());
-        count[p]++;
-        timersChanged[p] = true;
-        expiryChecks++;
-        state.setExpiryCheckMs(earliest).setExpiryCheckSeq(s);
-      }
-      send(stateTopic, p, key, state.build().toByteArray());
-      addresses++;
-      values += entry.getValuesCount();
-    }
-
-    /** MERGE: the target's expiry check of an address the file replaces goes with its state. */
-    private void deleteExpiryCheck(int p, byte[] oldState) {
-      if (oldState == null) {
-        return;
-      }
-      StoredState old;
-      try {
-        old = StoredState.parseFrom(oldState);
-      } catch (InvalidProtocolBufferException e) {
-        return; // replaced by the file's state; the runtime ignores a check it does not record
-      }
-      if (old.getExpiryCheckMs() != 0 && old.getExpiryCheckSeq() != 0) {
-        Bytes k = Bytes.wrap(StoreKeys.timer(old.getExpiryCheckMs(), old.getExpiryCheckSeq()));
-        if (target.timers.get(p).containsKey(k)) {
-          send(timerTopic, p, k.get(), null);
-          count[p] = Math.max(0, count[p] - 1);
-          timersChanged[p] = true;
-          deleted++;
-        }
-      }
-    }
-
-    private void timer(TimerEntry entry) {
-      Address sender =
-          Address.fromProto(
-              entry.getEnvelope().hasCaller()
-                  ? entry.getEnvelope().getCaller()
-                  : entry.getEnvelope().getTarget());
-      int p = AddressPartitioner.partition(sender, partitions);
-      PendingTimer timer =
-          PendingTimer.newBuilder()
-              .setEnvelope(entry.getEnvelope())
-              .setDueMs(entry.getDueMs())
-              .setCancellationToken(entry.getCancellationToken())
-              .build();
-      ByteString id = identity(timer);
-      Integer pending = pendingTimers.get(id);
-      if (pending != null) {
-        // MERGE: the target holds this very timer already.
-        if (pending == 1) {
-          pendingTimers.remove(id);
-        } else {
-          pendingTimers.put(id, pending - 1);
-        }
-        skipped++;
-        return;
-      }
-      Bytes tokenKey = null;
-      if (!entry.getCancellationToken().isEmpty()) {
-        tokenKey = Bytes.wrap(StoreKeys.token(sender, entry.getCancellationToken()));
-        if (!tokens.add(tokenKey)) {
-          skipped++; // the token is pending for this sender already: the runtime keeps the first
-          return;
-        }
-      }
-      timer = timer.toBuilder().setSeq(++seq[p]).build();
-      byte[] value = timer.toByteArray();
-      send(timerTopic, p, StoreKeys.timer(timer.getDueMs(), timer.getSeq()), value);
-      if (tokenKey != null) {
-        send(timerTopic, p, tokenKey.get(), value);
-      }
-      count[p]++;
-      timersChanged[p] = true;
-      timerCount++;
-    }
-
-    /** A delayed message's identity for the MERGE dedupe: everything but its sequence number. */
-    private ByteString identity(PendingTimer timer) {
-      return timer.toBuilder().clearSeq().build().toByteString();
-    }
-
-    private void finishMeta() {
-      for (int p = 0; p < partitions; p++) {
-        if (timersChanged[p]) {
-          send(
-              timerTopic,
-              p,
-              StoreKeys.TIMER_COUNT,
-              ByteBuffer.allocate(8).putLong(count[p]).array());
-          send(timerTopic, p, StoreKeys.TIMER_SEQ, ByteBuffer.allocate(8).putLong(seq[p]).array());
-        }
-      }
-      send(
-          timerTopic,
-          0,
-          StoreKeys.importMarker(digest),
-          ByteBuffer.allocate(8).putLong(System.currentTimeMillis()).array());
-    }
-
-    private void send(String topic, int partition, byte[] key, byte[] value) {
+    private void send(boolean timerStore, int partition, byte[] key, byte[] value) {
       failOnSendError();
+      String topic = timerStore ? timerTopic : stateTopic;
       producer.send(
           new ProducerRecord<>(topic, partition, key, value),
           (md, e) -> {
@@ -693,7 +500,6 @@ public final class ChangelogImport {
                       "writing to " + topic + "-" + partition + " failed: " + e.getMessage(), e));
             }
           });
-      records++;
     }
 
     private void failOnSendError() {
@@ -706,14 +512,14 @@ public final class ChangelogImport {
     ImportReport report(Duration elapsed) {
       return new ImportReport(
           app,
-          partitions,
-          addresses,
-          values,
-          timerCount,
-          expiryChecks,
-          skipped,
-          deleted,
-          records,
+          plan.partitions,
+          plan.addresses,
+          plan.values,
+          plan.timers,
+          plan.expiryChecks,
+          plan.skipped,
+          plan.deleted,
+          plan.records,
           false,
           elapsed);
     }
