@@ -119,7 +119,11 @@ class StateExportImportIT {
     }
 
     private static CompletableFuture<Void> apply(Context context, Message message, String topic) {
-      String[] cmd = message.asUtf8String().split(" ");
+      String text =
+          message.isUtf8String()
+              ? message.asUtf8String()
+              : new String(message.rawValue(), StandardCharsets.UTF_8);
+      String[] cmd = text.split(" ");
       long count = context.storage().get(COUNT).orElse(0L) + 1;
       context.storage().set(COUNT, count);
       switch (cmd[0]) {
@@ -142,13 +146,7 @@ class StateExportImportIT {
               .withTopic(topic)
               .withUtf8Key(context.self().id())
               .withUtf8Value(
-                  context.self().id()
-                      + ":"
-                      + count
-                      + ":"
-                      + message.asUtf8String()
-                      + ":"
-                      + System.currentTimeMillis())
+                  context.self().id() + ":" + count + ":" + text + ":" + System.currentTimeMillis())
               .build());
       return context.done();
     }
