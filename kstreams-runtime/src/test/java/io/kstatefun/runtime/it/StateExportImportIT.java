@@ -1,6 +1,7 @@
 package io.kstatefun.runtime.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.kstatefun.localkafka.LocalKafkaBroker;
@@ -64,6 +65,7 @@ class StateExportImportIT {
   private static final int SENDERS = 10;
   private static final int CANCELLED = 5;
   private static final long DELAY_MS = 45_000;
+  private static final int MAILBOX = 5;
 
   private static LocalKafkaBroker kafkaA;
   private static LocalKafkaBroker kafkaB;
@@ -104,18 +106,36 @@ class StateExportImportIT {
     private static final ValueSpec<Long> COUNT = ValueSpec.named("count").withLongType();
     private final FunctionServer server;
 
+    /** While closed, calls to ids starting with "m-" hang (up to 30 s): their messages queue. */
+    final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+
+    final java.util.concurrent.atomic.AtomicInteger gated =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     Counters(String egressTopic) {
       server =
           new FunctionServer(
                   FunctionRegistry.of(
                       StatefulFunctionSpec.builder(COUNTER)
                           .withValueSpecs(COUNT)
-                          .withSupplier(() -> (c, m) -> apply(c, m, egressTopic))
+                          .withSupplier(() -> (c, m) -> gateThenApply(c, m, egressTopic))
                           .build()),
                   FunctionServerOptions.defaults()
                       .withHost("127.0.0.1")
                       .withShutdownTimeout(Duration.ofSeconds(2)))
               .listen(0);
+    }
+
+    private CompletableFuture<Void> gateThenApply(Context context, Message message, String topic) {
+      if (context.self().id().startsWith("m-") && gate.getCount() > 0) {
+        gated.incrementAndGet();
+        try {
+          gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return apply(context, message, topic);
     }
 
     private static CompletableFuture<Void> apply(Context context, Message message, String topic) {
@@ -267,7 +287,18 @@ class StateExportImportIT {
         KafkaIO.readUntil(reader, egressA, e -> e.size() >= expected, Duration.ofSeconds(90));
         assertThat(egressA).hasSize(expected);
         assertThat(runtime.tasks().pendingTimersTotal()).isEqualTo(SENDERS + CANCELLED);
+        // Messages that wait in a mailbox when the application stops: the function hangs on the
+        // first, the others queue behind it.
+        for (int k = 1; k <= MAILBOX; k++) {
+          KafkaIO.send(producer, in, "m-0", "inc " + k);
+        }
+        producer.flush();
+        await("the first mailbox message is being called")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> counters.gated.get() > 0);
+        Thread.sleep(2_000); // the rest reach the mailbox (the same task, the next commit)
       }
+      counters.gate.countDown();
 
       // Export A (stopped) with the command line.
       Cli export =
@@ -288,9 +319,11 @@ class StateExportImportIT {
                   + " addresses, "
                   + (USERS + SENDERS)
                   + " values, "
-                  + (SENDERS + CANCELLED)
-                  + " timers (0 of them mailbox messages)");
-      assertThat(StateFileReader.verify(file).getTimers()).isEqualTo(SENDERS + CANCELLED);
+                  + (SENDERS + CANCELLED + MAILBOX)
+                  + " timers ("
+                  + MAILBOX
+                  + " of them mailbox messages)");
+      assertThat(StateFileReader.verify(file).getTimers()).isEqualTo(SENDERS + CANCELLED + MAILBOX);
 
       // Import into a fresh application on broker B, over 3 partitions instead of 8.
       String[] importArgs = {
@@ -314,7 +347,7 @@ class StateExportImportIT {
                   + " addresses, "
                   + (USERS + SENDERS)
                   + " values, "
-                  + (SENDERS + CANCELLED)
+                  + (SENDERS + CANCELLED + MAILBOX)
                   + " timers")
           .contains("over 3 partitions");
       long stateRecords = endOffsets(kafkaB, appB + "-kstatefun-state-changelog", 3);
@@ -388,7 +421,7 @@ class StateExportImportIT {
               egressB,
               e ->
                   byKey(e).keySet().stream().filter(k -> k.startsWith("d-")).count() == SENDERS
-                      && e.size() >= USERS + CANCELLED + SENDERS,
+                      && e.size() >= USERS + CANCELLED + SENDERS + MAILBOX,
               Duration.ofSeconds(DELAY_MS / 1000 + 90));
           // Cancelled messages were due with the others: give them a moment to show up.
           KafkaIO.drain(reader, egressB, Duration.ofSeconds(3));
@@ -419,7 +452,12 @@ class StateExportImportIT {
         String expected = "s-" + i + ":3:cancel";
         assertThat(b.get("s-" + i)).hasSize(1).allSatisfy(v -> assertThat(v).startsWith(expected));
       }
-      assertThat(egressB).hasSize(USERS + CANCELLED + SENDERS);
+      List<String> mailbox = b.get("m-0");
+      assertThat(mailbox).as("mailbox messages, once each, in order").hasSize(MAILBOX);
+      for (int k = 1; k <= MAILBOX; k++) {
+        assertThat(mailbox.get(k - 1)).startsWith("m-0:" + k + ":inc " + k + ":");
+      }
+      assertThat(egressB).hasSize(USERS + CANCELLED + SENDERS + MAILBOX);
     }
   }
 

@@ -120,7 +120,7 @@ class StateImportScaleIT {
       String summary =
           output
               .lines()
-              .filter(l -> l.startsWith("state import: " + ADDRESSES + " addresses"))
+              .filter(l -> l.startsWith("state import: ") && l.endsWith("addresses/s"))
               .findFirst()
               .orElseThrow(() -> new AssertionError("no summary in " + output));
       System.out.println(
