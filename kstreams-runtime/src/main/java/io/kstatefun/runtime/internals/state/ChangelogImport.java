@@ -6,6 +6,7 @@ import io.kstatefun.runtime.internals.proto.StateFileEntry;
 import io.kstatefun.runtime.internals.proto.StoredValue;
 import io.kstatefun.runtime.internals.proto.TimerEntry;
 import io.kstatefun.runtime.internals.topology.StoreKeys;
+import io.kstatefun.runtime.internals.topology.TopicSetup;
 import io.kstatefun.runtime.state.ImportOptions;
 import io.kstatefun.runtime.state.ImportReport;
 import io.kstatefun.runtime.state.StateFileException;
@@ -27,20 +28,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * One import of a state file into one application (see {@code StateImporter}): validate the file,
@@ -76,7 +73,6 @@ public final class ChangelogImport {
     try (Admin admin = Applications.admin(config)) {
       Applications.requireStopped(admin, app, "importing state");
       int partitions = partitions(admin);
-      ensureChangelogs(admin, partitions);
       Target target = Target.read(config, partitions, options.progress());
       if (target.imported(digest)) {
         return new ImportReport(
@@ -226,15 +222,14 @@ public final class ChangelogImport {
   }
 
   /**
-   * The address partitions of the application: the loopback topic's partition count when it exists
-   * (the runtime keeps it), else {@code kstatefun.partitions} (the runtime will create it with that
-   * many); existing changelog topics must agree.
+   * The address partitions of the application: its loopback topic's partition count, the topic
+   * created first when missing (as the runtime's start would, with {@code kstatefun.partitions}),
+   * so that the runtime finds the partition count the state was written for. Existing changelog
+   * topics must agree; missing ones are created (see {@link TopicSetup#ensureChangelogs}).
    */
   private int partitions(Admin admin)
       throws InterruptedException, ExecutionException, TimeoutException {
-    int loopback = Applications.partitions(admin, config.loopbackTopic());
-    int partitions =
-        loopback > 0 ? loopback : config.getInt(KStatefunConfig.PARTITIONS_CONFIG).intValue();
+    int partitions = TopicSetup.ensureLoopback(admin, config);
     for (String topic : changelogs()) {
       int n = Applications.partitions(admin, topic);
       if (n > 0 && n != partitions) {
@@ -247,11 +242,13 @@ public final class ChangelogImport {
                 + app
                 + " has "
                 + partitions
-                + (loopback > 0
-                    ? " (its loopback topic " + config.loopbackTopic() + ")"
-                    : " (kstatefun.partitions)")
-                + "; they must match");
+                + " (its loopback topic "
+                + config.loopbackTopic()
+                + "); they must match");
       }
+    }
+    for (String topic : TopicSetup.ensureChangelogs(admin, config, partitions)) {
+      options.progress().accept("created changelog topic " + topic + " (" + partitions + ")");
     }
     return partitions;
   }
@@ -261,49 +258,6 @@ public final class ChangelogImport {
         Applications.mailboxChangelog(config),
         Applications.stateChangelog(config),
         Applications.timerChangelog(config));
-  }
-
-  /**
-   * Creates the missing changelog topics as Kafka Streams would at the runtime's first start: one
-   * partition per address partition (Kafka Streams then finds them as it expects and keeps them),
-   * compacted, with the user's {@code topic.*} settings and the runtime's record size limit, and
-   * Kafka Streams' {@code replication.factor}.
-   */
-  private void ensureChangelogs(Admin admin, int partitions)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    Map<String, String> configs = new HashMap<>();
-    KStatefunConfig.streamsProperties(config.originals())
-        .forEach(
-            (k, v) -> {
-              String key = k.toString();
-              if (key.startsWith(StreamsConfig.TOPIC_PREFIX)) {
-                configs.put(key.substring(StreamsConfig.TOPIC_PREFIX.length()), v.toString());
-              }
-            });
-    configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-    Object rf = config.originals().get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
-    short replication = rf == null ? -1 : Short.parseShort(rf.toString().trim());
-    for (String topic : changelogs()) {
-      if (Applications.partitions(admin, topic) > 0) {
-        continue;
-      }
-      NewTopic t =
-          replication > 0
-              ? new NewTopic(topic, partitions, replication)
-              : new NewTopic(topic, java.util.Optional.of(partitions), java.util.Optional.empty());
-      t.configs(configs);
-      try {
-        admin
-            .createTopics(List.of(t))
-            .all()
-            .get(Applications.TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
-        options.progress().accept("created changelog topic " + topic + " (" + partitions + ")");
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw e;
-        }
-      }
-    }
   }
 
   /** The brokers' {@code transaction.max.timeout.ms} (the first broker's), or Kafka's default. */
