@@ -85,16 +85,11 @@ public final class StateCommand {
       return new KStatefunConfig(props);
     }
 
-    /** Progress lines, at most one every 2 seconds. */
+    /** Progress lines (one per phase and per 100,000 records). */
     java.util.function.Consumer<String> progress(PrintWriter out) {
-      long[] last = {0};
       return line -> {
-        long now = System.nanoTime();
-        if (now - last[0] >= 2_000_000_000L) {
-          last[0] = now;
-          out.println(line);
-          out.flush();
-        }
+        out.println(line);
+        out.flush();
       };
     }
 

@@ -70,10 +70,28 @@ public final class ChangelogImport {
   public ImportReport run(Path file) throws IOException {
     long start = System.nanoTime();
     byte[] digest = validate(file);
+    options
+        .progress()
+        .accept(
+            String.format(
+                java.util.Locale.ROOT,
+                "state import: %s checked (%.1f s)",
+                file,
+                (System.nanoTime() - start) / 1e9));
     try (Admin admin = Applications.admin(config)) {
       Applications.requireStopped(admin, app, "importing state");
       int partitions = partitions(admin);
       Target target = Target.read(config, partitions, options.progress());
+      options
+          .progress()
+          .accept(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "state import: target %s read: %d addresses, %d timer records (%.1f s)",
+                  app,
+                  target.stateRecords(),
+                  target.timerRecords(),
+                  (System.nanoTime() - start) / 1e9));
       if (target.imported(digest)) {
         return new ImportReport(
             app,
