@@ -14,10 +14,10 @@ import java.nio.file.Path;
  *
  * <p>Before it writes, the importer reads the whole file (a truncated or damaged file is refused
  * before anything is written), refuses an application whose consumer group has active members,
- * creates the changelog topics when missing (with the partitions the runtime will use), and reads
- * the target's state and timers: a target with any is refused unless {@link ImportOptions#mode}
- * says otherwise. Importing the same file again is recognised (the timer store keeps a marker with
- * the file's SHA-256) and writes nothing.
+ * creates the loopback topic (which fixes the partition count) and the changelog topics when
+ * missing, as the runtime's first start would, and reads the target's state and timers: a target
+ * with any is refused unless {@link ImportOptions#mode} says otherwise. Importing the same file
+ * again is recognised (the timer store keeps a marker with the file's SHA-256) and writes nothing.
  *
  * <p>Threading: {@link #importFile} runs on the caller's thread and blocks until the transaction is
  * committed or aborted.

@@ -416,6 +416,19 @@ class StateExportImportIT {
           Cli running = Cli.run(importArgs);
           assertThat(running.code()).isEqualTo(1);
           assertThat(running.err()).contains("is running");
+          Cli runningExport =
+              Cli.run(
+                  "state",
+                  "export",
+                  "--application-id",
+                  appB,
+                  "--file",
+                  dir.resolve("running.kstate").toString(),
+                  "--bootstrap-servers",
+                  kafkaB.bootstrapServers());
+          assertThat(runningExport.code()).isEqualTo(1);
+          assertThat(runningExport.err()).contains("is running").contains("--force");
+          assertThat(dir.resolve("running.kstate")).doesNotExist();
 
           KafkaIO.readUntil(
               reader,

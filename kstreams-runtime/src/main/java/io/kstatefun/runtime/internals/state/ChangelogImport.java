@@ -123,6 +123,16 @@ public final class ChangelogImport {
       }
       long maxTxnMs = brokerMaxTransactionTimeout(admin);
       long txnMs = Math.min(options.transactionTimeout().toMillis(), maxTxnMs);
+      if (txnMs < options.transactionTimeout().toMillis()) {
+        options
+            .progress()
+            .accept(
+                "state import: transaction timeout "
+                    + txnMs
+                    + " ms, the broker's transaction.max.timeout.ms (asked for "
+                    + options.transactionTimeout().toMillis()
+                    + " ms)");
+      }
       Writer writer = new Writer(partitions, target, digest, start);
       writer.write(file, txnMs);
       return writer.report(Duration.ofNanos(System.nanoTime() - start));
