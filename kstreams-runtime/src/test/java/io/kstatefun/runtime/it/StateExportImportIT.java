@@ -11,6 +11,7 @@ import io.kstatefun.runtime.cli.KStatefunCli;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.proto.AddressState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
+import io.kstatefun.runtime.internals.proto.TimerEntry;
 import io.kstatefun.runtime.state.ImportOptions;
 import io.kstatefun.runtime.state.StateFileReader;
 import io.kstatefun.runtime.state.StateFileWriter;
@@ -566,6 +567,141 @@ class StateExportImportIT {
     assertThat(StateImporter.importFile(ok, config, ImportOptions.defaults()).addresses())
         .isEqualTo(1);
     assertThat(liveRecords(kafkaB, changelog, 2, "read_committed")).isEqualTo(1);
+  }
+
+  /** The live records of a store's changelog (read_committed, last value per key) by key. */
+  private static Map<String, byte[]> live(LocalKafkaBroker kafka, String topic, int partitions) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, byte[]> out = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition(topic, p));
+      }
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = c.endOffsets(tps);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        assertThat(System.nanoTime()).as("reading " + topic).isLessThan(deadline);
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          String key = r.partition() + ":" + java.util.HexFormat.of().formatHex(r.key());
+          if (r.value() == null) {
+            out.remove(key);
+          } else {
+            out.put(key, r.value());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Live timer store keys of one kind: 0x00 meta, 0x01 timers, 0x02 token index. */
+  private static long timerKeys(Map<String, byte[]> timers, String kindHex) {
+    return timers.keySet().stream()
+        .filter(k -> k.substring(k.indexOf(':') + 1).startsWith(kindHex))
+        .count();
+  }
+
+  private static TimerEntry delayedTo(String from, String to, long due, String token) {
+    return TimerEntry.newBuilder()
+        .setEnvelope(
+            io.kstatefun.runtime.internals.proto.Envelope.newBuilder()
+                .setTarget(
+                    io.kstatefun.protocol.Address.newBuilder()
+                        .setNamespace("move")
+                        .setType("counter")
+                        .setId(to))
+                .setCaller(
+                    io.kstatefun.protocol.Address.newBuilder()
+                        .setNamespace("move")
+                        .setType("counter")
+                        .setId(from)))
+        .setDueMs(due)
+        .setCancellationToken(token)
+        .build();
+  }
+
+  @Test
+  @Timeout(120)
+  void shouldMergeWithoutDoublingAndReplaceWithExactlyTheFile(@TempDir Path dir) throws Exception {
+    String app = "move-modes-" + UUID.randomUUID().toString().substring(0, 8);
+    KStatefunConfig config =
+        new KStatefunConfig(
+            Map.of(
+                "application.id",
+                app,
+                "bootstrap.servers",
+                kafkaB.bootstrapServers(),
+                "kstatefun.partitions",
+                "2"));
+    long due = System.currentTimeMillis() + 3_600_000;
+    Path first = dir.resolve("first.kstate");
+    Path copy = dir.resolve("copy.kstate"); // the same content, another file (another header)
+    for (Path f : List.of(first, copy)) {
+      try (StateFileWriter w = StateFileWriter.create(f, "test", f.toString())) {
+        w.address(value("a", new byte[] {1}));
+        w.address(value("b", new byte[] {2}));
+        w.timer(delayedTo("a", "x", due, ""));
+        w.timer(delayedTo("b", "y", due, "tk"));
+      }
+    }
+    String stateTopic = app + "-kstatefun-state-changelog";
+    String timerTopic = app + "-kstatefun-timers-changelog";
+    assertThat(StateImporter.importFile(first, config, ImportOptions.defaults()).timers())
+        .isEqualTo(2);
+
+    Throwable refused = null;
+    try {
+      StateImporter.importFile(copy, config, ImportOptions.defaults());
+    } catch (IllegalStateException e) {
+      refused = e;
+    }
+    assertThat(refused).as("a non-empty target").isNotNull();
+    assertThat(refused.getMessage()).contains("already has state");
+
+    var merged =
+        StateImporter.importFile(
+            copy, config, ImportOptions.defaults().withMode(ImportOptions.Mode.MERGE));
+    assertThat(merged.addresses()).isEqualTo(2);
+    assertThat(merged.timers()).as("timers added by the merge").isZero();
+    assertThat(merged.skippedTimers()).isEqualTo(2);
+    Map<String, byte[]> timers = live(kafkaB, timerTopic, 2);
+    assertThat(timerKeys(timers, "01")).as("pending timers").isEqualTo(2);
+    assertThat(timerKeys(timers, "02")).as("token index").isEqualTo(1);
+    assertThat(live(kafkaB, stateTopic, 2)).hasSize(2);
+
+    Path other = dir.resolve("other.kstate");
+    try (StateFileWriter w = StateFileWriter.create(other, "test", "other")) {
+      w.address(value("c", new byte[] {3}));
+      w.timer(delayedTo("c", "z", due, ""));
+    }
+    var replaced =
+        StateImporter.importFile(
+            other, config, ImportOptions.defaults().withMode(ImportOptions.Mode.REPLACE));
+    assertThat(replaced.deletedRecords()).isPositive();
+    Map<String, byte[]> state = live(kafkaB, stateTopic, 2);
+    assertThat(state).hasSize(1);
+    timers = live(kafkaB, timerTopic, 2);
+    assertThat(timerKeys(timers, "01")).isEqualTo(1);
+    assertThat(timerKeys(timers, "02")).isZero();
+    long count = 0;
+    for (Map.Entry<String, byte[]> e : timers.entrySet()) {
+      if (e.getKey().endsWith(":0063")) { // 0x00 'c': a partition's pending timer count
+        count += java.nio.ByteBuffer.wrap(e.getValue()).getLong();
+      }
+    }
+    assertThat(count).as("pending timer counts").isEqualTo(1);
+    // The first file is no longer what the target holds: importing it is not a no-op any more.
+    assertThat(
+            StateImporter.importFile(
+                    first, config, ImportOptions.defaults().withMode(ImportOptions.Mode.MERGE))
+                .alreadyImported())
+        .isFalse();
   }
 
   private static AddressState value(String id, byte[] bytes) {
