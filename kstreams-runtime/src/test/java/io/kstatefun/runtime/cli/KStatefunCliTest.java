@@ -11,7 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.ParameterException;
 
-/** The runtime's commands ({@code run}, {@code topic}, {@code dlq}) as the README shows them. */
+/**
+ * The runtime's commands ({@code run}, {@code topic}, {@code dlq}, {@code state}) as the README
+ * shows them.
+ */
 class KStatefunCliTest {
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -28,7 +31,7 @@ class KStatefunCliTest {
   void shouldPrintTheUsageOfEveryCommandOnHelp() {
     assertThat(cli("help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("Usage: kstatefun", "  run ", "  topic ", "  dlq ", "  help ");
+        .contains("Usage: kstatefun", "  run ", "  topic ", "  dlq ", "  state ", "  help ");
     out.reset();
     assertThat(cli("help", "run")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
@@ -44,8 +47,10 @@ class KStatefunCliTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("Usage: kstatefun");
     err.reset();
     assertThat(cli("start")).isEqualTo(2);
+    // picocli prints the usage, or only suggests commands with a similar name ('state' for 'start')
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("Unmatched argument at index 0: 'start'", "Usage:");
+        .contains("Unmatched argument at index 0: 'start'")
+        .containsAnyOf("Usage:", "Did you mean: kstatefun state");
   }
 
   @Test

@@ -162,6 +162,64 @@ public final class TopicSetup {
   }
 
   /**
+   * Creates the loopback topic when missing, as {@link #prepare} does, and returns its partition
+   * count: the application's number of address partitions. For tools that write an application's
+   * state before its first start ({@code kstatefun state import}).
+   */
+  public static int ensureLoopback(Admin admin, KStatefunConfig config)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return ensure(
+        admin,
+        config.loopbackTopic(),
+        config.getInt(KStatefunConfig.PARTITIONS_CONFIG),
+        config.getShort(KStatefunConfig.REPLICATION_FACTOR_CONFIG),
+        loopbackConfigs(config.producerMaxRequestSize()));
+  }
+
+  /**
+   * Creates the missing changelog topics of the runtime's stores the way Kafka Streams creates them
+   * at the first start: {@code partitions} partitions (one per task; Kafka Streams then finds them
+   * as it expects and keeps them), {@code cleanup.policy=compact}, the user's {@code topic.*}
+   * settings (with {@code max.message.bytes} covering the producer's {@code max.request.size}, see
+   * {@link KStatefunConfig#streamsProperties}) and Kafka Streams' {@code replication.factor}. For
+   * tools that write an application's state before its first start.
+   *
+   * @return the topics it created
+   */
+  public static List<String> ensureChangelogs(Admin admin, KStatefunConfig config, int partitions)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<String, String> configs = new LinkedHashMap<>();
+    KStatefunConfig.streamsProperties(config.originals())
+        .forEach(
+            (k, v) -> {
+              String key = k.toString();
+              if (key.startsWith(org.apache.kafka.streams.StreamsConfig.TOPIC_PREFIX)) {
+                configs.put(
+                    key.substring(org.apache.kafka.streams.StreamsConfig.TOPIC_PREFIX.length()),
+                    v.toString());
+              }
+            });
+    configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    Object rf =
+        config.originals().get(org.apache.kafka.streams.StreamsConfig.REPLICATION_FACTOR_CONFIG);
+    short replication = rf == null ? -1 : Short.parseShort(rf.toString().trim());
+    List<String> created = new ArrayList<>();
+    for (String store :
+        List.of(
+            TopologyFactory.MAILBOX_STORE,
+            TopologyFactory.STATE_STORE,
+            TopologyFactory.TIMER_STORE)) {
+      String topic = config.applicationId() + "-" + store + "-changelog";
+      if (describeOne(admin, topic).isPresent()) {
+        continue;
+      }
+      ensure(admin, topic, partitions, replication, configs);
+      created.add(topic);
+    }
+    return created;
+  }
+
+  /**
    * Checks that no ingress reads a topic the runtime writes for itself. An ingress on the loopback
    * or doorbell topic would misread the runtime's records; an ingress on a dead-letter topic would
    * read its own rejects back and dead-letter them again, forever.
