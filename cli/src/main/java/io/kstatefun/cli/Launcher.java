@@ -5,6 +5,7 @@ import io.kstatefun.localkafka.KafkaServerMain;
 import io.kstatefun.runtime.cli.DeadLetterCommand;
 import io.kstatefun.runtime.cli.KStatefunCli;
 import io.kstatefun.runtime.cli.RunCommand;
+import io.kstatefun.runtime.cli.StateCommand;
 import io.kstatefun.runtime.cli.TopicCommand;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
@@ -16,9 +17,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/kstatefun}: every command, each defined once with picocli where it lives (the dev demo
- * in examples, {@code kafka} in local-kafka, {@code run}/{@code topic}/{@code dlq} in the runtime).
- * {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come from these
- * definitions.
+ * in examples, {@code kafka} in local-kafka, {@code run}/{@code topic}/{@code dlq}/{@code state} in
+ * the runtime). {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come
+ * from these definitions.
  *
  * <p>This class and the command classes hold no static logger: the dev demo chooses its logging
  * configuration before anything logs.
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
       KafkaServerMain.class,
       TopicCommand.class,
       DeadLetterCommand.class,
+      StateCommand.class,
       HelpCommand.class
     })
 public final class Launcher implements Callable<Integer> {

@@ -12,10 +12,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The runtime's commands: {@code run}, {@code topic} and {@code dlq} (picocli). {@code
- * bin/kstatefun} runs the full launcher ({@code io.kstatefun.cli.Launcher}), which adds {@code
- * kafka} and {@code dev} to these same command classes; this class is the entry point when only the
- * runtime jar and its dependencies are on the class path (a deployment without the local broker).
+ * The runtime's commands: {@code run}, {@code topic}, {@code dlq} and {@code state} (picocli).
+ * {@code bin/kstatefun} runs the full launcher ({@code io.kstatefun.cli.Launcher}), which adds
+ * {@code kafka} and {@code dev} to these same command classes; this class is the entry point when
+ * only the runtime jar and its dependencies are on the class path (a deployment without the local
+ * broker).
  */
 @Command(
     name = "kstatefun",
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
       RunCommand.class,
       TopicCommand.class,
       DeadLetterCommand.class,
+      StateCommand.class,
       HelpCommand.class
     })
 public final class KStatefunCli implements Callable<Integer> {

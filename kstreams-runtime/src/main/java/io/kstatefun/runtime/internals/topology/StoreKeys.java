@@ -19,21 +19,26 @@ import java.nio.charset.StandardCharsets;
  *                 0x00 's'                -> next timer sequence (8 bytes)
  *                 0x01 due(8) seq(8)      -> PendingTimer
  *                 0x02 address token      -> PendingTimer (the token index; tokens are per sender)
+ *                 0x00 'i' digest(32)     -> import time (8 bytes): a state file imported (state import)
  * </pre>
+ *
+ * <p>The runtime reads the timer store's meta keys by exact key only, so the import markers of
+ * {@code kstatefun state import} are invisible to it.
  */
-final class StoreKeys {
+public final class StoreKeys {
 
-  static final byte HEADER = 0x01;
-  static final byte ENTRY = 0x02;
-  static final byte META = 0x00;
-  static final byte TIMER = 0x01;
-  static final byte TOKEN = 0x02;
-  static final byte[] TIMER_COUNT = {META, 'c'};
-  static final byte[] TIMER_SEQ = {META, 's'};
+  public static final byte HEADER = 0x01;
+  public static final byte ENTRY = 0x02;
+  public static final byte META = 0x00;
+  public static final byte TIMER = 0x01;
+  public static final byte TOKEN = 0x02;
+  public static final byte[] TIMER_COUNT = {META, 'c'};
+  public static final byte[] TIMER_SEQ = {META, 's'};
+  public static final byte IMPORT_MARKER = 'i';
 
   private StoreKeys() {}
 
-  static byte[] address(Address address) {
+  public static byte[] address(Address address) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(64);
     writeString(out, address.type().namespace());
     writeString(out, address.type().name());
@@ -41,7 +46,7 @@ final class StoreKeys {
     return out.toByteArray();
   }
 
-  static Address decodeAddress(byte[] bytes, int offset) {
+  public static Address decodeAddress(byte[] bytes, int offset) {
     ByteBuffer in = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
     String namespace = readString(in);
     String type = readString(in);
@@ -49,22 +54,27 @@ final class StoreKeys {
     return new Address(new FunctionType(namespace, type), id);
   }
 
-  static byte[] header(Address address) {
+  public static byte[] header(Address address) {
     return prefixed(HEADER, address(address), null);
   }
 
-  static byte[] entry(Address address, long seq) {
+  public static byte[] entry(Address address, long seq) {
     return prefixed(ENTRY, address(address), seq);
   }
 
-  static byte[] timer(long dueMs, long seq) {
+  public static byte[] timer(long dueMs, long seq) {
     return ByteBuffer.allocate(17).put(TIMER).putLong(dueMs).putLong(seq).array();
   }
 
-  static byte[] token(Address sender, String token) {
+  public static byte[] token(Address sender, String token) {
     byte[] a = address(sender);
     byte[] t = token.getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(1 + a.length + t.length).put(TOKEN).put(a).put(t).array();
+  }
+
+  /** The key that records that the state file with this SHA-256 {@code digest} was imported. */
+  public static byte[] importMarker(byte[] digest) {
+    return ByteBuffer.allocate(2 + digest.length).put(META).put(IMPORT_MARKER).put(digest).array();
   }
 
   private static byte[] prefixed(byte prefix, byte[] address, Long seq) {

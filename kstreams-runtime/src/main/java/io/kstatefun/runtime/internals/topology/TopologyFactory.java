@@ -38,9 +38,9 @@ import org.apache.kafka.streams.state.Stores;
 public final class TopologyFactory {
 
   static final String DISPATCHER = "kstatefun-dispatcher";
-  static final String MAILBOX_STORE = "kstatefun-mailbox";
-  static final String STATE_STORE = "kstatefun-state";
-  static final String TIMER_STORE = "kstatefun-timers";
+  public static final String MAILBOX_STORE = "kstatefun-mailbox";
+  public static final String STATE_STORE = "kstatefun-state";
+  public static final String TIMER_STORE = "kstatefun-timers";
   static final String LOOPBACK_SOURCE = "loopback-source";
   static final String DOORBELL_SOURCE = "doorbell-source";
   static final String LOOPBACK_SINK = "loopback-sink";
