@@ -59,7 +59,7 @@ public final class ImportStatefunCommand implements Callable<Integer> {
   static final String CLASSPATH_PROPERTY = "kstatefun.statefun-import.classpath";
 
   /** What the JDK 17 module system must open for Flink 1.16 (Kryo, closures). */
-  static final List<String> FLINK_JVM_OPTIONS =
+  public static final List<String> FLINK_JVM_OPTIONS =
       List.of(
           "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
           "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",

@@ -1,4 +1,4 @@
-package io.kstatefun.statefunimport.testing;
+package io.kstatefun.cli.statefun;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -8,7 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.statefun.sdk.java.Context;
 import org.apache.flink.statefun.sdk.java.StatefulFunction;
 import org.apache.flink.statefun.sdk.java.StatefulFunctionSpec;
@@ -25,8 +27,8 @@ import org.apache.flink.statefun.sdk.java.types.Type;
 
 /**
  * The functions of the StateFun migration test, written only against the official {@code
- * statefun-sdk-java:3.3.0}, served over HTTP by {@link #main} (in its own JVM, so that the same
- * functions answer StateFun first and kstatefun after the migration).
+ * statefun-sdk-java:3.3.0}, served over HTTP by {@link Server}: the same functions answer StateFun
+ * first and kstatefun after the migration.
  *
  * <ul>
  *   <li>{@code migration/counter}: an int {@code count} and a string {@code last} (expires 1 hour
@@ -57,16 +59,35 @@ public final class MigrationFunctions {
 
   private MigrationFunctions() {}
 
-  /** Serves the functions on 127.0.0.1:PORT (args: PORT EGRESS_TOPIC) until killed. */
-  public static void main(String[] args) throws IOException {
-    int port = Integer.parseInt(args[0]);
-    String topic = args[1];
-    RequestReplyHandler handler = handler(topic);
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
-    server.setExecutor(Executors.newFixedThreadPool(8));
-    server.createContext("/", exchange -> serve(exchange, handler));
-    server.start();
-    System.out.println("functions listening " + server.getAddress().getPort());
+  /** Serves the functions on 127.0.0.1 (a free port) until closed. */
+  public static final class Server implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(8);
+    private final AtomicInteger reminderSchedules = new AtomicInteger();
+
+    public Server(String egressTopic) throws IOException {
+      RequestReplyHandler handler = handler(egressTopic, reminderSchedules);
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+      server.setExecutor(executor);
+      server.createContext("/", exchange -> serve(exchange, handler));
+      server.start();
+    }
+
+    /** The URL template for a module.yaml endpoint. */
+    public String urlTemplate() {
+      return "http://127.0.0.1:" + server.getAddress().getPort() + "/{function.name}";
+    }
+
+    /** How many {@code schedule:} messages the reminder has handled (retries included). */
+    public int reminderSchedules() {
+      return reminderSchedules.get();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      executor.shutdownNow();
+    }
   }
 
   private static void serve(HttpExchange exchange, RequestReplyHandler handler) throws IOException {
@@ -76,7 +97,7 @@ public final class MigrationFunctions {
       try {
         reply = handler.handle(Slices.wrap(body)).get().toByteArray();
       } catch (Exception e) {
-        e.printStackTrace(System.out);
+        e.printStackTrace();
         exchange.sendResponseHeaders(500, -1);
         return;
       }
@@ -90,7 +111,7 @@ public final class MigrationFunctions {
     }
   }
 
-  static RequestReplyHandler handler(String topic) {
+  static RequestReplyHandler handler(String topic, AtomicInteger schedules) {
     StatefulFunctions functions = new StatefulFunctions();
     functions.withStatefulFunction(
         StatefulFunctionSpec.builder(COUNTER)
@@ -99,7 +120,7 @@ public final class MigrationFunctions {
     functions.withStatefulFunction(
         StatefulFunctionSpec.builder(REMINDER)
             .withValueSpecs(SCHEDULED)
-            .withSupplier(() -> new Reminder(topic)));
+            .withSupplier(() -> new Reminder(topic, schedules)));
     return functions.requestReplyHandler();
   }
 
@@ -128,9 +149,11 @@ public final class MigrationFunctions {
 
   private static final class Reminder implements StatefulFunction {
     private final String topic;
+    private final AtomicInteger schedules;
 
-    Reminder(String topic) {
+    Reminder(String topic, AtomicInteger schedules) {
       this.topic = topic;
+      this.schedules = schedules;
     }
 
     @Override
@@ -144,6 +167,7 @@ public final class MigrationFunctions {
             Duration.ofMillis(delayMs),
             "r-" + id,
             MessageBuilder.forAddress(REMINDER, id).withCustomType(PAYLOAD, "fire").build());
+        schedules.incrementAndGet();
       } else if (text.equals("cancel")) {
         context.cancelDelayedMessage("r-" + id);
       } else if (text.equals("fire")) {
