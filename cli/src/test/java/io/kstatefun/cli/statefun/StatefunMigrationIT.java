@@ -42,14 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The migration off StateFun, end to end, with a real Apache Flink StateFun 3.3.0 job: the StateFun
- * runtime on a Flink 1.16 MiniCluster (RocksDB state backend) in its own JVM (statefun-import's
- * test class path: Flink, StateFun, Kafka clients 3.2), remote functions written on {@code
- * statefun-sdk-java:3.3.0} ({@link MigrationFunctions}), a Kafka ingress and egress on a local
- * broker. After N messages per counter and pending {@code sendAfter} messages, StateFun takes a
- * savepoint and stops; {@code kstatefun import-statefun} reads it (in its own JVM, as the release
- * runs it) and imports it; kstatefun then runs the same module.yaml and functions: every counter
- * continues at N+1, delayed messages fire once and not before they are due, cancelled ones never,
- * and no ingress message is read twice.
+ * runtime on a Flink 1.16 MiniCluster (RocksDB state backend; {@code -Dstatefun.it.backend=hashmap}
+ * for the heap backend) in its own JVM (statefun-import's test class path: Flink, StateFun, Kafka
+ * clients 3.2), remote functions written on {@code statefun-sdk-java:3.3.0} ({@link
+ * MigrationFunctions}), a Kafka ingress and egress on a local broker. After N messages per counter
+ * and pending {@code sendAfter} messages, StateFun takes a savepoint and stops; {@code kstatefun
+ * import-statefun} reads it (in its own JVM, as the release runs it) and imports it; kstatefun then
+ * runs the same module.yaml and functions: every counter continues at N+1, delayed messages fire
+ * once and not before they are due, cancelled ones never, and no ingress message is read twice.
  */
 class StatefunMigrationIT {
 
@@ -362,7 +362,8 @@ class StatefunMigrationIT {
       command.add(classes + java.io.File.pathSeparator + classpath);
       command.add("io.kstatefun.statefunimport.testing.StatefunJobMain");
       command.add(module.toString());
-      command.add("rocksdb");
+      // The StateFun job's state backend: rocksdb (default) or hashmap (-Dstatefun.it.backend).
+      command.add(System.getProperty("statefun.it.backend", "rocksdb"));
       command.add("2");
       StatefunJob job =
           new StatefunJob(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
