@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bin/kstatefun}: every command, each defined once with picocli where it lives (the dev demo
  * in examples, {@code kafka} in local-kafka, {@code run}/{@code topic}/{@code dlq}/{@code state} in
- * the runtime). {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come
- * from these definitions.
+ * the runtime, {@code import-statefun} here: it runs the StateFun savepoint reader in a child JVM).
+ * {@code --help}, {@code help COMMAND} and docs/cli.md ({@link CliReference}) come from these
+ * definitions.
  *
  * <p>This class and the command classes hold no static logger: the dev demo chooses its logging
  * configuration before anything logs.
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
       TopicCommand.class,
       DeadLetterCommand.class,
       StateCommand.class,
+      ImportStatefunCommand.class,
       HelpCommand.class
     })
 public final class Launcher implements Callable<Integer> {

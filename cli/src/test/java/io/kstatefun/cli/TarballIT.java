@@ -81,7 +81,20 @@ class TarballIT {
               "kstatefun-kstreams-runtime-" + version() + ".jar",
               "kstatefun-local-kafka-" + version() + ".jar",
               "kstatefun-examples-" + version() + ".jar")
-          .noneMatch(name -> name.contains("junit") || name.contains("assertj"));
+          .noneMatch(name -> name.contains("junit") || name.contains("assertj"))
+          .as("Flink stays off the runtime's class path")
+          .noneMatch(
+              name ->
+                  name.endsWith(".jar")
+                      && (name.startsWith("flink-") || name.startsWith("statefun-")));
+    }
+    try (Stream<Path> jars = Files.list(home.resolve("lib/statefun-import"))) {
+      assertThat(jars.map(p -> p.getFileName().toString()))
+          .as("import-statefun's own class path")
+          .contains(
+              "kstatefun-statefun-import-" + version() + ".jar",
+              "flink-state-processor-api-1.16.2.jar",
+              "statefun-flink-core-3.3.0.jar");
     }
     assertThat(shell("command -v mvn").exitCode())
         .as("mvn is not on the PATH the tests give the release")
