@@ -126,6 +126,21 @@ public final class KStatefunConfig extends AbstractConfig {
           + "Further batches wait in the durable mailbox until a request ends. Endpoints can bound "
           + "their own concurrency per instance with the maxInFlight extension.";
 
+  public static final String HEADERS_MAX_BYTES_CONFIG = "kstatefun.headers.max.bytes";
+  private static final String HEADERS_MAX_BYTES_DOC =
+      "Most bytes (keys plus values) of the headers one ingress record carries to the functions: "
+          + "those its topic's forwardHeaders selects, plus the W3C trace context when tracing is on. "
+          + "A record whose headers are larger is not routed: it goes to the dead-letter topic with "
+          + "reason HEADERS_TOO_LARGE (its ingress's onError applies).";
+
+  public static final String TRACING_ENABLED_CONFIG = "kstatefun.tracing.enabled";
+  private static final String TRACING_ENABLED_DOC =
+      "Trace batches, function calls and the records they produce with OpenTelemetry. When true, "
+          + "the runtime uses the OpenTelemetry SDK configured from the standard OTEL_* environment "
+          + "variables and otel.* system properties (exporting over OTLP by default), or the "
+          + "OpenTelemetry Java agent's when one is attached. When false (the default) no span is "
+          + "made and no trace context is read or written.";
+
   public static final String MAX_MAILBOX_SIZE_CONFIG = "kstatefun.max.mailbox.size";
   private static final String MAX_MAILBOX_SIZE_DOC =
       "Most queued messages per address. A message beyond it is dead-lettered (reason "
@@ -240,6 +255,15 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.LOW,
               MAX_MAILBOX_SIZE_DOC)
+          .define(
+              HEADERS_MAX_BYTES_CONFIG,
+              Type.INT,
+              16 * 1024,
+              Range.atLeast(0),
+              Importance.LOW,
+              HEADERS_MAX_BYTES_DOC)
+          .define(
+              TRACING_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, TRACING_ENABLED_DOC)
           .define(
               CRASH_LOOP_MAX_FAILURES_CONFIG,
               Type.INT,

@@ -1,11 +1,13 @@
 package io.kstatefun.runtime.internals.topology;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.Routed;
 import io.kstatefun.routing.RoutingException;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.DeadLetterReason;
+import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Action;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.CorruptStoreRecordException;
@@ -21,6 +23,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -194,7 +198,30 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void onIngress(Record<byte[], byte[]> record, RecordMetadata meta) {
     List<Routed> routed;
     try {
-      routed = services.ingressRouter().route(meta.topic(), record.key(), record.value());
+      IngressHeaders.Captured headers =
+          services
+              .ingressHeaders()
+              .capture(services.ingressRouter().forwardHeaders(meta.topic()), record.headers());
+      if (services.ingressHeaders().tooLarge(headers)) {
+        throw new RoutingException(
+            RoutingException.Reason.HEADERS_TOO_LARGE,
+            meta.topic(),
+            services.ingressRouter().ingressesFor(meta.topic()).stream()
+                .map(KafkaIngressSpec::id)
+                .toList(),
+            "the "
+                + headers.headers().size()
+                + " header(s) the record's messages would carry have "
+                + headers.bytes()
+                + " bytes, more than "
+                + KStatefunConfig.HEADERS_MAX_BYTES_CONFIG
+                + "="
+                + services.ingressHeaders().maxBytes());
+      }
+      routed =
+          services
+              .ingressRouter()
+              .route(meta.topic(), record.key(), record.value(), headers.headers());
     } catch (RoutingException e) {
       onRoutingFailure(record, meta, e);
       return;
@@ -340,7 +367,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             new Record<byte[], Object>(
                 egress.key(),
                 new TopicRecord(egress.topic(), egress.value()),
-                services.clock().getAsLong()),
+                services.clock().getAsLong(),
+                egressHeaders(egress.headers())),
             TopologyFactory.EGRESS_SINK);
         requestCommit();
       } else if (action instanceof Action.DeadLetter dead) {
@@ -349,6 +377,18 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         deadLetterStoreRecord(corrupt.error());
       }
     }
+  }
+
+  /** Kafka headers for an egress record: {@code null} (no headers) when there are none. */
+  static Headers egressHeaders(List<KafkaProducerRecord.Header> headers) {
+    if (headers.isEmpty()) {
+      return null;
+    }
+    RecordHeaders out = new RecordHeaders();
+    for (KafkaProducerRecord.Header h : headers) {
+      out.add(h.getKey(), h.getHasValue() ? h.getValue().toByteArray() : null);
+    }
+    return out;
   }
 
   private void invoke(Action.Invoke invoke) {

@@ -50,6 +50,7 @@ public final class RuntimeServices {
   private final CommitPacer commitPacer;
   private final RecordSizes recordSizes;
   private final EgressTopicCheck egressTopics;
+  private final IngressHeaders ingressHeaders;
 
   RuntimeServices(
       KStatefunConfig config,
@@ -119,6 +120,10 @@ public final class RuntimeServices {
         ingressByTopic.putIfAbsent(topic.topic(), ingress);
       }
     }
+    this.ingressHeaders =
+        new IngressHeaders(
+            config.getInt(KStatefunConfig.HEADERS_MAX_BYTES_CONFIG),
+            config.getBoolean(KStatefunConfig.TRACING_ENABLED_CONFIG));
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
     this.commitPacer =
         new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
@@ -130,6 +135,10 @@ public final class RuntimeServices {
 
   ModuleSpec module() {
     return module;
+  }
+
+  IngressHeaders ingressHeaders() {
+    return ingressHeaders;
   }
 
   IngressRouter ingressRouter() {
