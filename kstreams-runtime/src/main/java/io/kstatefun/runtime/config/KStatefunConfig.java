@@ -133,6 +133,14 @@ public final class KStatefunConfig extends AbstractConfig {
           + "A record whose headers are larger is not routed: it goes to the dead-letter topic with "
           + "reason HEADERS_TOO_LARGE (its ingress's onError applies).";
 
+  public static final String HEADERS_INHERIT_CONFIG = "kstatefun.headers.inherit";
+  private static final String HEADERS_INHERIT_DOC =
+      "Whether a message or Kafka egress record that a function sends without any header inherits "
+          + "the headers of the batch it answers, when every message of that batch carries the same "
+          + "headers (always so for a batch of one). This carries headers through functions written "
+          + "with SDKs that cannot set them, such as the official StateFun SDKs. With tracing on, the "
+          + "trace context is not inherited: the runtime stamps its own.";
+
   public static final String TRACING_ENABLED_CONFIG = "kstatefun.tracing.enabled";
   private static final String TRACING_ENABLED_DOC =
       "Trace batches, function calls and the records they produce with OpenTelemetry. When true, "
@@ -262,6 +270,7 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.LOW,
               HEADERS_MAX_BYTES_DOC)
+          .define(HEADERS_INHERIT_CONFIG, Type.BOOLEAN, true, Importance.LOW, HEADERS_INHERIT_DOC)
           .define(
               TRACING_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, TRACING_ENABLED_DOC)
           .define(

@@ -16,10 +16,18 @@ public sealed interface Action {
 
   /**
    * Send {@code request} to the function at {@code target}; the answer comes back tagged with
-   * {@code requestId}.
+   * {@code requestId}. {@code span} is the batch's trace span ({@code null} when tracing is off):
+   * the call's HTTP client span is its child.
    */
-  record Invoke(Address target, long requestId, ToFunction request, int batchSize)
-      implements Action {}
+  record Invoke(
+      Address target, long requestId, ToFunction request, int batchSize, Tracing.BatchSpan span)
+      implements Action {
+
+    /** A call without a trace span. */
+    public Invoke(Address target, long requestId, ToFunction request, int batchSize) {
+      this(target, requestId, request, batchSize, null);
+    }
+  }
 
   /** Deliver {@code envelope} to another partition through the loopback topic. */
   record SendToPartition(Envelope envelope, int partition) implements Action {}

@@ -3,6 +3,7 @@ package io.kstatefun.runtime.internals.dispatch;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
+import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
@@ -203,6 +204,7 @@ public final class Dispatcher {
   private final ResponseValidator validator;
   private final StateWriter stateWriter;
   private final DelayedMessages delayedMessages;
+  private final Tracing tracing;
   private volatile int inFlightSnapshot;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
@@ -238,6 +240,40 @@ public final class Dispatcher {
       Limits limits,
       Listener listener,
       InFlightLimiter limiter) {
+    this(
+        partition,
+        numPartitions,
+        stores,
+        directory,
+        specs,
+        clock,
+        limits,
+        listener,
+        limiter,
+        false,
+        Tracing.OFF);
+  }
+
+  /**
+   * A dispatcher with header inheritance and tracing choices.
+   *
+   * @param inheritHeaders whether outputs sent without headers inherit the batch's common headers
+   *     ({@link OutgoingHeaders})
+   * @param tracing the tracing hooks ({@link Tracing#OFF}: none)
+   */
+  public Dispatcher(
+      int partition,
+      int numPartitions,
+      DispatchStores stores,
+      Directory directory,
+      StateSpecRegistry specs,
+      LongSupplier clock,
+      Limits limits,
+      Listener listener,
+      InFlightLimiter limiter,
+      boolean inheritHeaders,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.partition = partition;
     this.numPartitions = numPartitions;
     this.directory = directory;
@@ -248,7 +284,7 @@ public final class Dispatcher {
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
     this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
     this.batches = new Batches(mailbox, admission, unreadable, listener);
-    this.requests = new RequestBuilder(stores, specs, clock);
+    this.requests = new RequestBuilder(stores, specs, clock, inheritHeaders, tracing.enabled());
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
     this.validator =
         new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
@@ -307,17 +343,26 @@ public final class Dispatcher {
     List<Action> out = new ArrayList<>(4);
     if (!outcome.succeeded()) {
       onFailure(target, flight, outcome, out);
+      if (flight.span() != null) {
+        endSpan(flight, "call failed: " + outcome.failureKind() + " " + outcome.failure());
+      }
       return finish(out);
     }
     FromFunction response = outcome.response();
+    String error;
     switch (response.getResponseCase()) {
-      case INCOMPLETE_INVOCATION_CONTEXT ->
-          negotiate(target, flight, response, outcome.attempts(), out);
+      case INCOMPLETE_INVOCATION_CONTEXT -> {
+        negotiate(target, flight, response, outcome.attempts(), out);
+        error = "the function asked for missing states; the batch is sent again";
+      }
       case INVOCATION_RESULT ->
-          apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
+          error = apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
       default ->
-          apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
+          error =
+              apply(
+                  target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
     }
+    endSpan(flight, error);
     return finish(out);
   }
 
@@ -343,6 +388,12 @@ public final class Dispatcher {
     batches.failCall(target, flight, reason, outcome, out);
   }
 
+  private static void endSpan(InFlightBatch flight, String error) {
+    if (flight.span() != null) {
+      flight.span().end(error);
+    }
+  }
+
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
   public List<Action> onTimers() {
     long now = clock.getAsLong();
@@ -352,7 +403,8 @@ public final class Dispatcher {
       if (timer.hasExpiryCheck()) {
         stateWriter.expire(timer, now, out);
       } else {
-        deliver(delayedMessages.fire(timer, now), out);
+        Envelope fired = delayedMessages.fire(timer, now);
+        deliver(tracing.enabled() ? fired.toBuilder().setFromTimer(true).build() : fired, out);
       }
     }
     return finish(out);
@@ -479,6 +531,8 @@ public final class Dispatcher {
       return;
     }
     long requestId = REQUEST_IDS.incrementAndGet();
+    Tracing.BatchSpan span =
+        request.messages() == null ? null : tracing.startBatch(target, request.messages());
     admission.started(
         target,
         new InFlightBatch(
@@ -488,10 +542,12 @@ public final class Dispatcher {
             negotiations,
             request.sentStates(),
             batchLimit,
-            request.origin()));
+            request.origin(),
+            request.commonHeaders(),
+            span));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
-    out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));
+    out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head), span));
   }
 
   /** The function asked for states it misses: send the batch again with them, or fail it. */
@@ -533,8 +589,12 @@ public final class Dispatcher {
   // ---------------------------------------------------------------------------------------------
   // Applying an answer
 
-  /** The function answered: validate the answer, then apply it whole, then go on. */
-  private void apply(
+  /**
+   * The function answered: validate the answer, then apply it whole, then go on.
+   *
+   * @return why the answer was rejected, or {@code null} when it was applied
+   */
+  private String apply(
       Address target,
       InFlightBatch flight,
       InvocationResponse response,
@@ -544,7 +604,7 @@ public final class Dispatcher {
     ResponseValidator.Verdict verdict = validator.validate(target, response, flight.origin());
     if (!verdict.valid()) {
       batches.fail(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
-      return;
+      return verdict.reason() + ": " + verdict.detail();
     }
 
     // 2. State.
@@ -556,10 +616,10 @@ public final class Dispatcher {
 
     // 4. Messages, delayed messages and egress records. They carry the batch's origin, so that a
     //    dead letter further down names the ingress record behind it.
-    sendMessages(target, verdict.messages(), response, now, flight.origin(), out);
+    sendMessages(target, verdict.messages(), response, now, flight, out);
     for (Action.EmitEgress record : verdict.egress()) {
       listener.egressEmitted(record.egressId());
-      out.add(record);
+      out.add(OutgoingHeaders.egress(record, flight.commonHeaders(), flight.span()));
     }
 
     // 5. Next batch, unless a local message to self already sent it or queued the address.
@@ -569,6 +629,7 @@ public final class Dispatcher {
         admission.ready(target, current, false, out);
       }
     }
+    return null;
   }
 
   /**
@@ -577,25 +638,44 @@ public final class Dispatcher {
    * validation, the delayed messages' here.
    *
    * @param messages the envelopes of the response's messages
-   * @param origin the origin of the batch, which they carry ({@code null}: none)
+   * @param flight the batch answered: its origin, which they carry, its common headers, which they
+   *     may inherit, and its span
    */
   private void sendMessages(
       Address sender,
       List<Envelope> messages,
       InvocationResponse response,
       long now,
-      Origin origin,
+      InFlightBatch flight,
       List<Action> out) {
+    Origin origin = flight.origin();
     for (Envelope message : messages) {
-      deliver(message, out);
+      TypedValue argument =
+          OutgoingHeaders.message(
+              message.getArgument(),
+              flight.commonHeaders(),
+              flight.span(),
+              "send",
+              message.getTarget().getNamespace() + "/" + message.getTarget().getType());
+      deliver(
+          argument == message.getArgument()
+              ? message
+              : message.toBuilder().setArgument(argument).build(),
+          out);
     }
     for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
       String token = delayed.getCancellationToken();
       if (delayed.getIsCancellationRequest()) {
         delayedMessages.cancel(sender, token, out); // unknown or already fired tokens are a no-op
       } else {
-        Envelope envelope =
-            Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
+        TypedValue argument =
+            OutgoingHeaders.message(
+                delayed.getArgument(),
+                flight.commonHeaders(),
+                flight.span(),
+                "schedule",
+                delayed.getTarget().getNamespace() + "/" + delayed.getTarget().getType());
+        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), argument, origin);
         delayedMessages.schedule(sender, envelope, token, now + delayed.getDelayInMs(), out);
       }
     }

@@ -13,6 +13,7 @@ import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.CorruptStoreRecordException;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.http.FunctionCallException;
+import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 import java.nio.charset.StandardCharsets;
@@ -113,7 +114,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services.clock(),
             services.limits(),
             services.listener(),
-            services.inFlightLimiter());
+            services.inFlightLimiter(),
+            services.config().getBoolean(KStatefunConfig.HEADERS_INHERIT_CONFIG),
+            services.tracing());
     context.schedule(
         Duration.ofMillis(
             services
@@ -394,12 +397,22 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void invoke(Action.Invoke invoke) {
     Address target = invoke.target();
     long requestId = invoke.requestId();
-    java.util.concurrent.CompletableFuture<io.kstatefun.runtime.internals.http.FunctionClient.Reply>
-        call = services.client().call(target, invoke.request());
+    FunctionClient.CallTrace trace = invoke.span() == null ? null : invoke.span().startCall();
+    java.util.concurrent.CompletableFuture<FunctionClient.Reply> call =
+        trace == null
+            ? services.client().call(target, invoke.request())
+            : services.client().call(target, invoke.request(), trace);
     calls.put(requestId, call);
     call.whenComplete(
         (reply, error) -> {
           calls.remove(requestId);
+          if (trace != null) {
+            trace.end(
+                reply != null
+                    ? reply.attempts()
+                    : error instanceof FunctionCallException f ? f.attempts() : 1,
+                error);
+          }
           if (closed) {
             return;
           }
