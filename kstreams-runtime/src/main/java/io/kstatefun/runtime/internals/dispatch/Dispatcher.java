@@ -352,8 +352,11 @@ public final class Dispatcher {
     String error;
     switch (response.getResponseCase()) {
       case INCOMPLETE_INVOCATION_CONTEXT -> {
-        negotiate(target, flight, response, outcome.attempts(), out);
-        error = "the function asked for missing states; the batch is sent again";
+        error = negotiate(target, flight, response, outcome.attempts(), out);
+        if (error == null && flight.span() != null) {
+          flight.span().endResent("the function asked for missing states");
+          return finish(out);
+        }
       }
       case INVOCATION_RESULT ->
           error = apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
@@ -550,8 +553,12 @@ public final class Dispatcher {
     out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head), span));
   }
 
-  /** The function asked for states it misses: send the batch again with them, or fail it. */
-  private void negotiate(
+  /**
+   * The function asked for states it misses: send the batch again with them, or fail it.
+   *
+   * @return why the batch failed, or {@code null} when it is sent again
+   */
+  private String negotiate(
       Address target, InFlightBatch flight, FromFunction response, int attempts, List<Action> out) {
     String failure =
         negotiation.negotiate(
@@ -561,7 +568,7 @@ public final class Dispatcher {
     if (failure != null) {
       batches.fail(
           target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
-      return;
+      return failure;
     }
     admission.forgetKeepingSlot(target); // the slot is kept for the resend
     dispatch(
@@ -571,6 +578,7 @@ public final class Dispatcher {
         true,
         flight.batchLimit(),
         out);
+    return null;
   }
 
   /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */

@@ -63,8 +63,16 @@ public interface Tracing {
     /**
      * Ends the span.
      *
-     * @param error why the batch failed (dead-lettered, re-sent), or {@code null} when applied
+     * @param error why the batch failed (dead-lettered), or {@code null} when it was applied
      */
     void end(String error);
+
+    /**
+     * Ends the span of a batch that is sent again in a new batch (span) without having failed: the
+     * function asked for missing states, or the request was too large and is split.
+     *
+     * @param reason why
+     */
+    void endResent(String reason);
   }
 }

@@ -221,6 +221,12 @@ public final class OpenTelemetryTracing implements Tracing {
     }
 
     @Override
+    public void endResent(String reason) {
+      span.addEvent("resent", Attributes.of(REASON, reason));
+      span.end();
+    }
+
+    @Override
     public void end(String error) {
       if (error != null) {
         span.setStatus(StatusCode.ERROR, error);
