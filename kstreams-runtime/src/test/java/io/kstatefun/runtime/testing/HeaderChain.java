@@ -82,9 +82,10 @@ public final class HeaderChain {
   public static final TypeName RELAY = TypeName.of("example", "relay");
 
   /**
-   * Writes the module: {@code example/counter} at {@code counterUrl}, {@code example/forwarder} at
-   * {@code forwarderUrl}; topic {@code withHeaders} forwards every header ({@code forwardHeaders:
-   * true} at ingress level), topic {@code withoutHeaders} overrides it with {@code false}.
+   * Writes the module: {@code example/counter} at {@code counterUrl}, {@code example/forwarder} and
+   * {@code example/relay} at {@code forwarderUrl}; topic {@code withHeaders} forwards every header
+   * ({@code forwardHeaders: true} at ingress level), topic {@code withoutHeaders} overrides it with
+   * {@code false}.
    */
   public static Path writeModule(
       Path dir,
@@ -107,6 +108,13 @@ public final class HeaderChain {
             "kind: io.statefun.endpoints.v2/http",
             "spec:",
             "  functions: example/forwarder",
+            "  urlPathTemplate: " + forwarderUrl,
+            "  transport:",
+            "    call: 30s",
+            "---",
+            "kind: io.statefun.endpoints.v2/http",
+            "spec:",
+            "  functions: example/relay",
             "  urlPathTemplate: " + forwarderUrl,
             "  transport:",
             "    call: 30s",

@@ -17,7 +17,8 @@ import java.util.List;
  *       SDKs) thus pass headers such as a correlation id along. When the batch's messages disagree
  *       nothing is inherited: a batch's outputs cannot be attributed to one of its messages.
  *   <li><b>Trace context</b>: with tracing on, an output without a {@code traceparent} of its own
- *       gets the one of its producer span ({@link Tracing.BatchSpan#produce}).
+ *       gets the one of its producer span ({@link Tracing.BatchSpan#produce}); a {@code
+ *       traceparent} copied from one of the batch's messages is replaced in place.
  * </ul>
  *
  * <p>With no inherited headers and tracing off an output is returned as is, without allocation.
@@ -57,12 +58,21 @@ final class OutgoingHeaders {
     if (inherit) {
       b.addAllMetadata(inherited);
     }
-    if (span != null && !hasKey(b.getMetadataList(), Tracing.TRACEPARENT)) {
-      b.addMetadata(
-          TypedValue.Metadata.newBuilder()
-              .setKey(Tracing.TRACEPARENT)
-              .setHasValue(true)
-              .setValue(ByteString.copyFromUtf8(span.produce(operation, destination))));
+    if (span != null) {
+      int at = ownTraceparent(b.getMetadataList(), span);
+      if (at != OWN) {
+        TypedValue.Metadata stamp =
+            TypedValue.Metadata.newBuilder()
+                .setKey(Tracing.TRACEPARENT)
+                .setHasValue(true)
+                .setValue(ByteString.copyFromUtf8(span.produce(operation, destination)))
+                .build();
+        if (at == NONE) {
+          b.addMetadata(stamp);
+        } else {
+          b.setMetadata(at, stamp);
+        }
+      }
     }
     return b.build();
   }
@@ -85,34 +95,59 @@ final class OutgoingHeaders {
                 .build());
       }
     }
-    if (span != null && !hasHeader(headers, Tracing.TRACEPARENT)) {
-      headers.add(
-          KafkaProducerRecord.Header.newBuilder()
-              .setKey(Tracing.TRACEPARENT)
-              .setHasValue(true)
-              .setValue(
-                  ByteString.copyFrom(
-                      span.produce("publish", record.topic()).getBytes(StandardCharsets.US_ASCII)))
-              .build());
+    if (span != null) {
+      int at = NONE;
+      for (int i = 0; i < headers.size(); i++) {
+        KafkaProducerRecord.Header h = headers.get(i);
+        if (h.getKey().equals(Tracing.TRACEPARENT)) {
+          at =
+              h.getHasValue() && !span.received(h.getValue().toString(StandardCharsets.UTF_8))
+                  ? OWN
+                  : i;
+        }
+      }
+      if (at != OWN) {
+        KafkaProducerRecord.Header stamp =
+            KafkaProducerRecord.Header.newBuilder()
+                .setKey(Tracing.TRACEPARENT)
+                .setHasValue(true)
+                .setValue(
+                    ByteString.copyFrom(
+                        span.produce("publish", record.topic())
+                            .getBytes(StandardCharsets.US_ASCII)))
+                .build();
+        if (at == NONE) {
+          headers.add(stamp);
+        } else {
+          headers.set(at, stamp);
+        }
+      }
     }
     return record.withHeaders(List.copyOf(headers));
   }
 
-  private static boolean hasKey(List<TypedValue.Metadata> headers, String key) {
-    for (TypedValue.Metadata m : headers) {
-      if (m.getKey().equals(key)) {
-        return true;
-      }
-    }
-    return false;
-  }
+  /** {@link #ownTraceparent}: the output carries a traceparent of the function's own. */
+  private static final int OWN = -2;
 
-  private static boolean hasHeader(List<KafkaProducerRecord.Header> headers, String key) {
-    for (KafkaProducerRecord.Header h : headers) {
-      if (h.getKey().equals(key)) {
-        return true;
+  /** {@link #ownTraceparent}: the output carries no traceparent. */
+  private static final int NONE = -1;
+
+  /**
+   * Where the output's (last) traceparent is when the runtime must replace it (it was copied from
+   * the batch's messages, or has no value), {@link #NONE} when there is none, {@link #OWN} when the
+   * function set one of its own.
+   */
+  private static int ownTraceparent(List<TypedValue.Metadata> headers, Tracing.BatchSpan span) {
+    int at = NONE;
+    for (int i = 0; i < headers.size(); i++) {
+      TypedValue.Metadata m = headers.get(i);
+      if (m.getKey().equals(Tracing.TRACEPARENT)) {
+        at =
+            m.getHasValue() && !span.received(m.getValue().toString(StandardCharsets.UTF_8))
+                ? OWN
+                : i;
       }
     }
-    return false;
+    return at;
   }
 }

@@ -14,7 +14,7 @@ import java.util.List;
  * the batch (unless it is a delayed message, which is only linked) and links to every message's
  * context; each message and Kafka record the function sends gets a producer span, child of the
  * batch span, whose context the runtime stamps on it unless the function set a {@code traceparent}
- * itself.
+ * of its own (one copied from the batch's messages does not count).
  *
  * <p>Threading: {@link #startBatch} and the {@link BatchSpan} methods other than {@link
  * BatchSpan#startCall}'s result are called on the task's stream thread; the {@link
@@ -56,6 +56,13 @@ public interface Tracing {
      * @return the producer span's {@code traceparent} value
      */
     String produce(String operation, String destination);
+
+    /**
+     * Whether {@code traceparent} is the trace context of one of the batch's messages: an output
+     * that carries it had it copied from its input (e.g. all headers passed on), so the runtime
+     * replaces it with the output's producer span rather than keeping it as the function's own.
+     */
+    boolean received(String traceparent);
 
     /** Starts the HTTP client span of the call, child of this span. */
     FunctionClient.CallTrace startCall();

@@ -22,7 +22,9 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@link Tracing} with the OpenTelemetry API.
@@ -129,10 +131,15 @@ public final class OpenTelemetryTracing implements Tracing {
             .setAttribute(FUNCTION_ID, target.id())
             .setAttribute(BATCH_SIZE, (long) messages.size());
     Context parent = null;
+    Set<String> received = new HashSet<>();
     for (Envelope message : messages) {
       List<TypedValue.Metadata> headers = message.getArgument().getMetadataList();
       if (headers.isEmpty()) {
         continue;
+      }
+      String incoming = METADATA_GETTER.get(headers, TRACEPARENT);
+      if (incoming != null) {
+        received.add(incoming);
       }
       Context extracted = propagator.extract(Context.root(), headers, METADATA_GETTER);
       SpanContext context = Span.fromContext(extracted).getSpanContext();
@@ -153,7 +160,7 @@ public final class OpenTelemetryTracing implements Tracing {
     } else {
       builder.setParent(parent);
     }
-    return new OtelBatchSpan(builder.startSpan(), type);
+    return new OtelBatchSpan(builder.startSpan(), type, received);
   }
 
   private String traceparent(Span span) {
@@ -166,11 +173,18 @@ public final class OpenTelemetryTracing implements Tracing {
     private final Span span;
     private final String type;
     private final Context context;
+    private final Set<String> received;
 
-    OtelBatchSpan(Span span, String type) {
+    OtelBatchSpan(Span span, String type, Set<String> received) {
       this.span = span;
       this.type = type;
       this.context = Context.root().with(span);
+      this.received = received;
+    }
+
+    @Override
+    public boolean received(String traceparent) {
+      return received.contains(traceparent);
     }
 
     @Override

@@ -220,6 +220,23 @@ class HeaderPropagationTest {
     assertThat(tracing.ended).containsExactly("ok");
   }
 
+  @Test
+  void shouldReplaceATraceparentCopiedFromTheInputInPlace() {
+    Dispatcher d = dispatcher(true, new RecordingTracing());
+    Action.Invoke call = invoke(d.onMessage(message(header("traceparent", "00-in"))));
+
+    List<Action> actions =
+        d.onResponse(
+            CallOutcome.success(
+                call.target(),
+                call.requestId(),
+                answer(header("traceparent", "00-in"), header("after", "x")),
+                1));
+
+    assertThat(sentMessageHeaders(d, actions))
+        .containsExactly(header("traceparent", "00-send-example/next"), header("after", "x"));
+  }
+
   /** Records what the dispatcher asks of its tracing. */
   private static final class RecordingTracing implements Tracing {
     final List<String> batches = new ArrayList<>();
@@ -237,6 +254,11 @@ class HeaderPropagationTest {
         @Override
         public String produce(String operation, String destination) {
           return "00-" + operation + "-" + destination;
+        }
+
+        @Override
+        public boolean received(String traceparent) {
+          return traceparent.equals("00-in");
         }
 
         @Override
