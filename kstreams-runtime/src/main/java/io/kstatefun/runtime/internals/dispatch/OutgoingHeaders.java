@@ -60,12 +60,13 @@ final class OutgoingHeaders {
     }
     if (span != null) {
       int at = ownTraceparent(b.getMetadataList(), span);
-      if (at != OWN) {
+      String traceparent = at == OWN ? null : span.produce(operation, destination);
+      if (traceparent != null) {
         TypedValue.Metadata stamp =
             TypedValue.Metadata.newBuilder()
                 .setKey(Tracing.TRACEPARENT)
                 .setHasValue(true)
-                .setValue(ByteString.copyFromUtf8(span.produce(operation, destination)))
+                .setValue(ByteString.copyFromUtf8(traceparent))
                 .build();
         if (at == NONE) {
           b.addMetadata(stamp);
@@ -106,15 +107,13 @@ final class OutgoingHeaders {
                   : i;
         }
       }
-      if (at != OWN) {
+      String traceparent = at == OWN ? null : span.produce("publish", record.topic());
+      if (traceparent != null) {
         KafkaProducerRecord.Header stamp =
             KafkaProducerRecord.Header.newBuilder()
                 .setKey(Tracing.TRACEPARENT)
                 .setHasValue(true)
-                .setValue(
-                    ByteString.copyFrom(
-                        span.produce("publish", record.topic())
-                            .getBytes(StandardCharsets.US_ASCII)))
+                .setValue(ByteString.copyFrom(traceparent.getBytes(StandardCharsets.US_ASCII)))
                 .build();
         if (at == NONE) {
           headers.add(stamp);

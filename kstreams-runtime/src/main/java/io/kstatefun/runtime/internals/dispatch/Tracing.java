@@ -53,7 +53,9 @@ public interface Tracing {
      * @param operation {@code send} (a message), {@code schedule} (a delayed message) or {@code
      *     publish} (a Kafka egress record)
      * @param destination the target function type or the topic
-     * @return the producer span's {@code traceparent} value
+     * @return the producer span's {@code traceparent} value, or {@code null} when the span has no
+     *     valid context (a no-op OpenTelemetry, e.g. {@code OTEL_SDK_DISABLED=true}): the output is
+     *     then left as it is
      */
     String produce(String operation, String destination);
 

@@ -33,7 +33,7 @@ public interface FunctionClient extends AutoCloseable {
    * The HTTP client span of one call. Threading: used by client threads, one at a time per call.
    */
   interface CallTrace {
-    /** The value of the {@code traceparent} header of the call's requests. */
+    /** The value of the {@code traceparent} header of the call's requests; {@code null}: none. */
     String traceparent();
 
     /**

@@ -370,8 +370,9 @@ public final class HttpFunctionClient implements FunctionClient {
               .setTimeout(timeoutMs)
               .putHeader("Content-Type", OCTET_STREAM);
       endpoint.headers().forEach(options::putHeader);
-      if (trace != null) {
-        options.putHeader("traceparent", trace.traceparent());
+      String traceparent = trace == null ? null : trace.traceparent();
+      if (traceparent != null) {
+        options.putHeader("traceparent", traceparent);
       }
       Exchange exchange = new Exchange();
       HttpClientConnection[] own = {

@@ -237,10 +237,25 @@ class HeaderPropagationTest {
         .containsExactly(header("traceparent", "00-send-example/next"), header("after", "x"));
   }
 
+  @Test
+  void shouldLeaveOutputsAsTheyAreWhenTheSpanHasNoContext() {
+    RecordingTracing tracing = new RecordingTracing();
+    tracing.contextless = true;
+    Dispatcher d = dispatcher(true, tracing);
+    Action.Invoke call = invoke(d.onMessage(message(header("corr", "c1"))));
+
+    List<Action> actions =
+        d.onResponse(CallOutcome.success(call.target(), call.requestId(), answer(), 1));
+
+    assertThat(sentMessageHeaders(d, actions)).containsExactly(header("corr", "c1"));
+    assertThat(egressHeaders(actions)).extracting(h -> h.getKey()).containsExactly("corr");
+  }
+
   /** Records what the dispatcher asks of its tracing. */
   private static final class RecordingTracing implements Tracing {
     final List<String> batches = new ArrayList<>();
     final List<String> ended = new ArrayList<>();
+    boolean contextless;
 
     @Override
     public boolean enabled() {
@@ -253,7 +268,7 @@ class HeaderPropagationTest {
       return new BatchSpan() {
         @Override
         public String produce(String operation, String destination) {
-          return "00-" + operation + "-" + destination;
+          return contextless ? null : "00-" + operation + "-" + destination;
         }
 
         @Override
