@@ -24,6 +24,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -93,9 +94,11 @@ public final class OpenTelemetryTracing implements Tracing {
   /**
    * The OpenTelemetry of this JVM for a runtime with tracing on: the one the OpenTelemetry Java
    * agent (or the application) registered, else an SDK configured from the {@code OTEL_*}
-   * environment variables and {@code otel.*} system properties (OTLP export by default; {@code
-   * OTEL_SDK_DISABLED=true} turns it into a no-op), registered as the global one.
+   * environment variables and {@code otel.*} system properties (OTLP export over http/protobuf by
+   * default; {@code OTEL_SDK_DISABLED=true} turns it into a no-op), registered as the global one.
    *
+   * @throws IllegalArgumentException if the settings are refused (e.g. the gRPC protocol, for which
+   *     the runtime ships no sender)
    * @return the OpenTelemetry, and what to close when the runtime stops (flushes the spans of an
    *     SDK made here; nothing for a registered one)
    */
@@ -103,7 +106,24 @@ public final class OpenTelemetryTracing implements Tracing {
     if (GlobalOpenTelemetry.isSet()) {
       return new Configured(GlobalOpenTelemetry.get(), () -> {});
     }
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.initialize().getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              // Defaults that OTEL_* variables and otel.* properties override: the runtime ships
+              // the JDK HTTP sender only, so OTLP goes over http/protobuf (port 4318), not gRPC.
+              .addPropertiesSupplier(() -> Map.of("otel.exporter.otlp.protocol", "http/protobuf"))
+              .setResultAsGlobal()
+              .build()
+              .getOpenTelemetrySdk();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "kstatefun.tracing.enabled=true, but the OpenTelemetry SDK cannot be configured from the"
+              + " OTEL_* environment and otel.* system properties: "
+              + e.getMessage()
+              + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"),
+          e);
+    }
     return new Configured(sdk, sdk::close);
   }
 
