@@ -251,11 +251,44 @@ class HeaderPropagationTest {
     assertThat(egressHeaders(actions)).extracting(h -> h.getKey()).containsExactly("corr");
   }
 
+  @Test
+  void shouldMarkADelayedMessageSoItsBatchOnlyLinksToTheSchedulingSpan() {
+    RecordingTracing tracing = new RecordingTracing();
+    Dispatcher d = dispatcher(true, tracing);
+    Action.Invoke call = invoke(d.onMessage(message()));
+    FromFunction delayed =
+        FromFunction.newBuilder()
+            .setInvocationResult(
+                FromFunction.InvocationResponse.newBuilder()
+                    .addDelayedInvocations(
+                        FromFunction.DelayedInvocation.newBuilder()
+                            .setDelayInMs(1000)
+                            .setTarget(new Address(NEXT, "alice").toProto())
+                            .setArgument(
+                                TypedValue.newBuilder()
+                                    .setTypename("example/payload")
+                                    .setHasValue(true))))
+            .build();
+    d.onResponse(CallOutcome.success(call.target(), call.requestId(), delayed, 1));
+
+    now.addAndGet(1000);
+    Action.Invoke fired = invoke(d.onTimers());
+
+    assertThat(fired.target().type()).isEqualTo(NEXT);
+    Envelope delivered = tracing.lastMessages.get(0);
+    assertThat(delivered.getFromTimer()).isTrue();
+    assertThat(delivered.getArgument().getMetadataList())
+        .containsExactly(header("traceparent", "00-schedule-example/next"));
+    assertThat(fired.request().getInvocation().getInvocations(0).getArgument().getMetadataList())
+        .containsExactly(header("traceparent", "00-schedule-example/next"));
+  }
+
   /** Records what the dispatcher asks of its tracing. */
   private static final class RecordingTracing implements Tracing {
     final List<String> batches = new ArrayList<>();
     final List<String> ended = new ArrayList<>();
     boolean contextless;
+    List<Envelope> lastMessages = List.of();
 
     @Override
     public boolean enabled() {
@@ -265,6 +298,7 @@ class HeaderPropagationTest {
     @Override
     public BatchSpan startBatch(Address target, List<Envelope> messages) {
       batches.add(target.type() + ":" + messages.size());
+      lastMessages = messages;
       return new BatchSpan() {
         @Override
         public String produce(String operation, String destination) {
