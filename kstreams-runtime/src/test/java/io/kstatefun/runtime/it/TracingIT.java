@@ -56,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TracingIT {
 
   private static final AttributeKey<String> FUNCTION_TYPE =
-      AttributeKey.stringKey("kstatefun.function.type");
+      AttributeKey.stringKey("statefun.function.type");
 
   private static LocalKafkaBroker kafka;
   private OpenTelemetrySdk sdk;

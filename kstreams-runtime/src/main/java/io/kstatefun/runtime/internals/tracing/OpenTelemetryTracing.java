@@ -33,7 +33,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@code process <namespace/type>} (CONSUMER): one per batch. Its parent is the trace context
  *       of the batch's first message that carries one and is not a delayed message; it links to the
- *       context of every message (a delayed message's link says {@code kstatefun.delayed=true}).
+ *       context of every message (a delayed message's link says {@code statefun.delayed=true}).
  *   <li>{@code POST <namespace/type>} (CLIENT): the HTTP call, child of the batch span; its context
  *       is the {@code traceparent} of the requests; each retry is an event {@code retry}.
  *   <li>{@code send|schedule <namespace/type>}, {@code publish <topic>} (PRODUCER): one per output,
@@ -47,17 +47,17 @@ public final class OpenTelemetryTracing implements Tracing {
 
   private static final String SCOPE = "io.kstatefun.runtime";
   private static final AttributeKey<String> FUNCTION_TYPE =
-      AttributeKey.stringKey("kstatefun.function.type");
+      AttributeKey.stringKey("statefun.function.type");
   private static final AttributeKey<String> FUNCTION_ID =
-      AttributeKey.stringKey("kstatefun.function.id");
+      AttributeKey.stringKey("statefun.function.id");
   private static final AttributeKey<Long> BATCH_SIZE =
       AttributeKey.longKey("messaging.batch.message_count");
-  private static final AttributeKey<Boolean> DELAYED = AttributeKey.booleanKey("kstatefun.delayed");
+  private static final AttributeKey<Boolean> DELAYED = AttributeKey.booleanKey("statefun.delayed");
   private static final AttributeKey<String> DESTINATION =
       AttributeKey.stringKey("messaging.destination.name");
-  private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("kstatefun.attempt");
-  private static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("kstatefun.attempts");
-  private static final AttributeKey<String> REASON = AttributeKey.stringKey("kstatefun.reason");
+  private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("statefun.attempt");
+  private static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("statefun.attempts");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("statefun.reason");
 
   private static final TextMapGetter<List<TypedValue.Metadata>> METADATA_GETTER =
       new TextMapGetter<>() {
