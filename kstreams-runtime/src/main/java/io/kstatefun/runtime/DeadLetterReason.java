@@ -19,6 +19,12 @@ public enum DeadLetterReason {
    * message from the loopback topic that is too large.
    */
   RECORD_TOO_LARGE,
+  /**
+   * The headers an ingress record would carry to the functions (those its topic's {@code
+   * forwardHeaders} selects, plus the W3C trace context when tracing is on) exceed {@code
+   * kstatefun.headers.max.bytes}.
+   */
+  HEADERS_TOO_LARGE,
   /** A record arrived on a topic no ingress declares. */
   UNDECLARED_TOPIC,
   /** A loopback record could not be decoded. */

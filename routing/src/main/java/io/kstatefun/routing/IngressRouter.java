@@ -3,6 +3,7 @@ package io.kstatefun.routing;
 import com.google.protobuf.ByteString;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.RoutingException.Reason;
+import io.kstatefun.routing.module.ForwardHeaders;
 import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.internals.IngressChecks;
@@ -56,9 +57,11 @@ public final class IngressRouter {
     IngressChecks.requireConsistentSharedTopics(copy);
     Map<String, List<KafkaIngressSpec>> ingressesByTopic = new LinkedHashMap<>();
     Map<String, List<Target>> targetsByTopic = new LinkedHashMap<>();
+    Map<String, ForwardHeaders> forwardByTopic = new LinkedHashMap<>();
     for (KafkaIngressSpec ingress : copy) {
       for (IngressTopic topic : ingress.topics()) {
         ingressesByTopic.computeIfAbsent(topic.topic(), t -> new ArrayList<>()).add(ingress);
+        forwardByTopic.putIfAbsent(topic.topic(), topic.forwardHeaders());
         List<Target> targets =
             targetsByTopic.computeIfAbsent(topic.topic(), t -> new ArrayList<>());
         for (FunctionType type : topic.targets()) {
@@ -75,7 +78,8 @@ public final class IngressRouter {
                     List.copyOf(declaring),
                     declaring.stream().map(KafkaIngressSpec::id).toList(),
                     List.copyOf(targetsByTopic.get(topic)),
-                    declaring.get(0).maxRecordBytes())));
+                    declaring.get(0).maxRecordBytes(),
+                    forwardByTopic.get(topic))));
     return new IngressRouter(Collections.unmodifiableMap(routes));
   }
 
@@ -108,17 +112,43 @@ public final class IngressRouter {
   }
 
   /**
+   * Returns which record headers of a topic travel with its messages ({@link ForwardHeaders#NONE}
+   * for an undeclared topic).
+   *
+   * @param topic the topic
+   * @return the topic's header policy
+   */
+  public ForwardHeaders forwardHeaders(String topic) {
+    TopicRoute route = routes.get(topic);
+    return route == null ? ForwardHeaders.NONE : route.forwardHeaders();
+  }
+
+  /**
+   * Routes one record without headers.
+   *
+   * @see #route(String, byte[], byte[], List)
+   */
+  public List<Routed> route(String topic, byte[] key, byte[] value) throws RoutingException {
+    return route(topic, key, value, List.of());
+  }
+
+  /**
    * Routes one record.
    *
    * @param topic the topic the record came from
    * @param key the record key: the function id in UTF-8
    * @param value the record value, delivered as is
+   * @param headers the headers every delivery carries ({@code TypedValue.metadata}), already
+   *     filtered by the topic's {@link #forwardHeaders}
    * @return one delivery per target, in declaration order
    * @throws RoutingException if the topic is not declared, the key is missing, empty or not UTF-8,
    *     the value is missing (a tombstone), or the value exceeds {@code maxRecordBytes}
    */
-  public List<Routed> route(String topic, byte[] key, byte[] value) throws RoutingException {
+  public List<Routed> route(
+      String topic, byte[] key, byte[] value, List<TypedValue.Metadata> headers)
+      throws RoutingException {
     Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(headers, "headers");
     TopicRoute route = routes.get(topic);
     if (route == null) {
       throw new RoutingException(
@@ -168,12 +198,12 @@ public final class IngressRouter {
     for (Target target : targets) {
       if (!target.valueType().equals(argumentType)) {
         argumentType = target.valueType();
-        argument =
-            TypedValue.newBuilder()
-                .setTypename(argumentType)
-                .setHasValue(true)
-                .setValue(bytes)
-                .build();
+        TypedValue.Builder b =
+            TypedValue.newBuilder().setTypename(argumentType).setHasValue(true).setValue(bytes);
+        if (!headers.isEmpty()) {
+          b.addAllMetadata(headers);
+        }
+        argument = b.build();
       }
       routed.add(new Routed(new Address(target.type(), id), argument));
     }
@@ -211,7 +241,8 @@ public final class IngressRouter {
       List<KafkaIngressSpec> ingresses,
       List<TypeName> ingressIds,
       List<Target> targets,
-      int maxRecordBytes) {
+      int maxRecordBytes,
+      ForwardHeaders forwardHeaders) {
 
     RoutingException failure(Reason reason, String topic, String detail) {
       return new RoutingException(reason, topic, ingressIds, detail);

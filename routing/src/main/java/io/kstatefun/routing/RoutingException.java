@@ -30,7 +30,9 @@ public final class RoutingException extends Exception {
     /** No ingress declares the topic the record came from. */
     UNDECLARED_TOPIC,
     /** The record value is larger than the ingress's {@code maxRecordBytes}. */
-    RECORD_TOO_LARGE
+    RECORD_TOO_LARGE,
+    /** The headers the record would carry to the functions exceed the runtime's header cap. */
+    HEADERS_TOO_LARGE
   }
 
   private final Reason reason;

@@ -87,6 +87,31 @@ class IngressRouterTest {
   }
 
   @Test
+  void shouldGiveEveryTargetTheHeadersInOrderWithNullAndDuplicateKeys() throws RoutingException {
+    List<TypedValue.Metadata> headers =
+        List.of(
+            TypedValue.Metadata.newBuilder()
+                .setKey("k")
+                .setHasValue(true)
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8("1"))
+                .build(),
+            TypedValue.Metadata.newBuilder().setKey("nothing").build(),
+            TypedValue.Metadata.newBuilder()
+                .setKey("k")
+                .setHasValue(true)
+                .setValue(com.google.protobuf.ByteString.EMPTY)
+                .build());
+
+    List<Routed> routed = router.route("user-logins", bytes("bob"), bytes("login"), headers);
+
+    assertThat(routed).hasSize(3);
+    assertThat(routed)
+        .allSatisfy(r -> assertThat(r.argument().getMetadataList()).isEqualTo(headers));
+    assertThat(router.route("user-logins", bytes("bob"), bytes("login")))
+        .allSatisfy(r -> assertThat(r.argument().getMetadataCount()).isZero());
+  }
+
+  @Test
   void shouldRouteNonAsciiKeyAndEmptyValue() throws RoutingException {
     List<Routed> routed = router.route("user-profiles", bytes("Jürgen-日本"), new byte[0]);
 

@@ -5,6 +5,8 @@ import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.sdk.types.Type;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +23,9 @@ import java.util.Objects;
  *         .build());
  * }</pre>
  *
- * <p>Headers are not part of the StateFun 3.3.0 record and are therefore not offered yet.
+ * <p>Headers ({@link #withHeader}) travel in {@code KafkaProducerRecord.headers}, the field the
+ * maintained StateFun fork added; a runtime that does not know the field writes the record without
+ * them.
  */
 public final class KafkaEgressMessage {
 
@@ -33,6 +37,7 @@ public final class KafkaEgressMessage {
   private String topic;
   private String key = "";
   private ByteString value;
+  private final List<KafkaProducerRecord.Header> headers = new ArrayList<>();
 
   private KafkaEgressMessage(TypeName egress) {
     this.egress = Objects.requireNonNull(egress, "egress");
@@ -79,6 +84,35 @@ public final class KafkaEgressMessage {
   }
 
   /**
+   * Adds a record header (headers keep their order; a key may repeat).
+   *
+   * @param key the key; {@code null} becomes {@code ""}
+   * @param value the value; {@code null} for a null value (not the same as empty)
+   */
+  public KafkaEgressMessage withHeader(String key, byte[] value) {
+    KafkaProducerRecord.Header.Builder h =
+        KafkaProducerRecord.Header.newBuilder().setKey(key == null ? "" : key);
+    if (value != null) {
+      h.setHasValue(true).setValue(ByteString.copyFrom(value));
+    }
+    headers.add(h.build());
+    return this;
+  }
+
+  /** Adds a record header with a UTF-8 text value ({@code null} for a null value). */
+  public KafkaEgressMessage withUtf8Header(String key, String value) {
+    return withHeader(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Adds headers, in order; e.g. {@code withHeaders(message.headers())} passes them on. */
+  public KafkaEgressMessage withHeaders(List<MessageHeader> headers) {
+    for (MessageHeader header : headers) {
+      withHeader(header.key(), header.value());
+    }
+    return this;
+  }
+
+  /**
    * Builds the message.
    *
    * @throws IllegalStateException if the topic or the value is missing
@@ -92,7 +126,12 @@ public final class KafkaEgressMessage {
           "A Kafka record for egress " + egress + " (topic " + topic + ") needs a value");
     }
     KafkaProducerRecord record =
-        KafkaProducerRecord.newBuilder().setTopic(topic).setKey(key).setValueBytes(value).build();
+        KafkaProducerRecord.newBuilder()
+            .setTopic(topic)
+            .setKey(key)
+            .setValueBytes(value)
+            .addAllHeaders(headers)
+            .build();
     TypedValue typedValue =
         TypedValue.newBuilder()
             .setTypename(KAFKA_PRODUCER_RECORD_TYPENAME)

@@ -3,7 +3,9 @@ package io.kstatefun.sdk;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.sdk.types.Type;
 import io.kstatefun.sdk.types.Types;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A message to a function: the target {@link Address} and a {@link TypedValue} (a type name and the
@@ -57,9 +59,30 @@ public final class Message {
     return TypeName.parse(value.getTypename());
   }
 
-  /** The protocol value (type name and bytes). */
+  /** The protocol value (type name, bytes and headers). */
   public TypedValue typedValue() {
     return value;
+  }
+
+  /**
+   * The message's headers, in order, duplicate keys included; empty when it has none. A message
+   * from a Kafka ingress carries the record headers its topic forwards ({@code forwardHeaders} in
+   * the module); a message from a function carries what the sender set, and the runtime adds the
+   * W3C {@code traceparent} when tracing is on.
+   */
+  public List<MessageHeader> headers() {
+    return MessageHeader.fromProto(value.getMetadataList());
+  }
+
+  /** The value of the last header with {@code key} (Kafka's rule), if there is one. */
+  public Optional<MessageHeader> lastHeader(String key) {
+    List<TypedValue.Metadata> metadata = value.getMetadataList();
+    for (int i = metadata.size() - 1; i >= 0; i--) {
+      if (metadata.get(i).getKey().equals(key)) {
+        return Optional.of(MessageHeader.fromProto(List.of(metadata.get(i))).get(0));
+      }
+    }
+    return Optional.empty();
   }
 
   /** A copy of the serialized value. */

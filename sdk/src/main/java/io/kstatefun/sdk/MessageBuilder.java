@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.sdk.types.Type;
 import io.kstatefun.sdk.types.Types;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,6 +18,7 @@ import java.util.Objects;
 public final class MessageBuilder {
   private final Address target;
   private TypedValue value;
+  private final List<MessageHeader> headers = new ArrayList<>();
 
   private MessageBuilder(Address target) {
     this.target = Objects.requireNonNull(target, "target");
@@ -69,12 +72,42 @@ public final class MessageBuilder {
     return this;
   }
 
+  /**
+   * Adds a header (headers keep their order; a key may repeat).
+   *
+   * @param key the key; {@code null} becomes {@code ""}
+   * @param value the value; {@code null} for a null value (not the same as empty)
+   */
+  public MessageBuilder withHeader(String key, byte[] value) {
+    headers.add(MessageHeader.of(key, value));
+    return this;
+  }
+
+  /** Adds a header with a UTF-8 text value ({@code null} for a null value). */
+  public MessageBuilder withUtf8Header(String key, String value) {
+    headers.add(MessageHeader.ofUtf8(key, value));
+    return this;
+  }
+
+  /** Adds headers, in order; e.g. {@code withHeaders(received.headers())} passes them on. */
+  public MessageBuilder withHeaders(List<MessageHeader> headers) {
+    this.headers.addAll(headers);
+    return this;
+  }
+
   /** Builds the message. */
   public Message build() {
     if (value == null) {
       throw new IllegalStateException("A message to " + target + " needs a value");
     }
-    return Message.of(target, value);
+    if (headers.isEmpty()) {
+      return Message.of(target, value);
+    }
+    TypedValue.Builder b = value.toBuilder();
+    for (MessageHeader header : headers) {
+      b.addMetadata(header.toProto());
+    }
+    return Message.of(target, b.build());
   }
 
   static <T> TypedValue typedValue(Type<T> type, T value) {

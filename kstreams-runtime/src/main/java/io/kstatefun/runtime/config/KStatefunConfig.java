@@ -233,6 +233,29 @@ public final class KStatefunConfig extends AbstractConfig {
           + "Further batches wait in the durable mailbox until a request ends. Endpoints can bound "
           + "their own concurrency per instance with the maxInFlight extension.";
 
+  public static final String HEADERS_MAX_BYTES_CONFIG = "kstatefun.headers.max.bytes";
+  private static final String HEADERS_MAX_BYTES_DOC =
+      "Most bytes (keys plus values) of the headers one ingress record carries to the functions: "
+          + "those its topic's forwardHeaders selects, plus the W3C trace context when tracing is on. "
+          + "A record whose headers are larger is not routed: it goes to the dead-letter topic with "
+          + "reason HEADERS_TOO_LARGE (its ingress's onError applies).";
+
+  public static final String HEADERS_INHERIT_CONFIG = "kstatefun.headers.inherit";
+  private static final String HEADERS_INHERIT_DOC =
+      "Whether a message or Kafka egress record that a function sends without any header inherits "
+          + "the headers of the batch it answers, when every message of that batch carries the same "
+          + "headers (always so for a batch of one). This carries headers through functions written "
+          + "with SDKs that cannot set them, such as the official StateFun SDKs. With tracing on, the "
+          + "trace context is not inherited: the runtime stamps its own.";
+
+  public static final String TRACING_ENABLED_CONFIG = "kstatefun.tracing.enabled";
+  private static final String TRACING_ENABLED_DOC =
+      "Trace batches, function calls and the records they produce with OpenTelemetry. When true, "
+          + "the runtime uses the OpenTelemetry SDK configured from the standard OTEL_* environment "
+          + "variables and otel.* system properties (exporting over OTLP by default), or the "
+          + "OpenTelemetry Java agent's when one is attached. When false (the default) no span is "
+          + "made and no trace context is read or written.";
+
   public static final String MAX_MAILBOX_SIZE_CONFIG = "kstatefun.max.mailbox.size";
   private static final String MAX_MAILBOX_SIZE_DOC =
       "Most queued messages per address. A message beyond it is dead-lettered (reason "
@@ -428,6 +451,16 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.LOW,
               MAX_MAILBOX_SIZE_DOC)
+          .define(
+              HEADERS_MAX_BYTES_CONFIG,
+              Type.INT,
+              16 * 1024,
+              Range.atLeast(0),
+              Importance.LOW,
+              HEADERS_MAX_BYTES_DOC)
+          .define(HEADERS_INHERIT_CONFIG, Type.BOOLEAN, true, Importance.LOW, HEADERS_INHERIT_DOC)
+          .define(
+              TRACING_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, TRACING_ENABLED_DOC)
           .define(
               CRASH_LOOP_MAX_FAILURES_CONFIG,
               Type.INT,

@@ -23,6 +23,8 @@ public final class FunctionHttpServer implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger failNext = new AtomicInteger();
   private volatile long stallMs;
+  private final java.util.Queue<String> traceparents =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   public FunctionHttpServer(Function<byte[], CompletableFuture<byte[]>> handler)
       throws IOException {
@@ -41,6 +43,10 @@ public final class FunctionHttpServer implements AutoCloseable {
   private void handle(HttpExchange exchange, Function<byte[], CompletableFuture<byte[]>> handler)
       throws IOException {
     requests.incrementAndGet();
+    String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
+    if (traceparent != null) {
+      traceparents.add(traceparent);
+    }
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
       if (stallMs > 0) {
@@ -65,6 +71,11 @@ public final class FunctionHttpServer implements AutoCloseable {
         out.write(msg);
       }
     }
+  }
+
+  /** The W3C {@code traceparent} headers of the requests so far, in arrival order. */
+  public java.util.List<String> traceparents() {
+    return java.util.List.copyOf(traceparents);
   }
 
   public int port() {

@@ -15,8 +15,16 @@ import java.util.Objects;
  * @param valueType the type name of the record values, e.g. {@code com.example/User}
  * @param targets the function types that receive every record, in declaration order; non-empty and
  *     without duplicates
+ * @param forwardHeaders which record headers travel with the messages (the topic's {@code
+ *     forwardHeaders}, else the ingress's, else none)
  */
-public record IngressTopic(String topic, TypeName valueType, List<FunctionType> targets) {
+public record IngressTopic(
+    String topic, TypeName valueType, List<FunctionType> targets, ForwardHeaders forwardHeaders) {
+
+  /** An entry that forwards no headers. */
+  public IngressTopic(String topic, TypeName valueType, List<FunctionType> targets) {
+    this(topic, valueType, targets, ForwardHeaders.NONE);
+  }
 
   /** Validates the entry and makes it immutable. */
   public IngressTopic {
@@ -33,5 +41,6 @@ public record IngressTopic(String topic, TypeName valueType, List<FunctionType> 
       throw new IllegalArgumentException(
           "targets of topic '" + topic + "' must not contain duplicates: " + targets);
     }
+    Objects.requireNonNull(forwardHeaders, "forwardHeaders");
   }
 }

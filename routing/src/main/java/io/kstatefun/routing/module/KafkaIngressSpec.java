@@ -32,11 +32,18 @@ import java.util.Set;
  *   <tr><td>{@code maxRecordBytes}</td><td>integer &ge; 1</td><td>1048576 (1 MiB)</td>
  *       <td>Record values larger than this are not routed (reason {@code RECORD_TOO_LARGE}).</td>
  *       </tr>
+ *   <tr><td>{@code forwardHeaders}</td><td>{@code true} | {@code false} | list of header keys
+ *       </td><td>{@code false}</td>
+ *       <td>Which Kafka record headers travel with the messages to the functions; allowed at
+ *       ingress and at topic level, where the topic's value wins (the maintained StateFun fork's
+ *       key and precedence; the list form is a kstatefun extension). See {@link
+ *       ForwardHeaders}.</td></tr>
  * </table>
  *
  * <p>A topic may be declared by several ingresses; its records then go to the union of their
  * targets. Such ingresses must agree on {@code onError}, {@code deadLetterTopic} and {@code
- * maxRecordBytes}, so that every record has one error policy.
+ * maxRecordBytes}, so that every record has one error policy, and on the topic's {@code
+ * forwardHeaders}.
  *
  * @param id the ingress id
  * @param address the Kafka bootstrap servers, if declared

@@ -486,7 +486,7 @@ class ModuleParserErrorsTest {
                   "id: a/in", "topics: [{topic: t, valueType: a/v, targets: [a/f], target: a/g}]"))
           .hasMessageContaining(
               "spec.topics[0].target: unknown key 'target'; expected one of: topic, valueType,"
-                  + " targets (did you mean 'targets'?)");
+                  + " targets, forwardHeaders (did you mean 'targets'?)");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.kstatefun.runtime.internals.dispatch;
 
 import io.kstatefun.protocol.ToFunction;
+import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.internals.proto.Envelope;
@@ -15,10 +16,18 @@ public sealed interface Action {
 
   /**
    * Send {@code request} to the function at {@code target}; the answer comes back tagged with
-   * {@code requestId}.
+   * {@code requestId}. {@code span} is the batch's trace span ({@code null} when tracing is off):
+   * the call's HTTP client span is its child.
    */
-  record Invoke(Address target, long requestId, ToFunction request, int batchSize)
-      implements Action {}
+  record Invoke(
+      Address target, long requestId, ToFunction request, int batchSize, Tracing.BatchSpan span)
+      implements Action {
+
+    /** A call without a trace span. */
+    public Invoke(Address target, long requestId, ToFunction request, int batchSize) {
+      this(target, requestId, request, batchSize, null);
+    }
+  }
 
   /**
    * Write {@code reply} (the answer to a waiting HTTP API request) to partition {@code partition}
@@ -30,8 +39,28 @@ public sealed interface Action {
   /** Deliver {@code envelope} to another partition through the loopback topic. */
   record SendToPartition(Envelope envelope, int partition) implements Action {}
 
-  /** Write a record to a Kafka egress topic. {@code key} may be null. */
-  record EmitEgress(String egressId, String topic, byte[] key, byte[] value) implements Action {}
+  /**
+   * Write a record to a Kafka egress topic. {@code key} may be null; {@code headers} are the
+   * record's headers in order (empty: none).
+   */
+  record EmitEgress(
+      String egressId,
+      String topic,
+      byte[] key,
+      byte[] value,
+      List<KafkaProducerRecord.Header> headers)
+      implements Action {
+
+    /** A record without headers. */
+    public EmitEgress(String egressId, String topic, byte[] key, byte[] value) {
+      this(egressId, topic, key, value, List.of());
+    }
+
+    /** The same record with {@code headers} instead. */
+    public EmitEgress withHeaders(List<KafkaProducerRecord.Header> headers) {
+      return new EmitEgress(egressId, topic, key, value, headers);
+    }
+  }
 
   /**
    * Route messages that cannot be processed to the dead-letter topic.

@@ -3,6 +3,7 @@ package io.kstatefun.runtime.internals.dispatch;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.DelayedInvocation;
 import io.kstatefun.protocol.FromFunction.InvocationResponse;
+import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.AddressPartitioner;
 import io.kstatefun.routing.FunctionType;
@@ -204,6 +205,7 @@ public final class Dispatcher {
   private final StateWriter stateWriter;
   private final DelayedMessages delayedMessages;
   private final ApiCalls api;
+  private final Tracing tracing;
   private volatile int inFlightSnapshot;
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
@@ -251,16 +253,21 @@ public final class Dispatcher {
         limiter,
         ApiInvocationStore.inMemory(),
         ApiCalls.Settings.defaults().retentionMs(),
-        ApiCalls.Settings.defaults().maxBacklog());
+        ApiCalls.Settings.defaults().maxBacklog(),
+        false,
+        Tracing.OFF);
   }
 
   /**
-   * A dispatcher that also answers the HTTP API.
+   * A dispatcher that also answers the HTTP API, with header inheritance and tracing choices.
    *
    * @param invocations the task's store of API invocations
    * @param apiRetentionMs how long an API invocation is remembered after it was accepted or
    *     answered
    * @param apiMaxBacklog most queued messages of an address for the API to add one (else 429)
+   * @param inheritHeaders whether outputs sent without headers inherit the batch's common headers
+   *     ({@link OutgoingHeaders})
+   * @param tracing the tracing hooks ({@link Tracing#OFF}: none)
    */
   public Dispatcher(
       int partition,
@@ -274,7 +281,10 @@ public final class Dispatcher {
       InFlightLimiter limiter,
       ApiInvocationStore invocations,
       long apiRetentionMs,
-      long apiMaxBacklog) {
+      long apiMaxBacklog,
+      boolean inheritHeaders,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.partition = partition;
     this.numPartitions = numPartitions;
     this.directory = directory;
@@ -285,7 +295,7 @@ public final class Dispatcher {
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
     this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
     this.batches = new Batches(mailbox, admission, unreadable, listener);
-    this.requests = new RequestBuilder(stores, specs, clock);
+    this.requests = new RequestBuilder(stores, specs, clock, inheritHeaders, tracing.enabled());
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
     this.validator =
         new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
@@ -382,17 +392,29 @@ public final class Dispatcher {
     List<Action> out = new ArrayList<>(4);
     if (!outcome.succeeded()) {
       onFailure(target, flight, outcome, out);
+      if (flight.span() != null) {
+        endSpan(flight, "call failed: " + outcome.failureKind() + " " + outcome.failure());
+      }
       return finish(out);
     }
     FromFunction response = outcome.response();
+    String error;
     switch (response.getResponseCase()) {
-      case INCOMPLETE_INVOCATION_CONTEXT ->
-          negotiate(target, flight, response, outcome.attempts(), out);
+      case INCOMPLETE_INVOCATION_CONTEXT -> {
+        error = negotiate(target, flight, response, outcome.attempts(), out);
+        if (error == null && flight.span() != null) {
+          flight.span().endResent("the function asked for missing states");
+          return finish(out);
+        }
+      }
       case INVOCATION_RESULT ->
-          apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
+          error = apply(target, flight, response.getInvocationResult(), outcome.attempts(), out);
       default ->
-          apply(target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
+          error =
+              apply(
+                  target, flight, InvocationResponse.getDefaultInstance(), outcome.attempts(), out);
     }
+    endSpan(flight, error);
     return finish(out);
   }
 
@@ -418,6 +440,12 @@ public final class Dispatcher {
     batches.failCall(target, flight, reason, outcome, out);
   }
 
+  private static void endSpan(InFlightBatch flight, String error) {
+    if (flight.span() != null) {
+      flight.span().end(error);
+    }
+  }
+
   /** Wall-clock time passed: fire due delayed messages and expiry checks. */
   public List<Action> onTimers() {
     long now = clock.getAsLong();
@@ -427,7 +455,8 @@ public final class Dispatcher {
       if (timer.hasExpiryCheck()) {
         stateWriter.expire(timer, now, out);
       } else {
-        deliver(delayedMessages.fire(timer, now), out);
+        Envelope fired = delayedMessages.fire(timer, now);
+        deliver(tracing.enabled() ? fired.toBuilder().setFromTimer(true).build() : fired, out);
       }
     }
     return finish(out);
@@ -566,6 +595,8 @@ public final class Dispatcher {
       return;
     }
     long requestId = REQUEST_IDS.incrementAndGet();
+    Tracing.BatchSpan span =
+        request.messages() == null ? null : tracing.startBatch(target, request.messages());
     admission.started(
         target,
         new InFlightBatch(
@@ -576,14 +607,20 @@ public final class Dispatcher {
             request.sentStates(),
             batchLimit,
             request.origin(),
-            clock.getAsLong()));
+            clock.getAsLong(),
+            request.commonHeaders(),
+            span));
     listener.batchSent(target.type(), (int) (end - head), retry);
     listener.backlog(target.type(), header.getNextSeq() - head);
-    out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head)));
+    out.add(new Action.Invoke(target, requestId, request.toFunction(), (int) (end - head), span));
   }
 
-  /** The function asked for states it misses: send the batch again with them, or fail it. */
-  private void negotiate(
+  /**
+   * The function asked for states it misses: send the batch again with them, or fail it.
+   *
+   * @return why the batch failed, or {@code null} when it is sent again
+   */
+  private String negotiate(
       Address target, InFlightBatch flight, FromFunction response, int attempts, List<Action> out) {
     String failure =
         negotiation.negotiate(
@@ -593,7 +630,7 @@ public final class Dispatcher {
     if (failure != null) {
       batches.fail(
           target, flight, DeadLetterReason.STATE_NEGOTIATION_FAILED, failure, attempts, null, out);
-      return;
+      return failure;
     }
     admission.forgetKeepingSlot(target); // the slot is kept for the resend
     dispatch(
@@ -603,6 +640,7 @@ public final class Dispatcher {
         true,
         flight.batchLimit(),
         out);
+    return null;
   }
 
   /** Ends an event: sends waiting batches as slots allow, then publishes gauges. */
@@ -646,8 +684,12 @@ public final class Dispatcher {
   // ---------------------------------------------------------------------------------------------
   // Applying an answer
 
-  /** The function answered: validate the answer, then apply it whole, then go on. */
-  private void apply(
+  /**
+   * The function answered: validate the answer, then apply it whole, then go on.
+   *
+   * @return why the answer was rejected, or {@code null} when it was applied
+   */
+  private String apply(
       Address target,
       InFlightBatch flight,
       InvocationResponse response,
@@ -657,7 +699,7 @@ public final class Dispatcher {
     ResponseValidator.Verdict verdict = validator.validate(target, response, flight.origin());
     if (!verdict.valid()) {
       batches.fail(target, flight, verdict.reason(), verdict.detail(), attempts, null, out);
-      return;
+      return verdict.reason() + ": " + verdict.detail();
     }
 
     // 2. State.
@@ -669,10 +711,10 @@ public final class Dispatcher {
 
     // 4. Messages, delayed messages and egress records. They carry the batch's origin, so that a
     //    dead letter further down names the ingress record behind it.
-    sendMessages(target, verdict.messages(), response, now, flight.origin(), out);
+    sendMessages(target, verdict.messages(), response, now, flight, out);
     for (Action.EmitEgress record : verdict.egress()) {
       listener.egressEmitted(record.egressId());
-      out.add(record);
+      out.add(OutgoingHeaders.egress(record, flight.commonHeaders(), flight.span()));
     }
 
     // 5. Next batch, unless a local message to self already sent it or queued the address.
@@ -682,6 +724,7 @@ public final class Dispatcher {
         admission.ready(target, current, false, out);
       }
     }
+    return null;
   }
 
   /**
@@ -690,25 +733,44 @@ public final class Dispatcher {
    * validation, the delayed messages' here.
    *
    * @param messages the envelopes of the response's messages
-   * @param origin the origin of the batch, which they carry ({@code null}: none)
+   * @param flight the batch answered: its origin, which they carry, its common headers, which they
+   *     may inherit, and its span
    */
   private void sendMessages(
       Address sender,
       List<Envelope> messages,
       InvocationResponse response,
       long now,
-      Origin origin,
+      InFlightBatch flight,
       List<Action> out) {
+    Origin origin = flight.origin();
     for (Envelope message : messages) {
-      deliver(message, out);
+      TypedValue argument =
+          OutgoingHeaders.message(
+              message.getArgument(),
+              flight.commonHeaders(),
+              flight.span(),
+              "send",
+              message.getTarget().getNamespace() + "/" + message.getTarget().getType());
+      deliver(
+          argument == message.getArgument()
+              ? message
+              : message.toBuilder().setArgument(argument).build(),
+          out);
     }
     for (DelayedInvocation delayed : response.getDelayedInvocationsList()) {
       String token = delayed.getCancellationToken();
       if (delayed.getIsCancellationRequest()) {
         delayedMessages.cancel(sender, token, out); // unknown or already fired tokens are a no-op
       } else {
-        Envelope envelope =
-            Envelopes.outgoing(sender, delayed.getTarget(), delayed.getArgument(), origin);
+        TypedValue argument =
+            OutgoingHeaders.message(
+                delayed.getArgument(),
+                flight.commonHeaders(),
+                flight.span(),
+                "schedule",
+                delayed.getTarget().getNamespace() + "/" + delayed.getTarget().getType());
+        Envelope envelope = Envelopes.outgoing(sender, delayed.getTarget(), argument, origin);
         delayedMessages.schedule(sender, envelope, token, now + delayed.getDelayInMs(), out);
       }
     }

@@ -4,10 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Converts the payload of a Kafka egress message (StateFun's {@code KafkaProducerRecord}, typename
- * {@link Dispatcher#KAFKA_PRODUCER_RECORD_TYPENAME}) into the record the shell writes.
+ * {@link Dispatcher#KAFKA_PRODUCER_RECORD_TYPENAME}) into the record the shell writes, with the
+ * record's headers ({@code KafkaProducerRecord.headers}, the maintained StateFun fork's field) in
+ * order, duplicates and null values included.
  *
  * <p>Threading: stateless; the dispatcher calls it on the task's stream thread.
  */
@@ -31,7 +34,11 @@ final class EgressRecords {
       byte[] key =
           record.getKey().isEmpty() ? null : record.getKey().getBytes(StandardCharsets.UTF_8);
       return new Action.EmitEgress(
-          egressId, record.getTopic(), key, record.getValueBytes().toByteArray());
+          egressId,
+          record.getTopic(),
+          key,
+          record.getValueBytes().toByteArray(),
+          record.getHeadersCount() == 0 ? List.of() : record.getHeadersList());
     } catch (InvalidProtocolBufferException e) {
       return null;
     }

@@ -1,6 +1,8 @@
 package io.kstatefun.runtime.internals.dispatch;
 
+import io.kstatefun.protocol.TypedValue;
 import io.kstatefun.runtime.internals.proto.Origin;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,6 +19,9 @@ import java.util.Set;
  * @param origin where the first message of the batch that came from an ingress entered the system
  *     ({@code null} if none did): the messages the function sends in answer inherit it
  * @param sentAtMs when the request was sent (the dispatcher's clock), for the debug view
+ * @param commonHeaders the headers every message of the batch carries alike: what the function
+ *     sends without headers inherits them (see {@link OutgoingHeaders})
+ * @param span the batch's trace span, or {@code null} when tracing is off
  */
 record InFlightBatch(
     long requestId,
@@ -26,7 +31,32 @@ record InFlightBatch(
     Set<String> sentStates,
     int batchLimit,
     Origin origin,
-    long sentAtMs) {
+    long sentAtMs,
+    List<TypedValue.Metadata> commonHeaders,
+    Tracing.BatchSpan span) {
+
+  /** A batch without inherited headers or span. */
+  InFlightBatch(
+      long requestId,
+      long head,
+      long end,
+      int negotiations,
+      Set<String> sentStates,
+      int batchLimit,
+      Origin origin,
+      long sentAtMs) {
+    this(
+        requestId,
+        head,
+        end,
+        negotiations,
+        sentStates,
+        batchLimit,
+        origin,
+        sentAtMs,
+        List.of(),
+        null);
+  }
 
   /** Number of messages in the batch. */
   int size() {

@@ -8,7 +8,9 @@ import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 import io.kstatefun.runtime.internals.proto.StoredState;
 import io.kstatefun.runtime.internals.proto.StoredValue;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -22,19 +24,39 @@ import java.util.function.LongSupplier;
 final class RequestBuilder {
 
   /**
-   * A request, the names of the states it carries, and the origin of its first message that came
-   * from an ingress ({@code null} if none did).
+   * A request, the names of the states it carries, the origin of its first message that came from
+   * an ingress ({@code null} if none did), the headers every message of the batch carries alike
+   * (empty when they differ or there are none; without the trace context when tracing is on), and
+   * the batch's messages when tracing is on ({@code null} otherwise).
    */
-  record Request(ToFunction toFunction, Set<String> sentStates, Origin origin) {}
+  record Request(
+      ToFunction toFunction,
+      Set<String> sentStates,
+      Origin origin,
+      List<TypedValue.Metadata> commonHeaders,
+      List<Envelope> messages) {}
 
   private final DispatchStores stores;
   private final StateSpecRegistry specs;
   private final LongSupplier clock;
+  private final boolean inheritHeaders;
+  private final boolean tracing;
 
   RequestBuilder(DispatchStores stores, StateSpecRegistry specs, LongSupplier clock) {
+    this(stores, specs, clock, false, false);
+  }
+
+  RequestBuilder(
+      DispatchStores stores,
+      StateSpecRegistry specs,
+      LongSupplier clock,
+      boolean inheritHeaders,
+      boolean tracing) {
     this.stores = stores;
     this.specs = specs;
     this.clock = clock;
+    this.inheritHeaders = inheritHeaders;
+    this.tracing = tracing;
   }
 
   /**
@@ -47,6 +69,8 @@ final class RequestBuilder {
     ToFunction.InvocationBatchRequest.Builder batch =
         ToFunction.InvocationBatchRequest.newBuilder().setTarget(Envelopes.toProto(target));
     Origin origin = null;
+    List<TypedValue.Metadata> common = null;
+    List<Envelope> messages = tracing ? new ArrayList<>((int) (end - head)) : null;
     for (long seq = head; seq < end; seq++) {
       Envelope envelope = stores.entry(target, seq);
       if (envelope == null) {
@@ -54,6 +78,13 @@ final class RequestBuilder {
       }
       if (origin == null && envelope.hasOrigin()) {
         origin = envelope.getOrigin();
+      }
+      if (inheritHeaders) {
+        List<TypedValue.Metadata> headers = envelope.getArgument().getMetadataList();
+        common = common == null ? headers : common.equals(headers) ? common : List.of();
+      }
+      if (messages != null) {
+        messages.add(envelope);
       }
       ToFunction.Invocation.Builder invocation =
           ToFunction.Invocation.newBuilder().setArgument(envelope.getArgument());
@@ -80,6 +111,27 @@ final class RequestBuilder {
       }
       batch.addState(value);
     }
-    return new Request(ToFunction.newBuilder().setInvocation(batch).build(), sent, origin);
+    return new Request(
+        ToFunction.newBuilder().setInvocation(batch).build(),
+        sent,
+        origin,
+        common == null || common.isEmpty() ? List.of() : withoutTraceContext(common),
+        messages);
+  }
+
+  /**
+   * {@code headers} without the W3C trace context when tracing is on (the runtime stamps its own).
+   */
+  private List<TypedValue.Metadata> withoutTraceContext(List<TypedValue.Metadata> headers) {
+    if (!tracing) {
+      return headers;
+    }
+    List<TypedValue.Metadata> out = new ArrayList<>(headers.size());
+    for (TypedValue.Metadata h : headers) {
+      if (!OutgoingHeaders.isTraceContext(h.getKey())) {
+        out.add(h);
+      }
+    }
+    return out;
   }
 }

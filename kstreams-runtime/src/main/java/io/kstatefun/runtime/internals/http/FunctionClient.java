@@ -20,6 +20,38 @@ public interface FunctionClient extends AutoCloseable {
 
   CompletableFuture<Reply> call(Address target, ToFunction request);
 
+  /**
+   * Calls with a trace: every HTTP request carries {@code trace.traceparent()} as its W3C {@code
+   * traceparent} header, retries are reported to it, and it is ended with the outcome.
+   * Implementations that do not trace ignore it.
+   */
+  default CompletableFuture<Reply> call(Address target, ToFunction request, CallTrace trace) {
+    return call(target, request);
+  }
+
+  /**
+   * The HTTP client span of one call. Threading: used by client threads, one at a time per call.
+   */
+  interface CallTrace {
+    /** The value of the {@code traceparent} header of the call's requests; {@code null}: none. */
+    String traceparent();
+
+    /**
+     * Attempt {@code attempt} failed and will be retried.
+     *
+     * @param reason what went wrong (kind and detail)
+     */
+    void retry(int attempt, String reason);
+
+    /**
+     * The call ended.
+     *
+     * @param attempts how many HTTP requests it took
+     * @param error why it failed, or {@code null}
+     */
+    void end(int attempts, Throwable error);
+  }
+
   @Override
   void close();
 }

@@ -173,9 +173,14 @@ public final class HttpFunctionClient implements FunctionClient {
 
   @Override
   public CompletableFuture<Reply> call(Address target, ToFunction request) {
+    return call(target, request, null);
+  }
+
+  @Override
+  public CompletableFuture<Reply> call(Address target, ToFunction request, CallTrace trace) {
     CompletableFuture<Reply> result = new CompletableFuture<>();
     try {
-      start(target, request, result);
+      start(target, request, result, trace);
     } catch (RuntimeException e) {
       // e.g. an endpoint whose TLS material or header source cannot be read: fail this call only
       result.completeExceptionally(
@@ -185,7 +190,8 @@ public final class HttpFunctionClient implements FunctionClient {
     return result;
   }
 
-  private void start(Address target, ToFunction request, CompletableFuture<Reply> result) {
+  private void start(
+      Address target, ToFunction request, CompletableFuture<Reply> result, CallTrace trace) {
     Optional<HttpEndpointSpec> spec = endpoints.apply(target.type());
     if (spec.isEmpty()) {
       result.completeExceptionally(
@@ -223,7 +229,8 @@ public final class HttpFunctionClient implements FunctionClient {
             clientFor(endpoint),
             Buffer.buffer(body),
             System.nanoTime() + endpoint.transport().call().toNanos(),
-            result);
+            result,
+            trace);
     call.attempt();
   }
 
@@ -288,6 +295,7 @@ public final class HttpFunctionClient implements FunctionClient {
     private final Buffer body;
     private final long deadlineNanos;
     private final CompletableFuture<Reply> result;
+    private final CallTrace trace;
 
     /** Attempts made so far; written by whichever thread starts an attempt, one at a time. */
     private volatile int attempts;
@@ -299,7 +307,8 @@ public final class HttpFunctionClient implements FunctionClient {
         Endpoint endpoint,
         Buffer body,
         long deadlineNanos,
-        CompletableFuture<Reply> result) {
+        CompletableFuture<Reply> result,
+        CallTrace trace) {
       this.target = target;
       this.url = url;
       this.spec = spec;
@@ -307,6 +316,7 @@ public final class HttpFunctionClient implements FunctionClient {
       this.body = body;
       this.deadlineNanos = deadlineNanos;
       this.result = result;
+      this.trace = trace;
     }
 
     private boolean retryForever() {
@@ -360,6 +370,10 @@ public final class HttpFunctionClient implements FunctionClient {
               .setTimeout(timeoutMs)
               .putHeader("Content-Type", OCTET_STREAM);
       endpoint.headers().forEach(options::putHeader);
+      String traceparent = trace == null ? null : trace.traceparent();
+      if (traceparent != null) {
+        options.putHeader("traceparent", traceparent);
+      }
       Exchange exchange = new Exchange();
       HttpClientConnection[] own = {
         null
@@ -526,6 +540,9 @@ public final class HttpFunctionClient implements FunctionClient {
         return;
       }
       listener.retry(target.type(), kind);
+      if (trace != null) {
+        trace.retry(attempts, kind + ": " + detail);
+      }
       if (attempts == 1 || attempts % 10 == 0) {
         LOG.warn(
             "Retrying call to {} at {} in {} ms (attempt {} failed: {} {})",

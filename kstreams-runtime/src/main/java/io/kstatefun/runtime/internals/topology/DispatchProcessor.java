@@ -1,16 +1,19 @@
 package io.kstatefun.runtime.internals.topology;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.routing.Address;
 import io.kstatefun.routing.Routed;
 import io.kstatefun.routing.RoutingException;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.DeadLetterReason;
+import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Action;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.CorruptStoreRecordException;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.http.FunctionCallException;
+import io.kstatefun.runtime.internals.http.FunctionClient;
 import io.kstatefun.runtime.internals.proto.Envelope;
 import io.kstatefun.runtime.internals.proto.Origin;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -121,7 +126,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services
                 .config()
                 .getLong(
-                    io.kstatefun.runtime.config.KStatefunConfig.API_MAX_ADDRESS_BACKLOG_CONFIG));
+                    io.kstatefun.runtime.config.KStatefunConfig.API_MAX_ADDRESS_BACKLOG_CONFIG),
+            services.config().getBoolean(KStatefunConfig.HEADERS_INHERIT_CONFIG),
+            services.tracing());
     context.schedule(
         Duration.ofMillis(
             services
@@ -209,7 +216,30 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private void onIngress(Record<byte[], byte[]> record, RecordMetadata meta) {
     List<Routed> routed;
     try {
-      routed = services.ingressRouter().route(meta.topic(), record.key(), record.value());
+      IngressHeaders.Captured headers =
+          services
+              .ingressHeaders()
+              .capture(services.ingressRouter().forwardHeaders(meta.topic()), record.headers());
+      if (services.ingressHeaders().tooLarge(headers)) {
+        throw new RoutingException(
+            RoutingException.Reason.HEADERS_TOO_LARGE,
+            meta.topic(),
+            services.ingressRouter().ingressesFor(meta.topic()).stream()
+                .map(KafkaIngressSpec::id)
+                .toList(),
+            "the "
+                + headers.headers().size()
+                + " header(s) the record's messages would carry have "
+                + headers.bytes()
+                + " bytes, more than "
+                + KStatefunConfig.HEADERS_MAX_BYTES_CONFIG
+                + "="
+                + services.ingressHeaders().maxBytes());
+      }
+      routed =
+          services
+              .ingressRouter()
+              .route(meta.topic(), record.key(), record.value(), headers.headers());
     } catch (RoutingException e) {
       onRoutingFailure(record, meta, e);
       return;
@@ -370,7 +400,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             new Record<byte[], Object>(
                 egress.key(),
                 new TopicRecord(egress.topic(), egress.value()),
-                services.clock().getAsLong()),
+                services.clock().getAsLong(),
+                egressHeaders(egress.headers())),
             TopologyFactory.EGRESS_SINK);
         requestCommit();
       } else if (action instanceof Action.DeadLetter dead) {
@@ -381,15 +412,37 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     }
   }
 
+  /** Kafka headers for an egress record: {@code null} (no headers) when there are none. */
+  static Headers egressHeaders(List<KafkaProducerRecord.Header> headers) {
+    if (headers.isEmpty()) {
+      return null;
+    }
+    RecordHeaders out = new RecordHeaders();
+    for (KafkaProducerRecord.Header h : headers) {
+      out.add(h.getKey(), h.getHasValue() ? h.getValue().toByteArray() : null);
+    }
+    return out;
+  }
+
   private void invoke(Action.Invoke invoke) {
     Address target = invoke.target();
     long requestId = invoke.requestId();
-    java.util.concurrent.CompletableFuture<io.kstatefun.runtime.internals.http.FunctionClient.Reply>
-        call = services.client().call(target, invoke.request());
+    FunctionClient.CallTrace trace = invoke.span() == null ? null : invoke.span().startCall();
+    java.util.concurrent.CompletableFuture<FunctionClient.Reply> call =
+        trace == null
+            ? services.client().call(target, invoke.request())
+            : services.client().call(target, invoke.request(), trace);
     calls.put(requestId, call);
     call.whenComplete(
         (reply, error) -> {
           calls.remove(requestId);
+          if (trace != null) {
+            trace.end(
+                reply != null
+                    ? reply.attempts()
+                    : error instanceof FunctionCallException f ? f.attempts() : 1,
+                error);
+          }
           if (closed) {
             return;
           }

@@ -12,6 +12,7 @@ import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
 import io.kstatefun.runtime.internals.dispatch.StateSpecRegistry;
+import io.kstatefun.runtime.internals.dispatch.Tracing;
 import io.kstatefun.runtime.internals.http.FunctionClient;
 import java.util.Collection;
 import java.util.HashMap;
@@ -50,6 +51,8 @@ public final class RuntimeServices {
   private final CommitPacer commitPacer;
   private final RecordSizes recordSizes;
   private final EgressTopicCheck egressTopics;
+  private final IngressHeaders ingressHeaders;
+  private final Tracing tracing;
 
   RuntimeServices(
       KStatefunConfig config,
@@ -61,6 +64,35 @@ public final class RuntimeServices {
       LongSupplier clock,
       RuntimeListener listener,
       EgressTopicCheck egressTopics) {
+    this(
+        config,
+        module,
+        client,
+        doorbell,
+        alarms,
+        numPartitions,
+        clock,
+        listener,
+        egressTopics,
+        Tracing.OFF);
+  }
+
+  /**
+   * @param tracing the tracing of the dispatchers: {@link Tracing#OFF}, or what {@code
+   *     kstatefun.tracing.enabled} set up
+   */
+  RuntimeServices(
+      KStatefunConfig config,
+      ModuleSpec module,
+      FunctionClient client,
+      Doorbell doorbell,
+      ScheduledExecutorService alarms,
+      int numPartitions,
+      LongSupplier clock,
+      RuntimeListener listener,
+      EgressTopicCheck egressTopics,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.module = module;
     this.ingressRouter = IngressRouter.of(module.ingresses());
@@ -119,6 +151,9 @@ public final class RuntimeServices {
         ingressByTopic.putIfAbsent(topic.topic(), ingress);
       }
     }
+    this.ingressHeaders =
+        new IngressHeaders(
+            config.getInt(KStatefunConfig.HEADERS_MAX_BYTES_CONFIG), tracing.enabled());
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
     this.commitPacer =
         new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
@@ -130,6 +165,14 @@ public final class RuntimeServices {
 
   ModuleSpec module() {
     return module;
+  }
+
+  Tracing tracing() {
+    return tracing;
+  }
+
+  IngressHeaders ingressHeaders() {
+    return ingressHeaders;
   }
 
   IngressRouter ingressRouter() {

@@ -5,7 +5,9 @@ import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleSpec;
 import io.kstatefun.runtime.RuntimeListener;
 import io.kstatefun.runtime.config.KStatefunConfig;
+import io.kstatefun.runtime.internals.dispatch.Tracing;
 import io.kstatefun.runtime.internals.http.HttpFunctionClient;
+import io.kstatefun.runtime.internals.tracing.OpenTelemetryTracing;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -106,6 +108,14 @@ public final class RuntimeServicesFactory {
             });
     alarms.setRemoveOnCancelPolicy(true);
     EgressTopics egressTopics = EgressTopics.withAdmin(Admin.create(adminProperties(streamsProps)));
+    Tracing tracing = Tracing.OFF;
+    AutoCloseable tracingCloser = () -> {};
+    if (config.getBoolean(KStatefunConfig.TRACING_ENABLED_CONFIG)) {
+      OpenTelemetryTracing.Configured otel = OpenTelemetryTracing.configure();
+      tracing = new OpenTelemetryTracing(otel.openTelemetry());
+      tracingCloser = otel.closer();
+      LOG.info("Tracing with OpenTelemetry ({})", KStatefunConfig.TRACING_ENABLED_CONFIG);
+    }
     RuntimeServices services =
         new RuntimeServices(
             config,
@@ -116,7 +126,8 @@ public final class RuntimeServicesFactory {
             partitions,
             System::currentTimeMillis,
             listener,
-            egressTopics);
+            egressTopics,
+            tracing);
     LoopbackPurger purger =
         new LoopbackPurger(
             Admin.create(adminProperties(streamsProps)),
@@ -136,6 +147,7 @@ public final class RuntimeServicesFactory {
         }
       }
     }
+    AutoCloseable closeTracing = tracingCloser;
     AutoCloseable resources =
         () -> {
           alarms.shutdownNow();
@@ -146,6 +158,7 @@ public final class RuntimeServicesFactory {
           client.close();
           vertx.close();
           egressTopics.close();
+          closeTracing.close();
         };
     return new Runtime(
         config, services, topology, partitions, List.copyOf(ingressTopics), vertx, resources);

@@ -71,7 +71,9 @@ class ApiCallsDispatcherTest {
         InFlightLimiter.UNLIMITED,
         invocations,
         RETENTION,
-        maxBacklog);
+        maxBacklog,
+        false,
+        Tracing.OFF);
   }
 
   @Test

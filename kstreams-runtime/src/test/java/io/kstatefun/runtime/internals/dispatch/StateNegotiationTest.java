@@ -53,7 +53,7 @@ class StateNegotiationTest {
   }
 
   private static InFlightBatch flight(Set<String> sentStates, int negotiations) {
-    return new InFlightBatch(1, 0, 1, negotiations, sentStates, Integer.MAX_VALUE, null, 0);
+    return new InFlightBatch(1, 0, 1, negotiations, sentStates, Integer.MAX_VALUE, null, 0L);
   }
 
   private static PersistedValueSpec spec(String name, String typename) {

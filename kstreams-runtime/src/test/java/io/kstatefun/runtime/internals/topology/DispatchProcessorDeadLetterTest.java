@@ -143,6 +143,57 @@ class DispatchProcessorDeadLetterTest {
     processor.close();
   }
 
+  @Test
+  void shouldDeadLetterAnIngressRecordWhoseForwardedHeadersAreOverTheCap(@TempDir Path dir)
+      throws Exception {
+    MockProcessorContext<byte[], Object> context = context(dir);
+    DispatchProcessor processor =
+        new DispatchProcessor(
+            TestServices.forApp("dead-letter-test")
+                .settings(Map.of("kstatefun.headers.max.bytes", "10"))
+                .moduleDocument(
+                    "kind: io.statefun.kafka.v1/ingress",
+                    "spec:",
+                    "  id: example/in",
+                    "  forwardHeaders: true",
+                    "  topics:",
+                    "    - topic: " + INGRESS,
+                    "      valueType: example/x",
+                    "      targets:",
+                    "        - example/fn")
+                .client(TestServices.respondingWith(FromFunction.getDefaultInstance()))
+                .alarms(alarms)
+                .partitions(PARTITIONS)
+                .clock(now::get)
+                .build());
+    processor.init(context);
+
+    RecordHeaders small = new RecordHeaders();
+    small.add("k", utf8("0123456")); // 8 bytes: fits
+    context.setRecordMetadata(INGRESS, 0, 1);
+    processor.process(new Record<>(utf8("alice"), utf8("v"), 9L, small));
+    assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK)).isEmpty();
+
+    RecordHeaders large = new RecordHeaders();
+    large.add("k", utf8("0123456"));
+    large.add("k", utf8("789")); // 8 + 4 bytes: over 10
+    context.setRecordMetadata(INGRESS, 0, 2);
+    processor.process(new Record<>(utf8("bob"), utf8("v"), 9L, large));
+
+    assertThat(context.forwarded(TopologyFactory.DEAD_LETTER_SINK))
+        .singleElement()
+        .satisfies(
+            f -> {
+              Headers h = f.record().headers();
+              assertThat(header(h, DeadLetters.REASON)).isEqualTo("HEADERS_TOO_LARGE");
+              assertThat(header(h, DeadLetters.DETAIL))
+                  .contains("12 bytes", "kstatefun.headers.max.bytes=10");
+              assertThat(header(h, DeadLetters.SOURCE_OFFSET)).isEqualTo("2");
+              assertThat(header(h, "k")).as("original headers kept").isEqualTo("789");
+            });
+    processor.close();
+  }
+
   private RuntimeServices services(FunctionClient client, Map<String, String> settings) {
     return TestServices.forApp("dead-letter-test")
         .settings(settings)

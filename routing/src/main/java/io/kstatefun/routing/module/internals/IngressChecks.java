@@ -1,5 +1,7 @@
 package io.kstatefun.routing.module.internals;
 
+import io.kstatefun.routing.module.ForwardHeaders;
+import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.ModuleConfigException;
 import java.util.HashMap;
@@ -14,7 +16,8 @@ public final class IngressChecks {
 
   /**
    * Requires that ingresses declaring the same topic agree on {@code onError}, {@code
-   * deadLetterTopic} and {@code maxRecordBytes}, so every record of a topic has one error policy.
+   * deadLetterTopic}, {@code maxRecordBytes} and {@code forwardHeaders}, so every record of a topic
+   * has one error and header policy.
    *
    * @param ingresses the ingresses
    * @throws ModuleConfigException naming the topic, both ingresses and the differing setting
@@ -42,8 +45,24 @@ public final class IngressChecks {
             "maxRecordBytes",
             first.maxRecordBytes(),
             ingress.maxRecordBytes());
+        requireSame(
+            topic,
+            first,
+            ingress,
+            "forwardHeaders",
+            forwardHeaders(first, topic),
+            forwardHeaders(ingress, topic));
       }
     }
+  }
+
+  private static ForwardHeaders forwardHeaders(KafkaIngressSpec ingress, String topic) {
+    for (IngressTopic entry : ingress.topics()) {
+      if (entry.topic().equals(topic)) {
+        return entry.forwardHeaders();
+      }
+    }
+    return ForwardHeaders.NONE;
   }
 
   private static void requireSame(
@@ -71,8 +90,8 @@ public final class IngressChecks {
               + render(firstValue)
               + " vs "
               + render(secondValue)
-              + "); ingresses sharing a topic must agree on onError, deadLetterTopic and"
-              + " maxRecordBytes");
+              + "); ingresses sharing a topic must agree on onError, deadLetterTopic,"
+              + " maxRecordBytes and forwardHeaders");
     }
   }
 

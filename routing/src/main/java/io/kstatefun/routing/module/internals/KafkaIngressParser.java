@@ -2,6 +2,7 @@ package io.kstatefun.routing.module.internals;
 
 import io.kstatefun.routing.FunctionType;
 import io.kstatefun.routing.TypeName;
+import io.kstatefun.routing.module.ForwardHeaders;
 import io.kstatefun.routing.module.IngressTopic;
 import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.routing.module.KafkaIngressSpec.AutoOffsetReset;
@@ -61,7 +62,8 @@ public final class KafkaIngressParser {
                 "properties",
                 "deadLetterTopic",
                 "onError",
-                "maxRecordBytes"));
+                "maxRecordBytes",
+                "forwardHeaders"));
     if (legacyId.isEmpty()) {
       keys.add(0, "id");
     }
@@ -77,7 +79,12 @@ public final class KafkaIngressParser {
     Optional<String> consumerGroupId =
         spec.optional("consumerGroupId").map(n -> n.nonEmptyText("a consumer group id"));
 
-    List<IngressTopic> topics = topics(spec.required("topics", "a non-empty list of topics"));
+    ForwardHeaders ingressForwardHeaders =
+        spec.optional("forwardHeaders")
+            .map(KafkaIngressParser::forwardHeaders)
+            .orElse(ForwardHeaders.NONE);
+    List<IngressTopic> topics =
+        topics(spec.required("topics", "a non-empty list of topics"), ingressForwardHeaders);
 
     StartupPosition startupPosition =
         spec.optional("startupPosition")
@@ -140,12 +147,12 @@ public final class KafkaIngressParser {
     }
   }
 
-  private static List<IngressTopic> topics(SpecNode node) {
+  private static List<IngressTopic> topics(SpecNode node, ForwardHeaders ingressForwardHeaders) {
     List<IngressTopic> topics = new ArrayList<>();
     Map<String, String> declaredAt = new HashMap<>();
     for (SpecNode element :
         node.nonEmptyList("a non-empty list of {topic, valueType, targets} entries")) {
-      SpecObject entry = element.object("topic", "valueType", "targets");
+      SpecObject entry = element.object("topic", "valueType", "targets", "forwardHeaders");
       SpecNode topicNode = entry.required("topic", "a Kafka topic name");
       String topic = topicName(topicNode);
       String previous = declaredAt.putIfAbsent(topic, topicNode.path());
@@ -172,9 +179,44 @@ public final class KafkaIngressParser {
         }
         targets.add(type);
       }
-      topics.add(new IngressTopic(topic, valueType, targets));
+      ForwardHeaders forwardHeaders =
+          entry
+              .optional("forwardHeaders")
+              .map(KafkaIngressParser::forwardHeaders)
+              .orElse(ingressForwardHeaders);
+      topics.add(new IngressTopic(topic, valueType, targets, forwardHeaders));
     }
     return topics;
+  }
+
+  /** {@code forwardHeaders}: {@code true}, {@code false} or a list of header keys. */
+  static ForwardHeaders forwardHeaders(SpecNode node) {
+    String expected = "true, false or a list of header keys";
+    if (node.json().isBoolean()) {
+      return node.json().booleanValue() ? ForwardHeaders.ALL : ForwardHeaders.NONE;
+    }
+    if (node.json().isTextual()) {
+      String text = node.json().textValue().trim();
+      if (text.equalsIgnoreCase("true")) {
+        return ForwardHeaders.ALL;
+      }
+      if (text.equalsIgnoreCase("false")) {
+        return ForwardHeaders.NONE;
+      }
+      throw node.invalid(expected);
+    }
+    if (!node.json().isArray()) {
+      throw node.invalid(expected);
+    }
+    List<String> keys = new ArrayList<>();
+    for (SpecNode key : node.list(expected)) {
+      String text = key.nonEmptyText("a header key");
+      if (keys.contains(text)) {
+        throw key.error("duplicate header key '" + text + "'");
+      }
+      keys.add(text);
+    }
+    return ForwardHeaders.only(keys);
   }
 
   private static StartupPosition startupPosition(SpecNode node) {
