@@ -210,6 +210,56 @@ public final class Dispatcher {
   private volatile long pendingTimersSnapshot;
   private volatile int waitingSnapshot;
 
+  /**
+   * The optional parts of a dispatcher, beyond its stores, directory, clock, limits and listener.
+   *
+   * @param limiter the per-endpoint in-flight limits ({@link InFlightLimiter#UNLIMITED}: none)
+   * @param invocations the task's store of HTTP API invocations
+   * @param apiRetentionMs how long an API invocation is remembered after it was accepted or
+   *     answered
+   * @param apiMaxBacklog most queued messages of an address for the API to add one (else 429)
+   * @param inheritHeaders whether outputs sent without headers inherit the batch's common headers
+   *     ({@link OutgoingHeaders})
+   * @param tracing the tracing hooks ({@link Tracing#OFF}: none)
+   */
+  public record Options(
+      InFlightLimiter limiter,
+      ApiInvocationStore invocations,
+      long apiRetentionMs,
+      long apiMaxBacklog,
+      boolean inheritHeaders,
+      Tracing tracing) {
+
+    /**
+     * No endpoint limits, an in-memory invocation store with the default retention and backlog, no
+     * header inheritance, no tracing.
+     */
+    public static Options defaults() {
+      ApiCalls.Settings api = ApiCalls.Settings.defaults();
+      return new Options(
+          InFlightLimiter.UNLIMITED,
+          ApiInvocationStore.inMemory(),
+          api.retentionMs(),
+          api.maxBacklog(),
+          false,
+          Tracing.OFF);
+    }
+
+    public Options withLimiter(InFlightLimiter newLimiter) {
+      return new Options(
+          newLimiter, invocations, apiRetentionMs, apiMaxBacklog, inheritHeaders, tracing);
+    }
+
+    public Options withApi(ApiInvocationStore store, long retentionMs, long maxBacklog) {
+      return new Options(limiter, store, retentionMs, maxBacklog, inheritHeaders, tracing);
+    }
+
+    public Options withHeaders(boolean inherit, Tracing newTracing) {
+      return new Options(limiter, invocations, apiRetentionMs, apiMaxBacklog, inherit, newTracing);
+    }
+  }
+
+  /** A dispatcher with the {@link Options#defaults() default options}. */
   public Dispatcher(
       int partition,
       int numPartitions,
@@ -228,7 +278,7 @@ public final class Dispatcher {
         clock,
         limits,
         listener,
-        InFlightLimiter.UNLIMITED);
+        Options.defaults());
   }
 
   public Dispatcher(
@@ -240,50 +290,8 @@ public final class Dispatcher {
       LongSupplier clock,
       Limits limits,
       Listener listener,
-      InFlightLimiter limiter) {
-    this(
-        partition,
-        numPartitions,
-        stores,
-        directory,
-        specs,
-        clock,
-        limits,
-        listener,
-        limiter,
-        ApiInvocationStore.inMemory(),
-        ApiCalls.Settings.defaults().retentionMs(),
-        ApiCalls.Settings.defaults().maxBacklog(),
-        false,
-        Tracing.OFF);
-  }
-
-  /**
-   * A dispatcher that also answers the HTTP API, with header inheritance and tracing choices.
-   *
-   * @param invocations the task's store of API invocations
-   * @param apiRetentionMs how long an API invocation is remembered after it was accepted or
-   *     answered
-   * @param apiMaxBacklog most queued messages of an address for the API to add one (else 429)
-   * @param inheritHeaders whether outputs sent without headers inherit the batch's common headers
-   *     ({@link OutgoingHeaders})
-   * @param tracing the tracing hooks ({@link Tracing#OFF}: none)
-   */
-  public Dispatcher(
-      int partition,
-      int numPartitions,
-      DispatchStores stores,
-      Directory directory,
-      StateSpecRegistry specs,
-      LongSupplier clock,
-      Limits limits,
-      Listener listener,
-      InFlightLimiter limiter,
-      ApiInvocationStore invocations,
-      long apiRetentionMs,
-      long apiMaxBacklog,
-      boolean inheritHeaders,
-      Tracing tracing) {
+      Options options) {
+    Tracing tracing = options.tracing();
     this.tracing = tracing;
     this.partition = partition;
     this.numPartitions = numPartitions;
@@ -293,9 +301,10 @@ public final class Dispatcher {
     this.listener = listener;
     UnreadableRecords unreadable = new UnreadableRecords(stores);
     this.mailbox = new Mailbox(stores, unreadable, limits.maxMailboxSize(), listener);
-    this.admission = new Admission(partition, limits, limiter, mailbox, this::send);
+    this.admission = new Admission(partition, limits, options.limiter(), mailbox, this::send);
     this.batches = new Batches(mailbox, admission, unreadable, listener);
-    this.requests = new RequestBuilder(stores, specs, clock, inheritHeaders, tracing.enabled());
+    this.requests =
+        new RequestBuilder(stores, specs, clock, options.inheritHeaders(), tracing.enabled());
     this.negotiation = new StateNegotiation(specs, limits.maxNegotiationRounds());
     this.validator =
         new ResponseValidator(specs, directory, new OutputSizes(stores, limits.maxRecordBytes()));
@@ -303,8 +312,8 @@ public final class Dispatcher {
     this.delayedMessages = new DelayedMessages(stores, unreadable, limits, listener);
     this.api =
         new ApiCalls(
-            invocations,
-            new ApiCalls.Settings(apiRetentionMs, apiMaxBacklog),
+            options.invocations(),
+            new ApiCalls.Settings(options.apiRetentionMs(), options.apiMaxBacklog()),
             clock,
             a -> {
               MailboxHeader h = stores.header(a);

@@ -9,6 +9,7 @@ import io.kstatefun.routing.module.KafkaIngressSpec;
 import io.kstatefun.runtime.DeadLetterReason;
 import io.kstatefun.runtime.config.KStatefunConfig;
 import io.kstatefun.runtime.internals.dispatch.Action;
+import io.kstatefun.runtime.internals.dispatch.ApiInvocationStore;
 import io.kstatefun.runtime.internals.dispatch.CallOutcome;
 import io.kstatefun.runtime.internals.dispatch.CorruptStoreRecordException;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
@@ -114,21 +115,18 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             services.clock(),
             services.limits(),
             services.listener(),
-            services.inFlightLimiter(),
-            services.config().apiEnabled()
-                ? new KafkaApiInvocationStore(context.getStateStore(TopologyFactory.API_STORE))
-                : io.kstatefun.runtime.internals.dispatch.ApiInvocationStore.inMemory(),
-            services
-                .config()
-                .getLong(
-                    io.kstatefun.runtime.config.KStatefunConfig
-                        .API_IDEMPOTENCY_RETENTION_MS_CONFIG),
-            services
-                .config()
-                .getLong(
-                    io.kstatefun.runtime.config.KStatefunConfig.API_MAX_ADDRESS_BACKLOG_CONFIG),
-            services.config().getBoolean(KStatefunConfig.HEADERS_INHERIT_CONFIG),
-            services.tracing());
+            Dispatcher.Options.defaults()
+                .withLimiter(services.inFlightLimiter())
+                .withApi(
+                    services.config().apiEnabled()
+                        ? new KafkaApiInvocationStore(
+                            context.getStateStore(TopologyFactory.API_STORE))
+                        : ApiInvocationStore.inMemory(),
+                    services.config().getLong(KStatefunConfig.API_IDEMPOTENCY_RETENTION_MS_CONFIG),
+                    services.config().getLong(KStatefunConfig.API_MAX_ADDRESS_BACKLOG_CONFIG))
+                .withHeaders(
+                    services.config().getBoolean(KStatefunConfig.HEADERS_INHERIT_CONFIG),
+                    services.tracing()));
     context.schedule(
         Duration.ofMillis(
             services

@@ -68,12 +68,7 @@ class ApiCallsDispatcherTest {
         now::get,
         new Dispatcher.Limits(10, 3, 100, 1000),
         new Dispatcher.Listener() {},
-        InFlightLimiter.UNLIMITED,
-        invocations,
-        RETENTION,
-        maxBacklog,
-        false,
-        Tracing.OFF);
+        Dispatcher.Options.defaults().withApi(invocations, RETENTION, maxBacklog));
   }
 
   @Test

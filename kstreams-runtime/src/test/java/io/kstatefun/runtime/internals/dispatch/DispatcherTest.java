@@ -128,7 +128,7 @@ abstract class DispatcherTest {
         now::get,
         limits,
         new Dispatcher.Listener() {},
-        limiter);
+        Dispatcher.Options.defaults().withLimiter(limiter));
   }
 
   /** A restart (same durable stores) with these limits. */

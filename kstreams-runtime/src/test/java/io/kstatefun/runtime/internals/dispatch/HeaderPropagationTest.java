@@ -55,12 +55,7 @@ class HeaderPropagationTest {
         now::get,
         new Dispatcher.Limits(10, 3, 100, 1000),
         new Dispatcher.Listener() {},
-        InFlightLimiter.UNLIMITED,
-        ApiInvocationStore.inMemory(),
-        ApiCalls.Settings.defaults().retentionMs(),
-        ApiCalls.Settings.defaults().maxBacklog(),
-        inherit,
-        tracing);
+        Dispatcher.Options.defaults().withHeaders(inherit, tracing));
   }
 
   private static TypedValue.Metadata header(String key, String value) {
