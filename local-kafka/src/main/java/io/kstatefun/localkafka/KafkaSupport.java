@@ -62,6 +62,20 @@ final class KafkaSupport {
     return freePorts(1)[0];
   }
 
+  /**
+   * A free port other than {@code taken} (a port chosen earlier and released again, which the
+   * operating system may hand out a second time).
+   */
+  static int freePortOtherThan(int taken) {
+    for (int[] two = freePorts(2); ; two = freePorts(2)) {
+      for (int port : two) {
+        if (port != taken) {
+          return port;
+        }
+      }
+    }
+  }
+
   /** Deletes a file tree, best effort, ignoring files that vanish meanwhile. */
   static void deleteRecursively(Path root) {
     if (root == null || !Files.exists(root)) {

@@ -159,7 +159,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       prepareLogDir();
       for (int attempt = 1; ; attempt++) {
         chooseControllerPort();
-        port = requestedPort != 0 ? requestedPort : KafkaSupport.freePort();
+        // A free port is free again once probed: the broker's must differ from the controller's,
+        // or Kafka refuses two listeners on one port (not a bind error, so not retried below).
+        port = requestedPort != 0 ? requestedPort : KafkaSupport.freePortOtherThan(controllerPort);
         boolean freshlyFormatted = formatIfNeeded();
         try {
           startServer(deadline);
@@ -374,7 +376,9 @@ public final class LocalKafkaBroker implements AutoCloseable {
       int storedPort = stored == null ? 0 : Integer.parseInt(stored.trim());
       // A standalone node accepts a changed controller port on restart, so a busy one is not fatal.
       controllerPort =
-          storedPort != 0 && KafkaSupport.isFree(storedPort) ? storedPort : KafkaSupport.freePort();
+          storedPort != 0 && storedPort != requestedPort && KafkaSupport.isFree(storedPort)
+              ? storedPort
+              : KafkaSupport.freePortOtherThan(requestedPort);
     }
   }
 
