@@ -144,6 +144,15 @@ public final class Bench implements Callable<Integer> {
         description = "JVM options of the runtime and baseline hosts. Default: ${DEFAULT-VALUE}.")
     String runtimeJvm;
 
+    @Option(
+        names = "--fresh-jvm",
+        paramLabel = "OPTIONS",
+        defaultValue = FreshStart.DISTRIBUTION_JVM_OPTIONS,
+        description =
+            "JVM options of the runtime JVM of a fresh-start run (--mode fresh): by default those"
+                + " bin/kstatefun starts a release with. Default: ${DEFAULT-VALUE}.")
+    String freshJvm;
+
     Environment.Options toOptions(CommandSpec spec) throws IOException {
       if (attachRuntime && (ingressTopic == null || egressTopic == null)) {
         throw new ParameterException(
@@ -167,7 +176,8 @@ public final class Bench implements Callable<Integer> {
           ingressTopic,
           egressTopic,
           pids,
-          jvm);
+          jvm,
+          List.of(freshJvm.trim().split("\\s+")));
     }
   }
 
@@ -371,7 +381,11 @@ public final class Bench implements Callable<Integer> {
         names = "--mode",
         paramLabel = "MODE",
         defaultValue = "rate",
-        description = "rate, ladder or burst. Default: ${DEFAULT-VALUE}.")
+        description =
+            "rate, ladder, burst or fresh (--rate for --duration into a runtime JVM started for the"
+                + " run, load from its launch, p99 per 5 s window; --warmup is ignored; the"
+                + " --jit-warmup run warms only the broker and the function server). Default:"
+                + " ${DEFAULT-VALUE}.")
     String mode;
 
     @Option(
@@ -665,6 +679,7 @@ public final class Bench implements Callable<Integer> {
     switch (mode) {
       case RATE -> b.rate(args.rate).duration(args.duration);
       case BURST -> b.burst(args.burst);
+      case FRESH -> b.fresh(args.rate).duration(args.duration);
       case LADDER ->
           b.ladder(
               new RunSpec.Ladder(
@@ -676,7 +691,7 @@ public final class Bench implements Callable<Integer> {
       default -> throw new IllegalStateException();
     }
     b.warmup(
-        args.warmupS,
+        mode == RunSpec.Mode.FRESH ? 0 : args.warmupS,
         args.warmupRate != null
             ? args.warmupRate
             : mode == RunSpec.Mode.RATE ? Math.min(500, args.rate) : 500);

@@ -38,6 +38,7 @@ final class Environment implements AutoCloseable {
    * @param egressTopic egress topic of an attached runtime / function server
    * @param attachedPids pids of attached processes to account CPU for, by name
    * @param runtimeJvm JVM options of the runtime and baseline JVMs
+   * @param freshJvm JVM options of a runtime JVM started for a fresh-start run
    */
   record Options(
       Path workDir,
@@ -49,7 +50,8 @@ final class Environment implements AutoCloseable {
       String ingressTopic,
       String egressTopic,
       Map<String, Long> attachedPids,
-      List<String> runtimeJvm) {}
+      List<String> runtimeJvm,
+      List<String> freshJvm) {}
 
   private final Options options;
   private final Path logDir;
@@ -125,6 +127,32 @@ final class Environment implements AutoCloseable {
               Duration.ofMinutes(1));
     }
     return runtimeHost;
+  }
+
+  /**
+   * A new runtime host JVM for a fresh-start run, with {@link Options#freshJvm} options; it
+   * replaces the current runtime host (stopped first), so later runs use it too.
+   */
+  synchronized ChildJvm freshRuntimeHost(String name) throws IOException, InterruptedException {
+    closeRuntimeHost();
+    runtimeHost =
+        ChildJvm.start(
+            name,
+            options.freshJvm(),
+            Bench.class.getName(),
+            List.of("runtime-host"),
+            logDir,
+            ChildJvm.PROTOCOL_PREFIX + "ready",
+            Duration.ofMinutes(1));
+    return runtimeHost;
+  }
+
+  /** Stops the runtime host JVM, if any (a fresh-start run stops it before its clock starts). */
+  synchronized void closeRuntimeHost() {
+    if (runtimeHost != null) {
+      runtimeHost.close();
+      runtimeHost = null;
+    }
   }
 
   /** The JVM that runs baseline applications, started on first use and kept for all runs. */
