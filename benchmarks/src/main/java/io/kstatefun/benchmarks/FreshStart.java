@@ -86,6 +86,58 @@ final class FreshStart {
     return w.percentileMs((rank - 0.5) / w.count());
   }
 
+  /**
+   * CPU seconds of the threads of process {@code pid} (Linux), grouped by what they do: the JIT
+   * compilers, the garbage collector, Kafka Streams' and clients' threads, Vert.x (HTTP), others.
+   * Empty where /proc is not readable.
+   */
+  static Map<String, Object> cpuByThreadGroup(long pid) {
+    Map<String, Double> groups = new java.util.TreeMap<>();
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid), "task");
+    try (java.util.stream.Stream<java.nio.file.Path> ts = java.nio.file.Files.list(tasks)) {
+      for (java.nio.file.Path t : ts.toList()) {
+        String stat;
+        try {
+          stat = java.nio.file.Files.readString(t.resolve("stat"));
+        } catch (java.io.IOException e) {
+          continue; // the thread ended
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        groups.merge(threadGroup(name), seconds, Double::sum);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return Map.of();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    groups.forEach((k, v) -> out.put(k, Runner.round(v, 1)));
+    // Threads that ended (idle compiler threads do) are only in the process's total.
+    double live = groups.values().stream().mapToDouble(Double::doubleValue).sum();
+    out.put("ended_threads", Runner.round(Math.max(0, ProcStats.cpuNanos(pid) / 1e9 - live), 1));
+    return out;
+  }
+
+  /** The group of a thread by its (15-character) Linux name. */
+  static String threadGroup(String name) {
+    if (name.startsWith("C2 Compiler") || name.startsWith("C1 Compiler")) {
+      return name.startsWith("C2") ? "jit_c2" : "jit_c1";
+    }
+    if (name.startsWith("G1 ") || name.startsWith("GC Thread") || name.startsWith("VM Thread")) {
+      return "gc_vm";
+    }
+    if (name.startsWith("vert.x")) {
+      return "vertx";
+    }
+    if (name.startsWith("kafka-") || name.startsWith("bench-")) {
+      return "kafka_streams";
+    }
+    if (name.equals("java") || name.equals("main")) {
+      return "main";
+    }
+    return "other";
+  }
+
   private static long nanos(double seconds) {
     return Math.round(seconds * 1e9);
   }

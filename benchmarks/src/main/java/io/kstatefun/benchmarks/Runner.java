@@ -238,6 +238,7 @@ final class Runner {
         if (runtimePid > 0) {
           // The runtime JVM is not in the CPU snapshots (it started after the first one).
           out.put("runtime_cpu_s_since_launch", round(ProcStats.cpuNanos(runtimePid) / 1e9, 1));
+          out.put("runtime_cpu_s_by_threads", FreshStart.cpuByThreadGroup(runtimePid));
         }
       }
 

@@ -99,4 +99,15 @@ class FreshStartTest {
               assertThat(s.keys()).isEqualTo(1024);
             });
   }
+
+  @Test
+  void shouldGroupThreadsByWhatTheyDo() {
+    assertThat(FreshStart.threadGroup("C2 CompilerThre")).isEqualTo("jit_c2");
+    assertThat(FreshStart.threadGroup("C1 CompilerThre")).isEqualTo("jit_c1");
+    assertThat(FreshStart.threadGroup("G1 Conc#0")).isEqualTo("gc_vm");
+    assertThat(FreshStart.threadGroup("vert.x-eventloo")).isEqualTo("vertx");
+    assertThat(FreshStart.threadGroup("bench-counter-8")).isEqualTo("kafka_streams");
+    assertThat(FreshStart.threadGroup("kafka-producer-")).isEqualTo("kafka_streams");
+    assertThat(FreshStart.cpuByThreadGroup(ProcessHandle.current().pid())).containsKey("main");
+  }
 }
