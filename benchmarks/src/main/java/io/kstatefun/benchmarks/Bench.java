@@ -153,6 +153,13 @@ public final class Bench implements Callable<Integer> {
                 + " bin/kstatefun starts a release with. Default: ${DEFAULT-VALUE}.")
     String freshJvm;
 
+    @Option(
+        names = "--no-fresh-cds",
+        description =
+            "Fresh-start runs without the class data sharing archive bin/kstatefun uses by default"
+                + " (KSTATEFUN_CDS=off).")
+    boolean noFreshCds;
+
     Environment.Options toOptions(CommandSpec spec) throws IOException {
       if (attachRuntime && (ingressTopic == null || egressTopic == null)) {
         throw new ParameterException(
@@ -177,7 +184,8 @@ public final class Bench implements Callable<Integer> {
           egressTopic,
           pids,
           jvm,
-          List.of(freshJvm.trim().split("\\s+")));
+          List.of(freshJvm.trim().split("\\s+")),
+          !noFreshCds);
     }
   }
 
@@ -634,6 +642,9 @@ public final class Bench implements Callable<Integer> {
     String loadBefore = ProcStats.loadAverages();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
+      if (entries.stream().anyMatch(Bench::isFreshStart)) {
+        env.prepareFreshStarts();
+      }
       jitWarmup(runner, env, quick ? 15 : 40, settings);
       for (int round = 1; round <= runs; round++) {
         Map<String, Map<String, Object>> thisRound = new LinkedHashMap<>();
@@ -663,6 +674,16 @@ public final class Bench implements Callable<Integer> {
           env.workDir().resolve("summary.md"), header + "\n\n" + table, StandardCharsets.UTF_8);
     }
     return 0;
+  }
+
+  /** Whether a suite entry is a fresh-start run (entries that need earlier results are not). */
+  private static boolean isFreshStart(Suite.Entry e) {
+    try {
+      RunSpec s = e.spec().apply(Map.of());
+      return s != null && s.mode() == RunSpec.Mode.FRESH;
+    } catch (RuntimeException ex) {
+      return false;
+    }
   }
 
   private static int run(
@@ -723,6 +744,9 @@ public final class Bench implements Callable<Integer> {
     List<Map<String, Object>> results = new ArrayList<>();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
+      if (mode == RunSpec.Mode.FRESH) {
+        env.prepareFreshStarts();
+      }
       jitWarmup(runner, env, jitWarmupS, spec.settings());
       for (int i = 1; i <= repeat; i++) {
         for (RunSpec s : specs) {

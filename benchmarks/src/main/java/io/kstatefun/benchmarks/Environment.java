@@ -39,6 +39,7 @@ final class Environment implements AutoCloseable {
    * @param attachedPids pids of attached processes to account CPU for, by name
    * @param runtimeJvm JVM options of the runtime and baseline JVMs
    * @param freshJvm JVM options of a runtime JVM started for a fresh-start run
+   * @param freshCds with fresh-start runs, class data sharing for runtime JVMs as in bin/kstatefun
    */
   record Options(
       Path workDir,
@@ -51,7 +52,8 @@ final class Environment implements AutoCloseable {
       String egressTopic,
       Map<String, Long> attachedPids,
       List<String> runtimeJvm,
-      List<String> freshJvm) {}
+      List<String> freshJvm,
+      boolean freshCds) {}
 
   private final Options options;
   private final Path logDir;
@@ -62,6 +64,7 @@ final class Environment implements AutoCloseable {
   private LocalKafkaBroker brokerInProcess;
   private final String bootstrap;
   private final Admin admin;
+  private java.nio.file.Path cdsArchive;
 
   Environment(Options options) throws IOException, InterruptedException {
     this.options = options;
@@ -113,13 +116,34 @@ final class Environment implements AutoCloseable {
     return functionsHost;
   }
 
+  /**
+   * Fresh-start runs follow: unless {@link Options#freshCds} is off, runtime JVMs use class data
+   * sharing as bin/kstatefun does (the first one records the archive, fresh ones map it).
+   */
+  synchronized void prepareFreshStarts() throws IOException {
+    if (options.freshCds()) {
+      java.nio.file.Path dir = options.workDir().resolve("cds");
+      Files.createDirectories(dir);
+      cdsArchive = FreshStart.cdsArchive(dir);
+    }
+  }
+
+  private List<String> withCds(List<String> jvm) {
+    if (cdsArchive == null) {
+      return jvm;
+    }
+    List<String> all = new ArrayList<>(jvm);
+    all.addAll(FreshStart.cdsOptions(cdsArchive));
+    return all;
+  }
+
   /** The JVM that runs kstatefun runtime instances, started on first use and kept for all runs. */
   synchronized ChildJvm runtimeHost() throws IOException, InterruptedException {
     if (runtimeHost == null || !runtimeHost.isAlive()) {
       runtimeHost =
           ChildJvm.start(
               "runtime-host",
-              options.runtimeJvm(),
+              withCds(options.runtimeJvm()),
               Bench.class.getName(),
               List.of("runtime-host"),
               logDir,
@@ -138,7 +162,7 @@ final class Environment implements AutoCloseable {
     runtimeHost =
         ChildJvm.start(
             name,
-            options.freshJvm(),
+            withCds(options.freshJvm()),
             Bench.class.getName(),
             List.of("runtime-host"),
             logDir,

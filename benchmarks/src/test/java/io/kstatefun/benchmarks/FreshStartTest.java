@@ -110,4 +110,20 @@ class FreshStartTest {
     assertThat(FreshStart.threadGroup("kafka-producer-")).isEqualTo("kafka_streams");
     assertThat(FreshStart.cpuByThreadGroup(ProcessHandle.current().pid())).containsKey("main");
   }
+
+  @Test
+  void shouldRecordTheArchiveFirstAndMapItOnceItExists(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path archive = FreshStart.cdsArchive(dir);
+    assertThat(archive.getParent()).isEqualTo(dir);
+    assertThat(FreshStart.cdsArchive(dir)).isEqualTo(archive);
+
+    assertThat(FreshStart.cdsOptions(archive))
+        .contains("-XX:ArchiveClassesAtExit=" + archive)
+        .noneMatch(o -> o.startsWith("-XX:SharedArchiveFile"));
+    java.nio.file.Files.writeString(archive, "x");
+    assertThat(FreshStart.cdsOptions(archive))
+        .contains("-XX:SharedArchiveFile=" + archive)
+        .noneMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit"));
+  }
 }
