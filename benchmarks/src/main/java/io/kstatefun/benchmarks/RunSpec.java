@@ -11,7 +11,7 @@ import java.util.Map;
  * @param keys distinct root keys, used round-robin
  * @param hops functions in a chain (chain workloads)
  * @param fanout counters per fan-out message (fan-out workload)
- * @param mode fixed rate, rate ladder or burst
+ * @param mode fixed rate, rate ladder, burst or fresh start
  * @param rate messages per second (fixed rate)
  * @param durationS seconds of measurement (fixed rate)
  * @param warmupS seconds of warm-up before measuring (rate {@code warmupRate}); its output is
