@@ -144,6 +144,22 @@ public final class Bench implements Callable<Integer> {
         description = "JVM options of the runtime and baseline hosts. Default: ${DEFAULT-VALUE}.")
     String runtimeJvm;
 
+    @Option(
+        names = "--fresh-jvm",
+        paramLabel = "OPTIONS",
+        defaultValue = FreshStart.DISTRIBUTION_JVM_OPTIONS,
+        description =
+            "JVM options of the runtime JVM of a fresh-start run (--mode fresh): by default those"
+                + " bin/kstatefun starts a release with. Default: ${DEFAULT-VALUE}.")
+    String freshJvm;
+
+    @Option(
+        names = "--no-fresh-cds",
+        description =
+            "Fresh-start runs without the class data sharing archive bin/kstatefun uses by default"
+                + " (KSTATEFUN_CDS=off).")
+    boolean noFreshCds;
+
     Environment.Options toOptions(CommandSpec spec) throws IOException {
       if (attachRuntime && (ingressTopic == null || egressTopic == null)) {
         throw new ParameterException(
@@ -167,7 +183,9 @@ public final class Bench implements Callable<Integer> {
           ingressTopic,
           egressTopic,
           pids,
-          jvm);
+          jvm,
+          List.of(freshJvm.trim().split("\\s+")),
+          !noFreshCds);
     }
   }
 
@@ -371,7 +389,11 @@ public final class Bench implements Callable<Integer> {
         names = "--mode",
         paramLabel = "MODE",
         defaultValue = "rate",
-        description = "rate, ladder or burst. Default: ${DEFAULT-VALUE}.")
+        description =
+            "rate, ladder, burst or fresh (--rate for --duration into a runtime JVM started for the"
+                + " run, load from its launch, p99 per 5 s window; --warmup is ignored; the"
+                + " --jit-warmup run warms only the broker and the function server). Default:"
+                + " ${DEFAULT-VALUE}.")
     String mode;
 
     @Option(
@@ -620,6 +642,9 @@ public final class Bench implements Callable<Integer> {
     String loadBefore = ProcStats.loadAverages();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
+      if (entries.stream().anyMatch(Bench::isFreshStart)) {
+        env.prepareFreshStarts();
+      }
       jitWarmup(runner, env, quick ? 15 : 40, settings);
       for (int round = 1; round <= runs; round++) {
         Map<String, Map<String, Object>> thisRound = new LinkedHashMap<>();
@@ -651,6 +676,16 @@ public final class Bench implements Callable<Integer> {
     return 0;
   }
 
+  /** Whether a suite entry is a fresh-start run (entries that need earlier results are not). */
+  private static boolean isFreshStart(Suite.Entry e) {
+    try {
+      RunSpec s = e.spec().apply(Map.of());
+      return s != null && s.mode() == RunSpec.Mode.FRESH;
+    } catch (RuntimeException ex) {
+      return false;
+    }
+  }
+
   private static int run(
       RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
       throws Exception {
@@ -665,6 +700,7 @@ public final class Bench implements Callable<Integer> {
     switch (mode) {
       case RATE -> b.rate(args.rate).duration(args.duration);
       case BURST -> b.burst(args.burst);
+      case FRESH -> b.fresh(args.rate).duration(args.duration);
       case LADDER ->
           b.ladder(
               new RunSpec.Ladder(
@@ -676,7 +712,7 @@ public final class Bench implements Callable<Integer> {
       default -> throw new IllegalStateException();
     }
     b.warmup(
-        args.warmupS,
+        mode == RunSpec.Mode.FRESH ? 0 : args.warmupS,
         args.warmupRate != null
             ? args.warmupRate
             : mode == RunSpec.Mode.RATE ? Math.min(500, args.rate) : 500);
@@ -708,6 +744,9 @@ public final class Bench implements Callable<Integer> {
     List<Map<String, Object>> results = new ArrayList<>();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
+      if (mode == RunSpec.Mode.FRESH) {
+        env.prepareFreshStarts();
+      }
       jitWarmup(runner, env, jitWarmupS, spec.settings());
       for (int i = 1; i <= repeat; i++) {
         for (RunSpec s : specs) {

@@ -45,6 +45,7 @@ final class Deployment implements AutoCloseable {
   private ScheduledExecutorService timersInProcess;
   private KStatefunRuntime runtimeInProcess;
   private Children.CountingListener inProcessListener;
+  private List<String> freshStartFields;
 
   Deployment(Environment env, RunSpec spec, String app) throws Exception {
     this.env = env;
@@ -228,8 +229,26 @@ final class Deployment implements AutoCloseable {
                 env.bootstrap(),
                 runDir.resolve("state").toString()));
     settings.forEach((k, v) -> fields.add(k + "=" + v));
+    if (spec.mode() == RunSpec.Mode.FRESH) {
+      // Started by startFresh(), while the driver already sends.
+      freshStartFields = fields;
+      return;
+    }
     systemJvm = env.runtimeHost();
     startInstance(fields);
+  }
+
+  /**
+   * A fresh-start run: starts a new runtime JVM and the instance in it; returns when the instance
+   * is RUNNING. Runs on a thread of its own while the driver sends.
+   */
+  void startFresh() throws Exception {
+    if (freshStartFields == null) {
+      throw new IllegalStateException(
+          "a fresh-start run needs a runtime JVM of its own (not in-process or attached)");
+    }
+    systemJvm = env.freshRuntimeHost("runtime-fresh-" + app);
+    startInstance(freshStartFields);
   }
 
   /** A JFR recording of the runtime or baseline JVM for this run (jcmd), with {@code --jfr}. */

@@ -38,6 +38,8 @@ final class Environment implements AutoCloseable {
    * @param egressTopic egress topic of an attached runtime / function server
    * @param attachedPids pids of attached processes to account CPU for, by name
    * @param runtimeJvm JVM options of the runtime and baseline JVMs
+   * @param freshJvm JVM options of a runtime JVM started for a fresh-start run
+   * @param freshCds with fresh-start runs, class data sharing for runtime JVMs as in bin/kstatefun
    */
   record Options(
       Path workDir,
@@ -49,7 +51,9 @@ final class Environment implements AutoCloseable {
       String ingressTopic,
       String egressTopic,
       Map<String, Long> attachedPids,
-      List<String> runtimeJvm) {}
+      List<String> runtimeJvm,
+      List<String> freshJvm,
+      boolean freshCds) {}
 
   private final Options options;
   private final Path logDir;
@@ -60,6 +64,7 @@ final class Environment implements AutoCloseable {
   private LocalKafkaBroker brokerInProcess;
   private final String bootstrap;
   private final Admin admin;
+  private java.nio.file.Path cdsArchive;
 
   Environment(Options options) throws IOException, InterruptedException {
     this.options = options;
@@ -111,13 +116,34 @@ final class Environment implements AutoCloseable {
     return functionsHost;
   }
 
+  /**
+   * Fresh-start runs follow: unless {@link Options#freshCds} is off, runtime JVMs use class data
+   * sharing as bin/kstatefun does (the first one records the archive, fresh ones map it).
+   */
+  synchronized void prepareFreshStarts() throws IOException {
+    if (options.freshCds()) {
+      java.nio.file.Path dir = options.workDir().resolve("cds");
+      Files.createDirectories(dir);
+      cdsArchive = FreshStart.cdsArchive(dir);
+    }
+  }
+
+  private List<String> withCds(List<String> jvm) {
+    if (cdsArchive == null) {
+      return jvm;
+    }
+    List<String> all = new ArrayList<>(jvm);
+    all.addAll(FreshStart.cdsOptions(cdsArchive));
+    return all;
+  }
+
   /** The JVM that runs kstatefun runtime instances, started on first use and kept for all runs. */
   synchronized ChildJvm runtimeHost() throws IOException, InterruptedException {
     if (runtimeHost == null || !runtimeHost.isAlive()) {
       runtimeHost =
           ChildJvm.start(
               "runtime-host",
-              options.runtimeJvm(),
+              withCds(options.runtimeJvm()),
               Bench.class.getName(),
               List.of("runtime-host"),
               logDir,
@@ -125,6 +151,32 @@ final class Environment implements AutoCloseable {
               Duration.ofMinutes(1));
     }
     return runtimeHost;
+  }
+
+  /**
+   * A new runtime host JVM for a fresh-start run, with {@link Options#freshJvm} options; it
+   * replaces the current runtime host (stopped first), so later runs use it too.
+   */
+  synchronized ChildJvm freshRuntimeHost(String name) throws IOException, InterruptedException {
+    closeRuntimeHost();
+    runtimeHost =
+        ChildJvm.start(
+            name,
+            withCds(options.freshJvm()),
+            Bench.class.getName(),
+            List.of("runtime-host"),
+            logDir,
+            ChildJvm.PROTOCOL_PREFIX + "ready",
+            Duration.ofMinutes(1));
+    return runtimeHost;
+  }
+
+  /** Stops the runtime host JVM, if any (a fresh-start run stops it before its clock starts). */
+  synchronized void closeRuntimeHost() {
+    if (runtimeHost != null) {
+      runtimeHost.close();
+      runtimeHost = null;
+    }
   }
 
   /** The JVM that runs baseline applications, started on first use and kept for all runs. */

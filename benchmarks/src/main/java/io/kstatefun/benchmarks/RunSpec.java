@@ -11,7 +11,7 @@ import java.util.Map;
  * @param keys distinct root keys, used round-robin
  * @param hops functions in a chain (chain workloads)
  * @param fanout counters per fan-out message (fan-out workload)
- * @param mode fixed rate, rate ladder or burst
+ * @param mode fixed rate, rate ladder, burst or fresh start
  * @param rate messages per second (fixed rate)
  * @param durationS seconds of measurement (fixed rate)
  * @param warmupS seconds of warm-up before measuring (rate {@code warmupRate}); its output is
@@ -47,7 +47,12 @@ public record RunSpec(
     /** Open loop, rate stepping up until a step is not sustained. */
     LADDER,
     /** As fast as the producer can, then wait for all output. */
-    BURST;
+    BURST,
+    /**
+     * Open loop at a fixed rate into a runtime JVM started for this run (no warm-up of any kind):
+     * the load starts when the JVM is launched; latency is reported per window since then.
+     */
+    FRESH;
 
     public static Mode parse(String s) {
       return valueOf(s.toUpperCase(java.util.Locale.ROOT));
@@ -212,6 +217,14 @@ public record RunSpec(
     public Builder rate(double v) {
       mode = Mode.RATE;
       rate = v;
+      return this;
+    }
+
+    /** A fresh-start run: {@code v} msg/s from the launch of a new runtime JVM, no warm-up. */
+    public Builder fresh(double v) {
+      mode = Mode.FRESH;
+      rate = v;
+      warmupS = 0;
       return this;
     }
 

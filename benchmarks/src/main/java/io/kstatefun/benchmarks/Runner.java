@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one {@link RunSpec}: deploys the system under test, warms it up, drives the measured phase
@@ -139,6 +142,32 @@ final class Runner {
           steps = new ArrayList<>();
           measureEnd = ladder(spec, driver, measureStart, steps);
         }
+        case FRESH -> {
+          // No JVM kept from earlier runs: the clock starts when the new runtime JVM is launched,
+          // and the driver sends from then on (records wait in the ingress topic until the
+          // instance runs, as they would for an instance replacing a failed one).
+          env.closeRuntimeHost();
+          FutureTask<Long> started =
+              new FutureTask<>(
+                  () -> {
+                    deployment.startFresh();
+                    return System.nanoTime();
+                  });
+          Thread starter = new Thread(started, "fresh-start-" + app);
+          starter.setDaemon(true);
+          measureStart = System.nanoTime();
+          starter.start();
+          measureEnd = driver.sendAtRate(spec.rate(), spec.durationS(), measureStart, () -> false);
+          long readyAt;
+          try {
+            readyAt = started.get(DRAIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+          } catch (ExecutionException e) {
+            throw new IllegalStateException("fresh runtime did not start: " + e.getCause(), e);
+          }
+          out.put("rate", spec.rate());
+          out.put("duration_s", spec.durationS());
+          out.put("runtime_ready_s", round((readyAt - measureStart) / 1e9, 2));
+        }
         default -> throw new IllegalStateException();
       }
       driver.flush();
@@ -193,6 +222,25 @@ final class Runner {
       out.put("p999_ms", round(window.percentileMs(0.999), 1));
       out.put("max_ms", round(window.maxMs(), 1));
       out.put("max_send_lag_ms", round(driver.maxSendLagMs(), 1));
+      if (spec.mode() == RunSpec.Mode.FRESH) {
+        out.put(
+            "stable_after_s",
+            FreshStart.stableAfterS(
+                driver.latencies(),
+                measureStart,
+                spec.durationS(),
+                spec.rate(),
+                FreshStart.TARGET_P99_MS));
+        out.put(
+            "windows",
+            FreshStart.windows(driver.latencies(), measureStart, spec.durationS(), 5, spec.rate()));
+        long runtimePid = deployment.systemPid();
+        if (runtimePid > 0) {
+          // The runtime JVM is not in the CPU snapshots (it started after the first one).
+          out.put("runtime_cpu_s_since_launch", round(ProcStats.cpuNanos(runtimePid) / 1e9, 1));
+          out.put("runtime_cpu_s_by_threads", FreshStart.cpuByThreadGroup(runtimePid));
+        }
+      }
 
       // CPU over the measured window.
       double windowS = (cpuEnd.atNanos() - cpuStart.atNanos()) / 1e9;

@@ -159,6 +159,14 @@ final class Suite {
             RunSpec.builder("", Workload.SLOW).keys(10_000).burst(burst).warmup(warm, 250),
             settings));
 
+    // A fresh instance: a new runtime JVM, 500 msg/s at 1,024 keys from its launch (issue #18's
+    // warm-start target: p99 <= 1 s within 10 s of the start).
+    e.add(
+        fixed(
+            "fresh-start-1024",
+            RunSpec.builder("", Workload.COUNTER).keys(1024).fresh(500).duration(quick ? 20 : 40),
+            settings));
+
     // 1M distinct keys: one message each; heap and RSS of the runtime.
     e.add(
         fixed(
@@ -188,6 +196,8 @@ final class Suite {
         List.of(
             "throughput",
             "sustained",
+            "runtime_ready_s",
+            "stable_after_s",
             "p50_ms",
             "p90_ms",
             "p99_ms",

@@ -201,6 +201,8 @@ class TarballIT {
           // A JVM ended by SIGTERM exits with 143 (128 + 15) after its shutdown hooks ran.
           assertThat(runtime.stop()).as("exit code of kstatefun run after SIGTERM").isIn(0, 143);
           assertThat(runtime.output()).contains("kstatefun: shutting down");
+          // The launcher's default class data sharing: the first run recorded its archive at exit.
+          assertThat(home.resolve("lib/kstatefun-run.jsa")).isNotEmptyFile();
         }
       }
       assertThat(kafka.stop()).as("exit code of kstatefun kafka after SIGTERM").isIn(0, 143);
