@@ -138,6 +138,14 @@ public final class Bench implements Callable<Integer> {
     Map<String, Long> pids = new LinkedHashMap<>();
 
     @Option(
+        names = "--peer-home",
+        paramLabel = "DIR",
+        description =
+            "Where the peers (--system restate|statefun, --peers) are installed on first use, outside "
+                + "the repository. Default: ~/.cache/kstatefun-bench.")
+    Path peerHome;
+
+    @Option(
         names = "--runtime-jvm",
         paramLabel = "OPTIONS",
         defaultValue = "-Xms1g -Xmx1g -XX:+UseG1GC",
@@ -167,7 +175,8 @@ public final class Bench implements Callable<Integer> {
           ingressTopic,
           egressTopic,
           pids,
-          jvm);
+          jvm,
+          (peerHome != null ? peerHome : Peers.defaultHome()).toAbsolutePath());
     }
   }
 
@@ -340,6 +349,16 @@ public final class Bench implements Callable<Integer> {
     String workload;
 
     @Option(
+        names = "--system",
+        paramLabel = "S",
+        defaultValue = "kstatefun",
+        description =
+            "kstatefun, or a peer on the same broker, driver and workload: restate (Restate 1.7, "
+                + "installed from npm on first use) or statefun (StateFun 3.3.0); peers run the "
+                + "counter and chain workloads. Default: ${DEFAULT-VALUE}.")
+    String system;
+
+    @Option(
         names = "--keys",
         paramLabel = "N",
         defaultValue = "64",
@@ -437,6 +456,15 @@ public final class Bench implements Callable<Integer> {
     double ladderMax;
 
     @Option(
+        names = "--ladder-rates",
+        paramLabel = "R,...",
+        split = ",",
+        description =
+            "Mode ladder with fixed steps: these rates, --ladder-step seconds each, every step run "
+                + "and judged (instead of start/factor/max).")
+    List<Double> ladderRates = new ArrayList<>();
+
+    @Option(
         names = "--ladder-max-p99",
         paramLabel = "MS",
         defaultValue = "1000",
@@ -501,13 +529,19 @@ public final class Bench implements Callable<Integer> {
     public Integer call() throws Exception {
       Workload w;
       RunSpec.Mode m;
+      SystemKind s;
       try {
         w = Workload.parse(workload);
         m = RunSpec.Mode.parse(mode);
+        s = SystemKind.parse(system);
+        if (s.isPeer() && w != Workload.COUNTER && w != Workload.CHAIN) {
+          throw new IllegalArgumentException(
+              "--system " + s.label() + " runs the counter and chain workloads only");
+        }
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
-      return run(this, w, m, environment.toOptions(spec));
+      return run(this, w, m, s, environment.toOptions(spec));
     }
   }
 
@@ -652,10 +686,17 @@ public final class Bench implements Callable<Integer> {
   }
 
   private static int run(
-      RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
+      RunCommand args,
+      Workload workload,
+      RunSpec.Mode mode,
+      SystemKind system,
+      Environment.Options options)
       throws Exception {
+    String defaultLabel =
+        system.isPeer() ? workload.label() + "-" + system.label() : workload.label();
     RunSpec.Builder b =
-        RunSpec.builder(args.label != null ? args.label : workload.label(), workload)
+        RunSpec.builder(args.label != null ? args.label : defaultLabel, workload)
+            .system(system)
             .keys(args.keys)
             .hops(args.hops)
             .fanout(args.fanout)
@@ -667,12 +708,14 @@ public final class Bench implements Callable<Integer> {
       case BURST -> b.burst(args.burst);
       case LADDER ->
           b.ladder(
-              new RunSpec.Ladder(
-                  args.ladderStart,
-                  args.ladderFactor,
-                  args.ladderStep,
-                  args.ladderMax,
-                  args.ladderMaxP99));
+              args.ladderRates.isEmpty()
+                  ? new RunSpec.Ladder(
+                      args.ladderStart,
+                      args.ladderFactor,
+                      args.ladderStep,
+                      args.ladderMax,
+                      args.ladderMaxP99)
+                  : RunSpec.Ladder.steps(args.ladderRates, args.ladderStep, args.ladderMaxP99));
       default -> throw new IllegalStateException();
     }
     b.warmup(
@@ -702,13 +745,17 @@ public final class Bench implements Callable<Integer> {
       specs.add(spec.withSettings(more).withLabel(label));
       if (withBaseline && workload != Workload.BASELINE) {
         specs.add(
-            spec.withSettings(more).withWorkload(Workload.BASELINE).withLabel(label + " baseline"));
+            spec.withSettings(more)
+                .withSystem(SystemKind.KSTATEFUN)
+                .withWorkload(Workload.BASELINE)
+                .withLabel(label + " baseline"));
       }
     }
     List<Map<String, Object>> results = new ArrayList<>();
     try (Environment env = new Environment(options)) {
       Runner runner = new Runner(env, quietCores, quietWaitS);
-      jitWarmup(runner, env, jitWarmupS, spec.settings());
+      // A peer run warms up on its own (--warmup); kstatefun's JVMs need not be warm for it.
+      jitWarmup(runner, env, system.isPeer() && !withBaseline ? 0 : jitWarmupS, spec.settings());
       for (int i = 1; i <= repeat; i++) {
         for (RunSpec s : specs) {
           Map<String, Object> r = runSafely(runner, s);

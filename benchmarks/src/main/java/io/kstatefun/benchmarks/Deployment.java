@@ -45,6 +45,7 @@ final class Deployment implements AutoCloseable {
   private ScheduledExecutorService timersInProcess;
   private KStatefunRuntime runtimeInProcess;
   private Children.CountingListener inProcessListener;
+  private RestatePeer restate;
 
   Deployment(Environment env, RunSpec spec, String app) throws Exception {
     this.env = env;
@@ -52,7 +53,10 @@ final class Deployment implements AutoCloseable {
     this.app = app;
     this.runDir = env.workDir().resolve("runs").resolve(app);
     Files.createDirectories(runDir);
-    boolean attached = spec.workload() != Workload.BASELINE && env.options().attachRuntime();
+    boolean attached =
+        spec.workload() != Workload.BASELINE
+            && !spec.system().isPeer()
+            && env.options().attachRuntime();
     this.ingressTopic = attached ? env.options().ingressTopic() : app + "-in";
     this.egressTopic = attached ? env.options().egressTopic() : app + "-out";
     if (!attached) {
@@ -61,6 +65,9 @@ final class Deployment implements AutoCloseable {
     try {
       if (spec.workload() == Workload.BASELINE) {
         startBaseline();
+      } else if (spec.system() == SystemKind.RESTATE) {
+        restate = new RestatePeer(env, spec, app, runDir, ingressTopic, egressTopic);
+        effectiveSettings.putAll(restate.effectiveSettings());
       } else if (!attached) {
         startKstatefun();
       }
@@ -92,6 +99,9 @@ final class Deployment implements AutoCloseable {
     }
     if (systemJvm != null) {
       pids.put(spec.workload() == Workload.BASELINE ? "baseline" : "runtime", systemJvm.pid());
+    }
+    if (restate != null) {
+      pids.putAll(restate.pids());
     }
     pids.put("driver", ProcessHandle.current().pid());
     return pids;
@@ -314,11 +324,16 @@ final class Deployment implements AutoCloseable {
     if (runtimeInProcess != null) {
       runtimeInProcess.close(Duration.ofSeconds(30));
     }
+    if (restate != null) {
+      restate.close();
+    }
     if (functionServerInProcess != null) {
       functionServerInProcess.close();
       timersInProcess.shutdownNow();
     }
-    if (!env.options().attachRuntime() || spec.workload() == Workload.BASELINE) {
+    if (!env.options().attachRuntime()
+        || spec.workload() == Workload.BASELINE
+        || spec.system().isPeer()) {
       env.deleteTopics(List.of(app + "-"));
     }
     try {

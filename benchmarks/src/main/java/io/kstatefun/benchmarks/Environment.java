@@ -38,6 +38,8 @@ final class Environment implements AutoCloseable {
    * @param egressTopic egress topic of an attached runtime / function server
    * @param attachedPids pids of attached processes to account CPU for, by name
    * @param runtimeJvm JVM options of the runtime and baseline JVMs
+   * @param peerHome where the peer systems (Restate, StateFun) are installed, outside the
+   *     repository
    */
   record Options(
       Path workDir,
@@ -49,7 +51,8 @@ final class Environment implements AutoCloseable {
       String ingressTopic,
       String egressTopic,
       Map<String, Long> attachedPids,
-      List<String> runtimeJvm) {}
+      List<String> runtimeJvm,
+      Path peerHome) {}
 
   private final Options options;
   private final Path logDir;
