@@ -221,6 +221,15 @@ public final class Bench implements Callable<Integer> {
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Option(
+        names = "--peers",
+        paramLabel = "SYSTEM",
+        split = ",",
+        description =
+            "Also run the perf2-* entries on these peers: restate, statefun (comma-separated). "
+                + "Default: none.")
+    List<String> peers = new ArrayList<>();
+
+    @Option(
         names = "--quiet-cores",
         paramLabel = "C",
         defaultValue = "0.5",
@@ -239,7 +248,21 @@ public final class Bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return suite(this, environment.toOptions(spec));
+      List<Suite.Entry> entries;
+      try {
+        List<SystemKind> systems = new ArrayList<>();
+        for (String p : peers) {
+          SystemKind k = SystemKind.parse(p);
+          if (!k.isPeer()) {
+            throw new IllegalArgumentException("--peers takes restate and statefun, not " + p);
+          }
+          systems.add(k);
+        }
+        entries = Suite.select(Suite.entries(quick, settings, systems), only);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      return suite(this, entries, environment.toOptions(spec));
     }
   }
 
@@ -627,22 +650,13 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  private static int suite(SuiteCommand args, Environment.Options options) throws Exception {
+  private static int suite(
+      SuiteCommand args, List<Suite.Entry> entries, Environment.Options options) throws Exception {
     int runs = args.runs;
     double quietCores = args.quietCores;
     long quietWaitS = args.quietWaitS;
     boolean quick = args.quick;
-    List<String> only = args.only;
     Map<String, String> settings = args.settings;
-    List<Suite.Entry> entries = new ArrayList<>();
-    for (Suite.Entry e : Suite.entries(quick, settings)) {
-      if (only.isEmpty()
-          || only.stream()
-              .anyMatch(
-                  o -> e.label().equals(o) || e.label().startsWith(o + "-") && !o.isEmpty())) {
-        entries.add(e);
-      }
-    }
     List<Map<String, Object>> results = new ArrayList<>();
     log(
         "suite: "
@@ -671,6 +685,10 @@ public final class Bench implements Callable<Integer> {
         }
       }
       String table = Suite.table(Suite.byLabel(results));
+      String stepsTable = Suite.stepsTable(Suite.byLabel(results));
+      if (!stepsTable.isEmpty()) {
+        table = table + "\nFixed-rate steps:\n\n" + stepsTable;
+      }
       String header =
           "Medians of "
               + runs

@@ -46,6 +46,7 @@ final class Deployment implements AutoCloseable {
   private KStatefunRuntime runtimeInProcess;
   private Children.CountingListener inProcessListener;
   private RestatePeer restate;
+  private StatefunPeer statefun;
 
   Deployment(Environment env, RunSpec spec, String app) throws Exception {
     this.env = env;
@@ -68,6 +69,9 @@ final class Deployment implements AutoCloseable {
       } else if (spec.system() == SystemKind.RESTATE) {
         restate = new RestatePeer(env, spec, app, runDir, ingressTopic, egressTopic);
         effectiveSettings.putAll(restate.effectiveSettings());
+      } else if (spec.system() == SystemKind.STATEFUN) {
+        statefun = new StatefunPeer(env, spec, app, runDir, egressTopic, this::moduleYaml);
+        effectiveSettings.putAll(statefun.effectiveSettings());
       } else if (!attached) {
         startKstatefun();
       }
@@ -102,6 +106,9 @@ final class Deployment implements AutoCloseable {
     }
     if (restate != null) {
       pids.putAll(restate.pids());
+    }
+    if (statefun != null) {
+      pids.putAll(statefun.pids());
     }
     pids.put("driver", ProcessHandle.current().pid());
     return pids;
@@ -326,6 +333,9 @@ final class Deployment implements AutoCloseable {
     }
     if (restate != null) {
       restate.close();
+    }
+    if (statefun != null) {
+      statefun.close();
     }
     if (functionServerInProcess != null) {
       functionServerInProcess.close();

@@ -171,6 +171,9 @@ final class Runner {
         out.put("throughput", round(records / spanS, 0));
       }
       if (steps != null) {
+        if (spec.ladder().fixedSteps()) {
+          out.put("fixed_steps", true);
+        }
         out.put("steps", steps);
         double sustained = 0;
         for (Map<String, Object> s : steps) {

@@ -12,7 +12,7 @@ public enum SystemKind {
   /** Restate 1.7 (single node) with the benchmark service in Node.js: see {@link RestatePeer}. */
   RESTATE,
   /**
-   * Apache Flink StateFun 3.3.0 (Flink MiniCluster, remote functions): see {@code StatefunPeer}.
+   * Apache Flink StateFun 3.3.0 (Flink MiniCluster, remote functions): see {@link StatefunPeer}.
    */
   STATEFUN;
 
