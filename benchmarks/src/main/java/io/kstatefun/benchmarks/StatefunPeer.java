@@ -28,6 +28,29 @@ final class StatefunPeer implements AutoCloseable {
   static final String CLASSPATH_PROPERTY = "kstatefun.bench.statefun-classpath";
 
   static final int DEFAULT_PARALLELISM = 2;
+
+  /**
+   * What the JDK 17 module system must open for Flink 1.16 (Kryo, closures); the same list as the
+   * cli's {@code ImportStatefunCommand.FLINK_JVM_OPTIONS}.
+   */
+  static final List<String> FLINK_JVM_OPTIONS =
+      List.of(
+          "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+          "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+          "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang=ALL-UNNAMED",
+          "--add-opens=java.base/java.net=ALL-UNNAMED",
+          "--add-opens=java.base/java.io=ALL-UNNAMED",
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+          "--add-opens=java.base/java.text=ALL-UNNAMED",
+          "--add-opens=java.base/java.time=ALL-UNNAMED",
+          "--add-opens=java.base/java.util=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
   private final Map<String, Long> pids = new LinkedHashMap<>();
@@ -68,7 +91,7 @@ final class StatefunPeer implements AutoCloseable {
                   "-Xmx512m",
                   "-XX:+UseG1GC",
                   "-cp",
-                  classpath,
+                  sdkClasspath(classpath),
                   "io.kstatefun.benchmarks.statefun.FunctionServerMain",
                   Integer.toString(port),
                   egress),
@@ -95,6 +118,7 @@ final class StatefunPeer implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(java);
       command.addAll(List.of(jvm.trim().split("\\s+")));
+      command.addAll(FLINK_JVM_OPTIONS);
       command.addAll(
           List.of(
               "-cp",
@@ -118,6 +142,32 @@ final class StatefunPeer implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /**
+   * The function server's class path: the module's own jar and the SDK jar only. The SDK's
+   * generated protocol classes have the same names as those in StateFun's runtime (compiled against
+   * unshaded protobuf), so the two must not share a class path.
+   */
+  static String sdkClasspath(String classpath) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String entry : classpath.split(java.io.File.pathSeparator)) {
+      if (entry.endsWith("*")) {
+        Path dir = Path.of(entry.substring(0, entry.length() - 1));
+        try (var files = Files.list(dir)) {
+          files
+              .filter(f -> f.getFileName().toString().startsWith("statefun-sdk-java-"))
+              .forEach(f -> out.add(f.toString()));
+        }
+      } else {
+        out.add(entry);
+      }
+    }
+    if (out.stream()
+        .noneMatch(e -> Path.of(e).getFileName().toString().startsWith("statefun-sdk-java-"))) {
+      throw new IOException("no statefun-sdk-java jar in " + classpath);
+    }
+    return String.join(java.io.File.pathSeparator, out);
   }
 
   Map<String, Long> pids() {

@@ -83,6 +83,7 @@ public final class FunctionServerMain {
     try {
       reply = handler.handle(Slices.wrap(body)).join();
     } catch (RuntimeException e) {
+      e.printStackTrace(System.out);
       byte[] msg = String.valueOf(e).getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(500, msg.length);
       try (OutputStream out = exchange.getResponseBody()) {
