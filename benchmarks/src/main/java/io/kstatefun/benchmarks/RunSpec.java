@@ -23,7 +23,8 @@ import java.util.Map;
  * @param partitions partitions of ingress, egress and {@code kstatefun.partitions}
  * @param settings runtime properties (Kafka Streams keys and {@code kstatefun.*})
  * @param jfr record a JFR profile of the runtime (or baseline) JVM
- * @param system the system under test (kstatefun by default, or a peer)
+ * @param system the system under test (kstatefun by default, or a peer; always kstatefun for the
+ *     baseline workload)
  */
 public record RunSpec(
     String label,
@@ -106,8 +107,8 @@ public record RunSpec(
     if (workload == Workload.FANOUT && fanout < 2) {
       throw new IllegalArgumentException("fanout must be at least 2");
     }
-    if (system == null) {
-      system = SystemKind.KSTATEFUN;
+    if (system == null || workload == Workload.BASELINE) {
+      system = SystemKind.KSTATEFUN; // the baseline is a plain Kafka Streams app on any system
     }
     if (system.isPeer() && workload != Workload.COUNTER && workload != Workload.CHAIN) {
       throw new IllegalArgumentException(
