@@ -153,6 +153,9 @@ async function main() {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
+  // never outlive the benchmark driver: it holds our standard input open while it runs
+  process.stdin.on("end", shutdown);
+  process.stdin.resume();
 }
 
 main().catch((e) => {

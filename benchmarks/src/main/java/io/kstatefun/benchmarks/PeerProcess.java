@@ -14,8 +14,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A process of a peer system (restate-server, the Node.js service, a StateFun JVM) the driver
  * starts: its output goes to a log file, it is stopped with SIGTERM (then killed) on {@link
- * #close()}. Unlike a {@link ChildJvm} it does not watch the driver's standard input, so it must be
- * closed: every owner closes it in a finally or try-with-resources.
+ * #close()}, and killed by a shutdown hook if the driver exits without closing it. Unlike a {@link
+ * ChildJvm} it need not watch the driver's standard input (restate-server does not), so a driver
+ * killed with SIGKILL can leave it running.
  */
 final class PeerProcess implements AutoCloseable {
 
@@ -23,10 +24,15 @@ final class PeerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
 
+  private final Thread killOnExit;
+
   private PeerProcess(String name, Process process, Path log) {
     this.name = name;
     this.process = process;
     this.log = log;
+    // If the driver exits without closing this (an exception, Ctrl-C), do not leave it running.
+    this.killOnExit = new Thread(process::destroyForcibly, name + "-kill-on-exit");
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /** Starts {@code command} in {@code dir} with extra environment variables {@code env}. */
@@ -98,6 +104,11 @@ final class PeerProcess implements AutoCloseable {
 
   /** SIGTERM, up to {@code grace} to exit, then SIGKILL (the process and what it started). */
   void stop(Duration grace) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook kills it
+    }
     if (!process.isAlive()) {
       return;
     }

@@ -273,8 +273,9 @@ final class Runner {
       double r = Math.round(rate);
       long stepEnd = driver.sendAtRate(r, l.stepS(), stepStart, () -> false);
       pending.add(new double[] {r, stepStart, stepEnd});
-      // The previous step's messages had a whole step to come out: judge it now.
-      if (pending.size() >= 2) {
+      // The previous step's messages had a whole step to come out: judge it now. Fixed steps
+      // all run anyway: they are judged after the drain, when all their output is in.
+      if (pending.size() >= 2 && !l.fixedSteps()) {
         double[] prev = pending.get(pending.size() - 2);
         if (!judge(spec, driver, prev, steps, false) && !l.fixedSteps()) {
           break;
