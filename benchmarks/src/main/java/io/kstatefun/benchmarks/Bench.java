@@ -138,6 +138,14 @@ public final class Bench implements Callable<Integer> {
     Map<String, Long> pids = new LinkedHashMap<>();
 
     @Option(
+        names = "--peer-home",
+        paramLabel = "DIR",
+        description =
+            "Where the peers (--system restate|statefun, --peers) are installed on first use, outside "
+                + "the repository. Default: ~/.cache/kstatefun-bench.")
+    Path peerHome;
+
+    @Option(
         names = "--runtime-jvm",
         paramLabel = "OPTIONS",
         defaultValue = "-Xms1g -Xmx1g -XX:+UseG1GC",
@@ -185,7 +193,8 @@ public final class Bench implements Callable<Integer> {
           pids,
           jvm,
           List.of(freshJvm.trim().split("\\s+")),
-          !noFreshCds);
+          !noFreshCds,
+          (peerHome != null ? peerHome : Peers.defaultHome()).toAbsolutePath());
     }
   }
 
@@ -230,6 +239,15 @@ public final class Bench implements Callable<Integer> {
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Option(
+        names = "--peers",
+        paramLabel = "SYSTEM",
+        split = ",",
+        description =
+            "Also run the perf2-* entries on these peers: restate, statefun (comma-separated). "
+                + "Default: none.")
+    List<String> peers = new ArrayList<>();
+
+    @Option(
         names = "--quiet-cores",
         paramLabel = "C",
         defaultValue = "0.5",
@@ -248,7 +266,21 @@ public final class Bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      return suite(this, environment.toOptions(spec));
+      List<Suite.Entry> entries;
+      try {
+        List<SystemKind> systems = new ArrayList<>();
+        for (String p : peers) {
+          SystemKind k = SystemKind.parse(p);
+          if (!k.isPeer()) {
+            throw new IllegalArgumentException("--peers takes restate and statefun, not " + p);
+          }
+          systems.add(k);
+        }
+        entries = Suite.select(Suite.entries(quick, settings, systems), only);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      return suite(this, entries, environment.toOptions(spec));
     }
   }
 
@@ -358,6 +390,16 @@ public final class Bench implements Callable<Integer> {
     String workload;
 
     @Option(
+        names = "--system",
+        paramLabel = "S",
+        defaultValue = "kstatefun",
+        description =
+            "kstatefun, or a peer on the same broker, driver and workload: restate (Restate 1.7, "
+                + "installed from npm on first use) or statefun (StateFun 3.3.0); peers run the "
+                + "counter and chain workloads. Default: ${DEFAULT-VALUE}.")
+    String system;
+
+    @Option(
         names = "--keys",
         paramLabel = "N",
         defaultValue = "64",
@@ -459,6 +501,15 @@ public final class Bench implements Callable<Integer> {
     double ladderMax;
 
     @Option(
+        names = "--ladder-rates",
+        paramLabel = "R,...",
+        split = ",",
+        description =
+            "Mode ladder with fixed steps: these rates, --ladder-step seconds each, every step run "
+                + "and judged (instead of start/factor/max).")
+    List<Double> ladderRates = new ArrayList<>();
+
+    @Option(
         names = "--ladder-max-p99",
         paramLabel = "MS",
         defaultValue = "1000",
@@ -523,13 +574,19 @@ public final class Bench implements Callable<Integer> {
     public Integer call() throws Exception {
       Workload w;
       RunSpec.Mode m;
+      SystemKind s;
       try {
         w = Workload.parse(workload);
         m = RunSpec.Mode.parse(mode);
+        s = SystemKind.parse(system);
+        if (s.isPeer() && w != Workload.COUNTER && w != Workload.CHAIN) {
+          throw new IllegalArgumentException(
+              "--system " + s.label() + " runs the counter and chain workloads only");
+        }
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
-      return run(this, w, m, environment.toOptions(spec));
+      return run(this, w, m, s, environment.toOptions(spec));
     }
   }
 
@@ -615,22 +672,13 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  private static int suite(SuiteCommand args, Environment.Options options) throws Exception {
+  private static int suite(
+      SuiteCommand args, List<Suite.Entry> entries, Environment.Options options) throws Exception {
     int runs = args.runs;
     double quietCores = args.quietCores;
     long quietWaitS = args.quietWaitS;
     boolean quick = args.quick;
-    List<String> only = args.only;
     Map<String, String> settings = args.settings;
-    List<Suite.Entry> entries = new ArrayList<>();
-    for (Suite.Entry e : Suite.entries(quick, settings)) {
-      if (only.isEmpty()
-          || only.stream()
-              .anyMatch(
-                  o -> e.label().equals(o) || e.label().startsWith(o + "-") && !o.isEmpty())) {
-        entries.add(e);
-      }
-    }
     List<Map<String, Object>> results = new ArrayList<>();
     log(
         "suite: "
@@ -662,6 +710,10 @@ public final class Bench implements Callable<Integer> {
         }
       }
       String table = Suite.table(Suite.byLabel(results));
+      String stepsTable = Suite.stepsTable(Suite.byLabel(results));
+      if (!stepsTable.isEmpty()) {
+        table = table + "\nFixed-rate steps:\n\n" + stepsTable;
+      }
       String header =
           "Medians of "
               + runs
@@ -687,10 +739,17 @@ public final class Bench implements Callable<Integer> {
   }
 
   private static int run(
-      RunCommand args, Workload workload, RunSpec.Mode mode, Environment.Options options)
+      RunCommand args,
+      Workload workload,
+      RunSpec.Mode mode,
+      SystemKind system,
+      Environment.Options options)
       throws Exception {
+    String defaultLabel =
+        system.isPeer() ? workload.label() + "-" + system.label() : workload.label();
     RunSpec.Builder b =
-        RunSpec.builder(args.label != null ? args.label : workload.label(), workload)
+        RunSpec.builder(args.label != null ? args.label : defaultLabel, workload)
+            .system(system)
             .keys(args.keys)
             .hops(args.hops)
             .fanout(args.fanout)
@@ -703,12 +762,14 @@ public final class Bench implements Callable<Integer> {
       case FRESH -> b.fresh(args.rate).duration(args.duration);
       case LADDER ->
           b.ladder(
-              new RunSpec.Ladder(
-                  args.ladderStart,
-                  args.ladderFactor,
-                  args.ladderStep,
-                  args.ladderMax,
-                  args.ladderMaxP99));
+              args.ladderRates.isEmpty()
+                  ? new RunSpec.Ladder(
+                      args.ladderStart,
+                      args.ladderFactor,
+                      args.ladderStep,
+                      args.ladderMax,
+                      args.ladderMaxP99)
+                  : RunSpec.Ladder.steps(args.ladderRates, args.ladderStep, args.ladderMaxP99));
       default -> throw new IllegalStateException();
     }
     b.warmup(
@@ -738,7 +799,10 @@ public final class Bench implements Callable<Integer> {
       specs.add(spec.withSettings(more).withLabel(label));
       if (withBaseline && workload != Workload.BASELINE) {
         specs.add(
-            spec.withSettings(more).withWorkload(Workload.BASELINE).withLabel(label + " baseline"));
+            spec.withSettings(more)
+                .withSystem(SystemKind.KSTATEFUN)
+                .withWorkload(Workload.BASELINE)
+                .withLabel(label + " baseline"));
       }
     }
     List<Map<String, Object>> results = new ArrayList<>();
@@ -747,7 +811,8 @@ public final class Bench implements Callable<Integer> {
       if (mode == RunSpec.Mode.FRESH) {
         env.prepareFreshStarts();
       }
-      jitWarmup(runner, env, jitWarmupS, spec.settings());
+      // A peer run warms up on its own (--warmup); kstatefun's JVMs need not be warm for it.
+      jitWarmup(runner, env, system.isPeer() && !withBaseline ? 0 : jitWarmupS, spec.settings());
       for (int i = 1; i <= repeat; i++) {
         for (RunSpec s : specs) {
           Map<String, Object> r = runSafely(runner, s);

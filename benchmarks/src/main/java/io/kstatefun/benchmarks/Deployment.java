@@ -46,6 +46,8 @@ final class Deployment implements AutoCloseable {
   private KStatefunRuntime runtimeInProcess;
   private Children.CountingListener inProcessListener;
   private List<String> freshStartFields;
+  private RestatePeer restate;
+  private StatefunPeer statefun;
 
   Deployment(Environment env, RunSpec spec, String app) throws Exception {
     this.env = env;
@@ -53,7 +55,10 @@ final class Deployment implements AutoCloseable {
     this.app = app;
     this.runDir = env.workDir().resolve("runs").resolve(app);
     Files.createDirectories(runDir);
-    boolean attached = spec.workload() != Workload.BASELINE && env.options().attachRuntime();
+    boolean attached =
+        spec.workload() != Workload.BASELINE
+            && !spec.system().isPeer()
+            && env.options().attachRuntime();
     this.ingressTopic = attached ? env.options().ingressTopic() : app + "-in";
     this.egressTopic = attached ? env.options().egressTopic() : app + "-out";
     if (!attached) {
@@ -62,6 +67,12 @@ final class Deployment implements AutoCloseable {
     try {
       if (spec.workload() == Workload.BASELINE) {
         startBaseline();
+      } else if (spec.system() == SystemKind.RESTATE) {
+        restate = new RestatePeer(env, spec, app, runDir, ingressTopic, egressTopic);
+        effectiveSettings.putAll(restate.effectiveSettings());
+      } else if (spec.system() == SystemKind.STATEFUN) {
+        statefun = new StatefunPeer(env, spec, app, runDir, egressTopic, this::moduleYaml);
+        effectiveSettings.putAll(statefun.effectiveSettings());
       } else if (!attached) {
         startKstatefun();
       }
@@ -93,6 +104,12 @@ final class Deployment implements AutoCloseable {
     }
     if (systemJvm != null) {
       pids.put(spec.workload() == Workload.BASELINE ? "baseline" : "runtime", systemJvm.pid());
+    }
+    if (restate != null) {
+      pids.putAll(restate.pids());
+    }
+    if (statefun != null) {
+      pids.putAll(statefun.pids());
     }
     pids.put("driver", ProcessHandle.current().pid());
     return pids;
@@ -333,11 +350,19 @@ final class Deployment implements AutoCloseable {
     if (runtimeInProcess != null) {
       runtimeInProcess.close(Duration.ofSeconds(30));
     }
+    if (restate != null) {
+      restate.close();
+    }
+    if (statefun != null) {
+      statefun.close();
+    }
     if (functionServerInProcess != null) {
       functionServerInProcess.close();
       timersInProcess.shutdownNow();
     }
-    if (!env.options().attachRuntime() || spec.workload() == Workload.BASELINE) {
+    if (!env.options().attachRuntime()
+        || spec.workload() == Workload.BASELINE
+        || spec.system().isPeer()) {
       env.deleteTopics(List.of(app + "-"));
     }
     try {

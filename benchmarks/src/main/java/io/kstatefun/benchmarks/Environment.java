@@ -40,6 +40,8 @@ final class Environment implements AutoCloseable {
    * @param runtimeJvm JVM options of the runtime and baseline JVMs
    * @param freshJvm JVM options of a runtime JVM started for a fresh-start run
    * @param freshCds with fresh-start runs, class data sharing for runtime JVMs as in bin/kstatefun
+   * @param peerHome where the peer systems (Restate, StateFun) are installed, outside the
+   *     repository
    */
   record Options(
       Path workDir,
@@ -53,7 +55,8 @@ final class Environment implements AutoCloseable {
       Map<String, Long> attachedPids,
       List<String> runtimeJvm,
       List<String> freshJvm,
-      boolean freshCds) {}
+      boolean freshCds,
+      Path peerHome) {}
 
   private final Options options;
   private final Path logDir;

@@ -1,6 +1,7 @@
 package io.kstatefun.benchmarks;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param partitions partitions of ingress, egress and {@code kstatefun.partitions}
  * @param settings runtime properties (Kafka Streams keys and {@code kstatefun.*})
  * @param jfr record a JFR profile of the runtime (or baseline) JVM
+ * @param system the system under test (kstatefun by default, or a peer; always kstatefun for the
+ *     baseline workload)
  */
 public record RunSpec(
     String label,
@@ -38,7 +41,8 @@ public record RunSpec(
     Ladder ladder,
     int partitions,
     Map<String, String> settings,
-    boolean jfr) {
+    boolean jfr,
+    SystemKind system) {
 
   /** How messages are sent. */
   public enum Mode {
@@ -64,9 +68,36 @@ public record RunSpec(
    * factor} per step, up to {@code max}. A step is sustained when every message sent during it came
    * out and its p99 latency is at most {@code maxP99Ms}.
    */
-  public record Ladder(double start, double factor, double stepS, double max, double maxP99Ms) {
+  public record Ladder(
+      double start, double factor, double stepS, double max, double maxP99Ms, List<Double> rates) {
+
+    /** A geometric ladder ({@code rates} empty). */
+    public Ladder(double start, double factor, double stepS, double max, double maxP99Ms) {
+      this(start, factor, stepS, max, maxP99Ms, List.of());
+    }
+
+    public Ladder {
+      rates = List.copyOf(rates);
+    }
+
     public static Ladder defaults() {
       return new Ladder(1000, 1.25, 10, 200_000, 1000);
+    }
+
+    /**
+     * Fixed steps: every rate of {@code rates} for {@code stepS} seconds, in order, whether or not
+     * the previous step was sustained (each step is judged and reported).
+     */
+    public static Ladder steps(List<Double> rates, double stepS, double maxP99Ms) {
+      if (rates.isEmpty()) {
+        throw new IllegalArgumentException("fixed steps need at least one rate");
+      }
+      return new Ladder(rates.get(0), 1, stepS, rates.get(rates.size() - 1), maxP99Ms, rates);
+    }
+
+    /** True for fixed steps. */
+    public boolean fixedSteps() {
+      return !rates.isEmpty();
     }
   }
 
@@ -81,6 +112,42 @@ public record RunSpec(
     if (workload == Workload.FANOUT && fanout < 2) {
       throw new IllegalArgumentException("fanout must be at least 2");
     }
+    if (system == null || workload == Workload.BASELINE) {
+      system = SystemKind.KSTATEFUN; // the baseline is a plain Kafka Streams app on any system
+    }
+    if (system.isPeer() && workload != Workload.COUNTER && workload != Workload.CHAIN) {
+      throw new IllegalArgumentException(
+          "the " + system.label() + " peer runs the counter and chain workloads only");
+    }
+  }
+
+  /**
+   * The system label of the results: {@code kstatefun}, {@code baseline}, {@code restate} or {@code
+   * statefun}.
+   */
+  public String systemLabel() {
+    return workload == Workload.BASELINE ? "baseline" : system.label();
+  }
+
+  /** A copy that runs on another system. */
+  public RunSpec withSystem(SystemKind newSystem) {
+    return new RunSpec(
+        label,
+        workload,
+        keys,
+        hops,
+        fanout,
+        mode,
+        rate,
+        durationS,
+        warmupS,
+        warmupRate,
+        burstCount,
+        ladder,
+        partitions,
+        settings,
+        jfr,
+        newSystem);
   }
 
   /** Streams per root key: {@code fanout} for the fan-out workload, else 1. */
@@ -108,7 +175,8 @@ public record RunSpec(
         ladder,
         p == null ? partitions : Integer.parseInt(p),
         s,
-        jfr);
+        jfr,
+        system);
   }
 
   /** A setting that is this run's {@link #partitions()} rather than a plain property. */
@@ -130,7 +198,8 @@ public record RunSpec(
         ladder,
         partitions,
         settings,
-        jfr);
+        jfr,
+        system);
   }
 
   public RunSpec withWorkload(Workload newWorkload) {
@@ -149,7 +218,8 @@ public record RunSpec(
         ladder,
         partitions,
         settings,
-        jfr);
+        jfr,
+        system);
   }
 
   public RunSpec withRate(double newRate) {
@@ -168,7 +238,8 @@ public record RunSpec(
         ladder,
         partitions,
         settings,
-        jfr);
+        jfr,
+        system);
   }
 
   /** A builder with defaults: counter, 64 keys, 500 msg/s for 30 s after 10 s of warm-up. */
@@ -193,6 +264,7 @@ public record RunSpec(
     private int partitions = 8;
     private final Map<String, String> settings = new LinkedHashMap<>();
     private boolean jfr;
+    private SystemKind system = SystemKind.KSTATEFUN;
 
     private Builder(String label, Workload workload) {
       this.label = label;
@@ -279,6 +351,11 @@ public record RunSpec(
       return this;
     }
 
+    public Builder system(SystemKind v) {
+      system = v;
+      return this;
+    }
+
     public RunSpec build() {
       double wr = warmupRate > 0 ? warmupRate : Math.min(mode == Mode.RATE ? rate : 500, 500);
       return new RunSpec(
@@ -296,7 +373,8 @@ public record RunSpec(
           ladder,
           partitions,
           settings,
-          jfr);
+          jfr,
+          system);
     }
   }
 }
