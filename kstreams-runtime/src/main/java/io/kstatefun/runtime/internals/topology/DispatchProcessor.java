@@ -192,8 +192,12 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       at = Math.min(idleAt, due > now ? due : now + busyCheckMs);
     }
     // Keep the armed one unless it fires later than needed, or much sooner (a busy check left
-    // over from work that is done: its punctuation would cost a commit).
-    if (safetyNet != null && safetyNetAt <= at && safetyNetAt > at - busyCheckMs) {
+    // over from work that is done: its punctuation would cost a commit). One already due stays:
+    // Kafka Streams punctuates only between batches of records, and moving it on every record
+    // would starve it under load.
+    if (safetyNet != null
+        && safetyNetAt <= at
+        && (safetyNetAt > at - busyCheckMs || safetyNetAt <= now)) {
       return;
     }
     if (safetyNet != null) {

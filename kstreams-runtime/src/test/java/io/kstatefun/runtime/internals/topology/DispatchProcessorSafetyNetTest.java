@@ -113,6 +113,17 @@ class DispatchProcessorSafetyNetTest {
   }
 
   @Test
+  void aDueCheckIsNotPostponedByTheRecordsThatKeepArrivingUnderLoad() {
+    deliver();
+    CapturedPunctuator busy = armed().get(0);
+    assertThat(busy.getInterval()).isEqualTo(Duration.ofMillis(BUSY));
+    now.addAndGet(BUSY + 50); // due; Kafka Streams runs it after the records it is processing
+    deliver();
+    assertThat(busy.cancelled()).as("the due check was moved on").isFalse();
+    assertThat(armed()).containsExactly(busy);
+  }
+
+  @Test
   void anIdleCheckFallsOnAMultipleOfItsIntervalSoThatTheThreadsTasksShareOneCommit() {
     CapturedPunctuator check = armed().get(0);
     long firesAt = now.get() + check.getInterval().toMillis();
