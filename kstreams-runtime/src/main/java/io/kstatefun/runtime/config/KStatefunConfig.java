@@ -89,8 +89,16 @@ public final class KStatefunConfig extends AbstractConfig {
 
   public static final String TIMER_CHECK_INTERVAL_MS_CONFIG = "kstatefun.timer.check.interval.ms";
   private static final String TIMER_CHECK_INTERVAL_MS_DOC =
-      "Safety-net interval of the wall-clock check for due timers and finished calls. Timers and "
-          + "calls normally wake the stream thread themselves through the doorbell.";
+      "Safety-net interval of the wall-clock check for due timers and finished calls while a task "
+          + "has work pending (calls in flight, output to commit, a timer due). Timers and calls "
+          + "normally wake the stream thread themselves through the doorbell.";
+
+  public static final String IDLE_CHECK_INTERVAL_MS_CONFIG = "kstatefun.idle.check.interval.ms";
+  private static final String IDLE_CHECK_INTERVAL_MS_DOC =
+      "Safety-net interval of the wall-clock check of a task with no work pending, for a doorbell "
+          + "ring that was lost (e.g. a state read's commit request). Kafka Streams commits a "
+          + "transaction after every punctuation, so an idle instance runs about one transaction per "
+          + "stream thread per interval; a pending timer is checked again soon after it is due.";
 
   public static final String RETRY_INITIAL_BACKOFF_MS_CONFIG = "kstatefun.retry.initial.backoff.ms";
   private static final String RETRY_INITIAL_BACKOFF_MS_DOC =
@@ -330,6 +338,13 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(1),
               Importance.LOW,
               TIMER_CHECK_INTERVAL_MS_DOC)
+          .define(
+              IDLE_CHECK_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              10_000L,
+              Range.atLeast(1),
+              Importance.LOW,
+              IDLE_CHECK_INTERVAL_MS_DOC)
           .define(
               RETRY_INITIAL_BACKOFF_MS_CONFIG,
               Type.LONG,

@@ -80,6 +80,13 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   private long pendingEpoch;
   private ScheduledFuture<?> commitWake;
 
+  /** The armed safety-net punctuation ({@link #armSafetyNet}), and when it fires (clock ms). */
+  private org.apache.kafka.streams.processor.Cancellable safetyNet;
+
+  private long safetyNetAt = Long.MAX_VALUE;
+  private long busyCheckMs;
+  private long idleCheckMs;
+
   DispatchProcessor(RuntimeServices services) {
     this.services = services;
   }
@@ -127,22 +134,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
                 .withHeaders(
                     services.config().getBoolean(KStatefunConfig.HEADERS_INHERIT_CONFIG),
                     services.tracing()));
-    context.schedule(
-        Duration.ofMillis(
-            services
-                .config()
-                .getLong(
-                    io.kstatefun.runtime.config.KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG)),
-        PunctuationType.WALL_CLOCK_TIME,
-        now -> {
-          performDeferred();
-          takeCommitRequest();
-          drain();
-          purgeExpiredInvocations(now);
-          fireTimers();
-          armAlarm();
-          requestPendingCommit();
-        });
+    this.busyCheckMs = services.config().getLong(KStatefunConfig.TIMER_CHECK_INTERVAL_MS_CONFIG);
+    this.idleCheckMs = services.config().getLong(KStatefunConfig.IDLE_CHECK_INTERVAL_MS_CONFIG);
+    this.safetyNet = null;
+    this.safetyNetAt = Long.MAX_VALUE;
     // Re-send in-flight batches (calls only). Never forward records from init(): Kafka Streams
     // initializes this processor before its sink nodes. Timers already due are fired by the first
     // punctuation or doorbell ring, which armAlarm() schedules at once.
@@ -155,7 +150,76 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       }
     }
     armAlarm();
+    armSafetyNet();
     services.tasks().register(partition, dispatcher);
+  }
+
+  /** The safety-net pass: what a doorbell ring would have made the task do. */
+  private void onSafetyNet(long now) {
+    if (safetyNet != null) {
+      safetyNet.cancel(); // re-armed below as the work left requires
+      safetyNet = null;
+    }
+    safetyNetAt = Long.MAX_VALUE;
+    performDeferred();
+    takeCommitRequest();
+    drain();
+    purgeExpiredInvocations(now);
+    fireTimers();
+    armAlarm();
+    requestPendingCommit();
+    armSafetyNet();
+  }
+
+  /**
+   * Schedules the wall-clock safety-net punctuation as the task's pending work requires: every
+   * {@code kstatefun.timer.check.interval.ms} while it has work in memory (calls in flight, answers
+   * or deferred records to apply, output waiting for a commit), when its next timer is due,
+   * otherwise every {@code kstatefun.idle.check.interval.ms}. Kafka Streams marks a task as needing
+   * a commit after each punctuation, so a punctuation that keeps firing makes an idle instance run
+   * a transaction every {@code commit.interval.ms}. Idle checks fall on multiples of their
+   * interval, so that the idle tasks of a thread share one commit. Stream thread only.
+   */
+  private void armSafetyNet() {
+    long now = services.clock().getAsLong();
+    long at;
+    if (workPending()) {
+      at = now + busyCheckMs;
+    } else {
+      long idleAt = (now / idleCheckMs + 1) * idleCheckMs;
+      long due = dispatcher.nextTimerDue();
+      // At a timer's due time (its alarm rings then too), or soon if one is overdue.
+      at = Math.min(idleAt, due > now ? due : now + busyCheckMs);
+    }
+    // Keep the armed one unless it fires later than needed, or much sooner (a busy check left
+    // over from work that is done: its punctuation would cost a commit). One already due stays:
+    // Kafka Streams punctuates only between batches of records, and moving it on every record
+    // would starve it under load.
+    if (safetyNet != null
+        && safetyNetAt <= at
+        && (safetyNetAt > at - busyCheckMs || safetyNetAt <= now)) {
+      return;
+    }
+    if (safetyNet != null) {
+      safetyNet.cancel();
+    }
+    safetyNetAt = at;
+    safetyNet =
+        context.schedule(
+            Duration.ofMillis(Math.max(1, at - now)),
+            PunctuationType.WALL_CLOCK_TIME,
+            this::onSafetyNet);
+  }
+
+  /** Whether the task has work in memory that a lost doorbell ring would leave waiting. */
+  private boolean workPending() {
+    return commitPending
+        || !calls.isEmpty()
+        || !completions.isEmpty()
+        || !held.isEmpty()
+        || !deferred.isEmpty()
+        || dispatcher.inFlightCount() > 0
+        || dispatcher.waitingAddresses() > 0;
   }
 
   /** Actions decided in init() that forward records; performed once the sinks are initialized. */
@@ -186,6 +250,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     fireTimers();
     armAlarm();
     requestPendingCommit();
+    armSafetyNet();
   }
 
   private void onLoopback(Record<byte[], byte[]> record, RecordMetadata meta) {
@@ -433,7 +498,6 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     calls.put(requestId, call);
     call.whenComplete(
         (reply, error) -> {
-          calls.remove(requestId);
           if (trace != null) {
             trace.end(
                 reply != null
@@ -442,6 +506,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
                 error);
           }
           if (closed) {
+            calls.remove(requestId);
             return;
           }
           if (error == null) {
@@ -456,6 +521,8 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
             completions.add(
                 CallOutcome.failure(target, requestId, cause, failureKind(cause), attempts));
           }
+          // After queueing the outcome: the stream thread must not see the task without work.
+          calls.remove(requestId);
           ring();
         });
   }
@@ -683,6 +750,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   @Override
   public void close() {
     closed = true;
+    if (safetyNet != null) {
+      safetyNet.cancel();
+      safetyNet = null;
+    }
     if (alarm != null) {
       alarm.cancel(false);
       alarm = null;
