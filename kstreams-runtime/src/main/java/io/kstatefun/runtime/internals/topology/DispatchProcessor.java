@@ -109,6 +109,10 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         services.config().apiEnabled()
             ? List.of(mailbox, state, timers, context.getStateStore(TopologyFactory.API_STORE))
             : List.of(mailbox, state, timers);
+    this.cacheFlushable =
+        cachedStores.stream()
+            .allMatch(
+                s -> s instanceof org.apache.kafka.streams.state.internals.CachedStateStore<?, ?>);
     this.dispatcher =
         new Dispatcher(
             partition,
@@ -425,6 +429,9 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
   /** This task's stores, whose record caches a same-thread delivery flushes. */
   private List<KeyValueStore<Bytes, byte[]>> cachedStores = List.of();
 
+  /** Whether every store of this task can flush its record cache (else never a target). */
+  private boolean cacheFlushable;
+
   /**
    * Puts a message for another partition straight into its task's mailbox when that task runs on
    * this stream thread and may take it ({@link SameThreadDelivery#target}). The target's store
@@ -460,7 +467,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
    * first processes a record or punctuates, and the record cache needs one for every write.
    */
   boolean acceptsSameThread() {
-    return !closed && context != null && context.recordMetadata().isPresent();
+    return !closed && cacheFlushable && context != null && context.recordMetadata().isPresent();
   }
 
   /**
