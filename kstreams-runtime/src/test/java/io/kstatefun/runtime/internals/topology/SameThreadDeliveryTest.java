@@ -48,6 +48,16 @@ class SameThreadDeliveryTest {
   }
 
   @Test
+  void shouldCloseACaughtUpLaneWhenATaskStartsOnTheThread() {
+    SameThreadDelivery delivery = new SameThreadDelivery(true);
+    delivery.register(1, task1);
+    delivery.onLoopbackRead(1, delivery.loopbackHeaders(1));
+    assertThat(delivery.caughtUp(1)).isTrue();
+    delivery.register(0, task0); // e.g. a sender whose earlier messages may still be travelling
+    assertThat(delivery.caughtUp(1)).isFalse();
+  }
+
+  @Test
   void shouldNotDeliverToATaskOfAnotherThreadOrAClosedOne() throws Exception {
     SameThreadDelivery delivery = new SameThreadDelivery(true);
     delivery.register(1, task1);
