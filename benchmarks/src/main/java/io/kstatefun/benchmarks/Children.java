@@ -321,6 +321,7 @@ final class Children {
     private final LongAdder retries = new LongAdder();
     private final LongAdder local = new LongAdder();
     private final LongAdder remote = new LongAdder();
+    private final LongAdder sameThread = new LongAdder();
     private final LongAdder attempts = new LongAdder();
     private final LongAdder attemptNanos = new LongAdder();
     private final LongAdder failedAttempts = new LongAdder();
@@ -338,6 +339,11 @@ final class Children {
     @Override
     public void messageRouted(FunctionType target, boolean isLocal) {
       (isLocal ? local : remote).increment();
+    }
+
+    @Override
+    public void messageDeliveredSameThread(FunctionType target) {
+      sameThread.increment();
     }
 
     @Override
@@ -362,6 +368,9 @@ final class Children {
       m.put("batch_retries", retries.sum());
       m.put("routed_local", local.sum());
       m.put("routed_remote", remote.sum());
+      // Of routed_remote: delivered on the sender's stream thread, and through the loopback topic.
+      m.put("routed_same_thread", sameThread.sum());
+      m.put("routed_loopback", remote.sum() - sameThread.sum());
       m.put("http_attempts", attempts.sum());
       m.put("http_attempt_ms_total", attemptNanos.sum() / 1_000_000);
       m.put("http_failed", failedAttempts.sum());

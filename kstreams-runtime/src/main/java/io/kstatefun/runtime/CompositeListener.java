@@ -34,6 +34,12 @@ final class CompositeListener implements RuntimeListener {
   }
 
   @Override
+  public void messageDeliveredSameThread(FunctionType target) {
+    first.messageDeliveredSameThread(target);
+    second.messageDeliveredSameThread(target);
+  }
+
+  @Override
   public void egressEmitted(String egressId) {
     first.egressEmitted(egressId);
     second.egressEmitted(egressId);

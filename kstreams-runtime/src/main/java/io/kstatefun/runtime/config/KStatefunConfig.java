@@ -113,6 +113,15 @@ public final class KStatefunConfig extends AbstractConfig {
           + "output (messages, egress, dead letters), instead of waiting for commit.interval.ms. "
           + "Lowers latency; costs a transaction per loop iteration under load.";
 
+  public static final String DELIVERY_SAME_THREAD_CONFIG = "kstatefun.delivery.same.thread";
+  private static final String DELIVERY_SAME_THREAD_DOC =
+      "Deliver a message for an address whose task runs on the sender's stream thread straight "
+          + "into that task's mailbox, in the same transaction, instead of through the loopback "
+          + "topic (no wait for the sender's commit). A target partition falls back to the loopback "
+          + "topic until it has read every loopback record this thread sent it since the thread's "
+          + "tasks last changed, so messages from one sender to one target stay in order. "
+          + "See docs/architecture.md, Same-thread delivery.";
+
   public static final String COMMIT_MIN_INTERVAL_MS_CONFIG = "kstatefun.commit.min.interval.ms";
   private static final String COMMIT_MIN_INTERVAL_MS_DOC =
       "Least time between two commits a stream thread requests because of pending output "
@@ -361,6 +370,12 @@ public final class KStatefunConfig extends AbstractConfig {
               RETRY_MAX_BACKOFF_MS_DOC)
           .define(
               COMMIT_ON_OUTPUT_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, COMMIT_ON_OUTPUT_DOC)
+          .define(
+              DELIVERY_SAME_THREAD_CONFIG,
+              Type.BOOLEAN,
+              true,
+              Importance.LOW,
+              DELIVERY_SAME_THREAD_DOC)
           .define(
               COMMIT_MIN_INTERVAL_MS_CONFIG,
               Type.LONG,

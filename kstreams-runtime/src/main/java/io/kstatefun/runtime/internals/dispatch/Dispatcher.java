@@ -177,6 +177,12 @@ public final class Dispatcher {
 
     default void messageRouted(FunctionType target, boolean local) {}
 
+    /**
+     * A message for another partition (counted as routed, not local) went straight into the target
+     * task's mailbox on the sender's stream thread instead of through the loopback topic.
+     */
+    default void messageDeliveredSameThread(FunctionType target) {}
+
     default void egressEmitted(String egressId) {}
 
     default void deadLettered(FunctionType type, DeadLetterReason reason, int count) {}
@@ -391,6 +397,25 @@ public final class Dispatcher {
     return finish(out);
   }
 
+  /**
+   * A message that another task of the same stream thread routed to this partition and delivers
+   * straight into this task's mailbox, in the same transaction (see {@code SameThreadDelivery} in
+   * the topology package). Like {@link #onMessage}, but the sender already counted the route.
+   */
+  public List<Action> onMessageFromSameThread(Envelope envelope) {
+    List<Action> out = new ArrayList<>(2);
+    countRoutes = false;
+    try {
+      deliver(envelope, out);
+    } finally {
+      countRoutes = true;
+    }
+    return finish(out);
+  }
+
+  /** False while a same-thread delivery runs: its sender counted the route already. */
+  private boolean countRoutes = true;
+
   /** A remote call ended. Answers to requests that are no longer in flight are ignored. */
   public List<Action> onResponse(CallOutcome outcome) {
     Address target = outcome.target();
@@ -567,7 +592,9 @@ public final class Dispatcher {
       out.add(new Action.SendToPartition(envelope, owner));
       return;
     }
-    listener.messageRouted(target.type(), true);
+    if (countRoutes) {
+      listener.messageRouted(target.type(), true);
+    }
     MailboxHeader updated = mailbox.append(target, envelope, out);
     if (updated != null && !admission.isInFlight(target)) {
       admission.ready(target, updated, false, out);

@@ -148,6 +148,17 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   }
 
   @Override
+  public void messageDeliveredSameThread(FunctionType target) {
+    Counter.builder("kstatefun.messages.same.thread")
+        .description(
+            "Of the messages routed to another partition (kstatefun.messages, route loopback), those"
+                + " put straight into the target task's mailbox on the sender's stream thread")
+        .tag("function_type", target.toString())
+        .register(registry)
+        .increment();
+  }
+
+  @Override
   public void egressEmitted(String egressId) {
     Counter.builder("kstatefun.egress.records")
         .description("Records written to Kafka egresses")

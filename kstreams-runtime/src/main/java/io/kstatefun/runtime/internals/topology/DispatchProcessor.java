@@ -112,6 +112,14 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     KeyValueStore<Bytes, byte[]> mailbox = context.getStateStore(TopologyFactory.MAILBOX_STORE);
     KeyValueStore<Bytes, byte[]> state = context.getStateStore(TopologyFactory.STATE_STORE);
     KeyValueStore<Bytes, byte[]> timers = context.getStateStore(TopologyFactory.TIMER_STORE);
+    this.cachedStores =
+        services.config().apiEnabled()
+            ? List.of(mailbox, state, timers, context.getStateStore(TopologyFactory.API_STORE))
+            : List.of(mailbox, state, timers);
+    this.cacheFlushable =
+        cachedStores.stream()
+            .allMatch(
+                s -> s instanceof org.apache.kafka.streams.state.internals.CachedStateStore<?, ?>);
     this.dispatcher =
         new Dispatcher(
             partition,
@@ -152,6 +160,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
     armAlarm();
     armSafetyNet();
     services.tasks().register(partition, dispatcher);
+    services.sameThread().register(partition, this);
   }
 
   /** The safety-net pass: what a doorbell ring would have made the task do. */
@@ -243,6 +252,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       // Nothing to do but what drain() did; the record only woke us up.
       takeCommitRequest();
     } else if (topic.equals(services.loopbackTopic())) {
+      services.sameThread().onLoopbackRead(partition, record.headers());
       onLoopback(record, meta);
     } else {
       onIngress(record, meta);
@@ -436,12 +446,15 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       if (action instanceof Action.Invoke invoke) {
         invoke(invoke);
       } else if (action instanceof Action.SendToPartition send) {
-        context.forward(
-            new Record<byte[], Object>(
-                send.envelope().getTarget().getId().getBytes(StandardCharsets.UTF_8),
-                send.envelope().toByteArray(),
-                services.clock().getAsLong()),
-            TopologyFactory.LOOPBACK_SINK);
+        if (!deliverOnThisThread(send)) {
+          context.forward(
+              new Record<byte[], Object>(
+                  send.envelope().getTarget().getId().getBytes(StandardCharsets.UTF_8),
+                  send.envelope().toByteArray(),
+                  services.clock().getAsLong(),
+                  services.sameThread().loopbackHeaders(send.partition())),
+              TopologyFactory.LOOPBACK_SINK);
+        }
         requestCommit();
       } else if (action instanceof Action.ApiReply reply) {
         if (services.config().apiEnabled()) {
@@ -471,6 +484,83 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
         deadLetter(dead);
       } else if (action instanceof Action.DeadLetterStoreRecord corrupt) {
         deadLetterStoreRecord(corrupt.error());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Same-thread delivery (SameThreadDelivery; docs/architecture.md, "Same-thread delivery")
+
+  /** This task's stores, whose record caches a same-thread delivery flushes. */
+  private List<KeyValueStore<Bytes, byte[]>> cachedStores = List.of();
+
+  /** Whether every store of this task can flush its record cache (else never a target). */
+  private boolean cacheFlushable;
+
+  /**
+   * Puts a message for another partition straight into its task's mailbox when that task runs on
+   * this stream thread and may take it ({@link SameThreadDelivery#target}). The target's store
+   * writes go to its changelog through the thread's one producer, in the current transaction; the
+   * records the target decides to write besides (dead letters) are forwarded by this task, in the
+   * same transaction. Stream thread only, while this task processes.
+   *
+   * @return whether it was delivered; if not, the caller sends it through the loopback topic
+   */
+  private boolean deliverOnThisThread(Action.SendToPartition send) {
+    Envelope envelope = send.envelope();
+    if (envelope.hasApiRequest()
+        || io.kstatefun.runtime.internals.dispatch.ApiAddresses.isReserved(envelope.getTarget())) {
+      return false; // HTTP API traffic keeps the loopback topic
+    }
+    DispatchProcessor target = services.sameThread().target(send.partition());
+    if (target == null || target == this) {
+      return false;
+    }
+    List<Action> rest = target.acceptFromSameThread(envelope);
+    services
+        .listener()
+        .messageDeliveredSameThread(
+            new io.kstatefun.routing.FunctionType(
+                envelope.getTarget().getNamespace(), envelope.getTarget().getType()));
+    perform(rest);
+    return true;
+  }
+
+  /**
+   * Whether another task of this thread may deliver to this one now: it is open and has a record
+   * context. Kafka Streams leaves a task's record context null from its initialization until it
+   * first processes a record or punctuates, and the record cache needs one for every write.
+   */
+  boolean acceptsSameThread() {
+    return !closed && cacheFlushable && context != null && context.recordMetadata().isPresent();
+  }
+
+  /**
+   * Takes a message from another task of this stream thread (called during that task's processing).
+   * Calls are made at once, on this task's behalf; the other actions are returned for the calling
+   * task to perform (it is the one whose processor node is current). The record caches of this
+   * task's stores are flushed so that the writes reach the changelog in the current transaction:
+   * Kafka Streams flushes a task's caches at commit only when the task itself processed something
+   * since its last commit.
+   */
+  List<Action> acceptFromSameThread(Envelope envelope) {
+    List<Action> actions = dispatcher.onMessageFromSameThread(envelope);
+    List<Action> rest = new java.util.ArrayList<>(0);
+    for (Action action : actions) {
+      if (action instanceof Action.Invoke invoke) {
+        invoke(invoke);
+      } else {
+        rest.add(action);
+      }
+    }
+    flushStoreCaches();
+    return rest;
+  }
+
+  private void flushStoreCaches() {
+    for (KeyValueStore<Bytes, byte[]> store : cachedStores) {
+      if (store instanceof org.apache.kafka.streams.state.internals.CachedStateStore<?, ?> cached) {
+        cached.flushCache();
       }
     }
   }
@@ -763,6 +853,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
       services.commitPacer().wakeCancelled(services.commitPacer().thread());
     }
     services.tasks().unregister(partition, dispatcher);
+    services.sameThread().unregister(partition, this);
     // Stop the retries of calls whose answers nobody will apply; the next owner of the task
     // re-sends their batches from the mailbox.
     calls.values().forEach(c -> c.cancel(false));

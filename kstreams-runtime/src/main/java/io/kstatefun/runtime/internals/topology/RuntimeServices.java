@@ -49,6 +49,7 @@ public final class RuntimeServices {
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
   private final CommitPacer commitPacer;
+  private final SameThreadDelivery sameThread;
   private final RecordSizes recordSizes;
   private final EgressTopicCheck egressTopics;
   private final IngressHeaders ingressHeaders;
@@ -157,6 +158,8 @@ public final class RuntimeServices {
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
     this.commitPacer =
         new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
+    this.sameThread =
+        new SameThreadDelivery(config.getBoolean(KStatefunConfig.DELIVERY_SAME_THREAD_CONFIG));
   }
 
   KStatefunConfig config() {
@@ -231,6 +234,11 @@ public final class RuntimeServices {
 
   CommitPacer commitPacer() {
     return commitPacer;
+  }
+
+  /** The tasks of each stream thread that may take messages from another task of it directly. */
+  SameThreadDelivery sameThread() {
+    return sameThread;
   }
 
   /** Most bytes of key and value of a message record (mailbox entry, loopback record). */
