@@ -48,6 +48,11 @@ public final class RuntimeServices {
   private final TaskRegistry tasks = new TaskRegistry();
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
+
+  /** The runtime's own topics, resolved once: the stream thread asks for them per record. */
+  private final String loopbackTopic;
+
+  private final String doorbellTopic;
   private final CommitPacer commitPacer;
   private final RecordSizes recordSizes;
   private final EgressTopicCheck egressTopics;
@@ -155,6 +160,8 @@ public final class RuntimeServices {
         new IngressHeaders(
             config.getInt(KStatefunConfig.HEADERS_MAX_BYTES_CONFIG), tracing.enabled());
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
+    this.loopbackTopic = config.loopbackTopic();
+    this.doorbellTopic = config.doorbellTopic();
     this.commitPacer =
         new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
   }
@@ -243,11 +250,11 @@ public final class RuntimeServices {
   }
 
   String loopbackTopic() {
-    return config.loopbackTopic();
+    return loopbackTopic;
   }
 
   String doorbellTopic() {
-    return config.doorbellTopic();
+    return doorbellTopic;
   }
 
   String deadLetterTopic() {
