@@ -122,10 +122,36 @@ public final class HttpFunctionClient implements FunctionClient {
    * on (weakly held; their event loops add to it).
    */
   private record Endpoint(
-      HttpClientAgent client, Map<String, String> headers, Set<HttpConnection> used) {
+      HttpClientAgent client,
+      Map<String, String> headers,
+      Set<HttpConnection> used,
+      ConcurrentHashMap<FunctionType, Target> targets) {
     /** True if a request went out on {@code connection} before; remembers it either way. */
     boolean reuses(HttpConnection connection) {
       return connection != null && !used.add(connection);
+    }
+
+    /** The URL of {@code type} on {@code spec} and its request options, built once per type. */
+    Target target(HttpEndpointSpec spec, FunctionType type) {
+      Target t = targets.get(type);
+      return t != null ? t : targets.computeIfAbsent(type, k -> Target.of(spec, k, headers));
+    }
+  }
+
+  /**
+   * A function type's URL and the request options every call to it starts from (method, URL,
+   * content type, static headers): parsing the URL on every call costs more than copying these.
+   */
+  private record Target(String url, RequestOptions template) {
+    static Target of(HttpEndpointSpec spec, FunctionType type, Map<String, String> headers) {
+      String url = spec.urlFor(type).toString();
+      RequestOptions options =
+          new RequestOptions()
+              .setMethod(HttpMethod.POST)
+              .setAbsoluteURI(url)
+              .putHeader("Content-Type", OCTET_STREAM);
+      headers.forEach(options::putHeader);
+      return new Target(url, options);
     }
   }
 
@@ -206,7 +232,9 @@ public final class HttpFunctionClient implements FunctionClient {
       return;
     }
     HttpEndpointSpec endpoint = spec.get();
-    String url = endpoint.urlFor(target.type()).toString();
+    Endpoint client = clientFor(endpoint);
+    Target requestTarget = client.target(endpoint, target.type());
+    String url = requestTarget.url();
     byte[] body = request.toByteArray();
     int maxBytes = endpoint.transport().payloadMaxBytes();
     if (body.length > maxBytes) {
@@ -224,9 +252,9 @@ public final class HttpFunctionClient implements FunctionClient {
     Call call =
         new Call(
             target,
-            url,
+            requestTarget,
             endpoint,
-            clientFor(endpoint),
+            client,
             Buffer.buffer(body),
             System.nanoTime() + endpoint.transport().call().toNanos(),
             result,
@@ -258,7 +286,8 @@ public final class HttpFunctionClient implements FunctionClient {
     return new Endpoint(
         vertx.createHttpClient(options, pool),
         headers,
-        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())));
+        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>())),
+        new ConcurrentHashMap<>());
   }
 
   private static String resolve(String header, HeaderSource source) {
@@ -290,6 +319,7 @@ public final class HttpFunctionClient implements FunctionClient {
   private final class Call {
     private final Address target;
     private final String url;
+    private final RequestOptions template;
     private final HttpEndpointSpec spec;
     private final Endpoint endpoint;
     private final Buffer body;
@@ -302,7 +332,7 @@ public final class HttpFunctionClient implements FunctionClient {
 
     Call(
         Address target,
-        String url,
+        Target requestTarget,
         HttpEndpointSpec spec,
         Endpoint endpoint,
         Buffer body,
@@ -310,7 +340,8 @@ public final class HttpFunctionClient implements FunctionClient {
         CompletableFuture<Reply> result,
         CallTrace trace) {
       this.target = target;
-      this.url = url;
+      this.url = requestTarget.url();
+      this.template = requestTarget.template();
       this.spec = spec;
       this.endpoint = endpoint;
       this.body = body;
@@ -363,13 +394,7 @@ public final class HttpFunctionClient implements FunctionClient {
                 listener.attempt(target.type(), System.nanoTime() - start, false);
                 retryOrFail(Kind.TIMEOUT, "no complete response within " + timeoutMs + " ms", null);
               });
-      RequestOptions options =
-          new RequestOptions()
-              .setMethod(HttpMethod.POST)
-              .setAbsoluteURI(url)
-              .setTimeout(timeoutMs)
-              .putHeader("Content-Type", OCTET_STREAM);
-      endpoint.headers().forEach(options::putHeader);
+      RequestOptions options = new RequestOptions(template).setTimeout(timeoutMs);
       String traceparent = trace == null ? null : trace.traceparent();
       if (traceparent != null) {
         options.putHeader("traceparent", traceparent);

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
@@ -39,6 +40,13 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
 public final class RuntimeMetrics implements RuntimeListener, StateRestoreListener {
 
   private final MeterRegistry registry;
+
+  /**
+   * The per-message meters, registered once and kept here: building a meter through its builder on
+   * every event costs a tag merge, an id and a registry lookup each time.
+   */
+  private final ConcurrentHashMap<MeterKey, Object> meters = new ConcurrentHashMap<>();
+
   private final AtomicLong restoringRemaining = new AtomicLong();
   private final AtomicLong restoringStores = new AtomicLong();
   private KafkaStreamsMetrics streamsMetrics;
@@ -104,47 +112,86 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
   // --- dispatcher
   // ---------------------------------------------------------------------------------
 
+  /** Which per-message meter: its kind, function type (or null) and variant. */
+  private record MeterKey(String kind, FunctionType type, String variant) {}
+
+  /**
+   * The meter for {@code key}, registered by {@code create} the first time it is needed (so, as
+   * before, a meter appears once its event first happened).
+   */
+  @SuppressWarnings("unchecked")
+  private <M> M meter(MeterKey key, java.util.function.Function<MeterKey, M> create) {
+    Object m = meters.get(key);
+    if (m == null) {
+      m = meters.computeIfAbsent(key, create);
+    }
+    return (M) m;
+  }
+
   @Override
   public void batchSent(FunctionType type, int size, boolean retry) {
-    Counter.builder("kstatefun.batches")
-        .description(
-            "Requests sent to functions (retry=true: state negotiation or recovery resend)")
-        .tag("function_type", type.toString())
-        .tag("retry", Boolean.toString(retry))
-        .register(registry)
-        .increment();
+    Counter batches =
+        meter(
+            new MeterKey("batches", type, retry ? "true" : "false"),
+            k ->
+                Counter.builder("kstatefun.batches")
+                    .description(
+                        "Requests sent to functions (retry=true: state negotiation or recovery"
+                            + " resend)")
+                    .tag("function_type", type.toString())
+                    .tag("retry", k.variant())
+                    .register(registry));
+    batches.increment();
     if (!retry) {
-      Counter.builder("kstatefun.invocations")
-          .description("Messages delivered to functions")
-          .tag("function_type", type.toString())
-          .register(registry)
-          .increment(size);
+      Counter invocations =
+          meter(
+              new MeterKey("invocations", type, null),
+              k ->
+                  Counter.builder("kstatefun.invocations")
+                      .description("Messages delivered to functions")
+                      .tag("function_type", type.toString())
+                      .register(registry));
+      invocations.increment(size);
     }
-    DistributionSummary.builder("kstatefun.batch.size")
-        .description("Messages per request")
-        .tag("function_type", type.toString())
-        .register(registry)
-        .record(size);
+    DistributionSummary batchSize =
+        meter(
+            new MeterKey("batch.size", type, null),
+            k ->
+                DistributionSummary.builder("kstatefun.batch.size")
+                    .description("Messages per request")
+                    .tag("function_type", type.toString())
+                    .register(registry));
+    batchSize.record(size);
   }
 
   @Override
   public void backlog(FunctionType type, long pending) {
-    DistributionSummary.builder("kstatefun.mailbox.backlog")
-        .description(
-            "Messages in an address's mailbox when a batch goes out (max = largest backlog)")
-        .tag("function_type", type.toString())
-        .register(registry)
-        .record(pending);
+    DistributionSummary backlog =
+        meter(
+            new MeterKey("backlog", type, null),
+            k ->
+                DistributionSummary.builder("kstatefun.mailbox.backlog")
+                    .description(
+                        "Messages in an address's mailbox when a batch goes out (max = largest"
+                            + " backlog)")
+                    .tag("function_type", type.toString())
+                    .register(registry));
+    backlog.record(pending);
   }
 
   @Override
   public void messageRouted(FunctionType target, boolean local) {
-    Counter.builder("kstatefun.messages")
-        .description("Messages to functions by route: local (same partition) or loopback topic")
-        .tag("function_type", target.toString())
-        .tag("route", local ? "local" : "loopback")
-        .register(registry)
-        .increment();
+    Counter routed =
+        meter(
+            new MeterKey("messages", target, local ? "local" : "loopback"),
+            k ->
+                Counter.builder("kstatefun.messages")
+                    .description(
+                        "Messages to functions by route: local (same partition) or loopback topic")
+                    .tag("function_type", target.toString())
+                    .tag("route", k.variant())
+                    .register(registry));
+    routed.increment();
   }
 
   @Override
@@ -160,11 +207,15 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
 
   @Override
   public void egressEmitted(String egressId) {
-    Counter.builder("kstatefun.egress.records")
-        .description("Records written to Kafka egresses")
-        .tag("egress", egressId)
-        .register(registry)
-        .increment();
+    Counter egress =
+        meter(
+            new MeterKey("egress.records", null, egressId),
+            k ->
+                Counter.builder("kstatefun.egress.records")
+                    .description("Records written to Kafka egresses")
+                    .tag("egress", egressId)
+                    .register(registry));
+    egress.increment();
   }
 
   @Override
@@ -191,21 +242,29 @@ public final class RuntimeMetrics implements RuntimeListener, StateRestoreListen
 
   @Override
   public void attempt(FunctionType type, long nanos, boolean ok) {
-    Timer.builder("kstatefun.remote.call")
-        .description("Latency of HTTP requests to functions")
-        .tag("function_type", type.toString())
-        .tag("outcome", ok ? "success" : "failure")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(100_000))
-        .maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    Timer call =
+        meter(
+            new MeterKey("remote.call", type, ok ? "success" : "failure"),
+            k ->
+                Timer.builder("kstatefun.remote.call")
+                    .description("Latency of HTTP requests to functions")
+                    .tag("function_type", type.toString())
+                    .tag("outcome", k.variant())
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(100_000))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
+                    .register(registry));
+    call.record(nanos, TimeUnit.NANOSECONDS);
     if (!ok) {
-      Counter.builder("kstatefun.remote.call.failures")
-          .description("Failed HTTP requests to functions")
-          .tag("function_type", type.toString())
-          .register(registry)
-          .increment();
+      Counter failures =
+          meter(
+              new MeterKey("remote.call.failures", type, null),
+              k ->
+                  Counter.builder("kstatefun.remote.call.failures")
+                      .description("Failed HTTP requests to functions")
+                      .tag("function_type", type.toString())
+                      .register(registry));
+      failures.increment();
     }
   }
 

@@ -1,10 +1,13 @@
 package io.kstatefun.runtime.internals.topology;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import io.kstatefun.protocol.FromFunction;
 import io.kstatefun.protocol.FromFunction.EgressMessage;
 import io.kstatefun.protocol.egress.KafkaProducerRecord;
 import io.kstatefun.runtime.internals.dispatch.Dispatcher;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -124,16 +127,40 @@ final class EgressTopics implements EgressTopicCheck, AutoCloseable {
         continue;
       }
       try {
-        String topic = KafkaProducerRecord.parseFrom(message.getArgument().getValue()).getTopic();
+        String topic = topicOf(message.getArgument().getValue());
         if (!topic.isEmpty()) {
           topics.add(topic);
         }
-      } catch (InvalidProtocolBufferException e) {
+      } catch (IOException e) {
         // the dispatcher dead-letters it as a malformed egress record
       }
     }
     return topics;
   }
+
+  /**
+   * The topic of a serialized {@code KafkaProducerRecord}, read without parsing the rest (the
+   * dispatcher parses the record whole when it validates the answer): the last occurrence of the
+   * field wins, as in a full parse; empty when there is none.
+   *
+   * @throws IOException if the bytes up to the end are not protobuf fields
+   */
+  static String topicOf(ByteString record) throws IOException {
+    CodedInputStream in = record.newCodedInput();
+    String topic = "";
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (tag == TOPIC_TAG) {
+        topic = in.readStringRequireUtf8();
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
+    return topic;
+  }
+
+  /** Field 3 ({@code topic}), length-delimited. */
+  private static final int TOPIC_TAG =
+      (KafkaProducerRecord.TOPIC_FIELD_NUMBER << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   @Override
   public boolean test(String topic) {

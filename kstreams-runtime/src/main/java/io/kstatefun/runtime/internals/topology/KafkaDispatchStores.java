@@ -34,6 +34,15 @@ final class KafkaDispatchStores implements DispatchStores {
   private long timerSeq = -1;
   private long earliestDue = -1; // -1 = unknown
 
+  /**
+   * The last address encoded as a key and its encoding ({@link StoreKeys#address}): one event reads
+   * and writes the header, entries and state of the same address several times. The array is shared
+   * by the keys built from it and never changed.
+   */
+  private Address keyedAddress;
+
+  private byte[] addressKey;
+
   KafkaDispatchStores(
       KeyValueStore<Bytes, byte[]> mailbox,
       KeyValueStore<Bytes, byte[]> state,
@@ -43,9 +52,17 @@ final class KafkaDispatchStores implements DispatchStores {
     this.timers = timers;
   }
 
+  private byte[] addressKey(Address address) {
+    if (address != keyedAddress && !address.equals(keyedAddress)) {
+      addressKey = StoreKeys.address(address);
+      keyedAddress = address;
+    }
+    return addressKey;
+  }
+
   @Override
   public MailboxHeader header(Address address) {
-    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.header(address)));
+    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.header(addressKey(address))));
     if (v == null) {
       return null;
     }
@@ -58,12 +75,12 @@ final class KafkaDispatchStores implements DispatchStores {
 
   @Override
   public void putHeader(Address address, MailboxHeader header) {
-    mailbox.put(Bytes.wrap(StoreKeys.header(address)), header.toByteArray());
+    mailbox.put(Bytes.wrap(StoreKeys.header(addressKey(address))), header.toByteArray());
   }
 
   @Override
   public void deleteHeader(Address address) {
-    mailbox.delete(Bytes.wrap(StoreKeys.header(address)));
+    mailbox.delete(Bytes.wrap(StoreKeys.header(addressKey(address))));
   }
 
   @Override
@@ -88,7 +105,7 @@ final class KafkaDispatchStores implements DispatchStores {
 
   @Override
   public Envelope entry(Address address, long seq) {
-    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.entry(address, seq)));
+    byte[] v = mailbox.get(Bytes.wrap(StoreKeys.entry(addressKey(address), seq)));
     if (v == null) {
       return null;
     }
@@ -101,8 +118,8 @@ final class KafkaDispatchStores implements DispatchStores {
 
   @Override
   public MailboxHeader headerFromEntries(Address address) {
-    Bytes first = Bytes.wrap(StoreKeys.entry(address, 0));
-    Bytes last = Bytes.wrap(StoreKeys.entry(address, Long.MAX_VALUE));
+    Bytes first = Bytes.wrap(StoreKeys.entry(addressKey(address), 0));
+    Bytes last = Bytes.wrap(StoreKeys.entry(addressKey(address), Long.MAX_VALUE));
     long head;
     long next;
     try (KeyValueIterator<Bytes, byte[]> it = mailbox.range(first, last)) {
@@ -124,23 +141,23 @@ final class KafkaDispatchStores implements DispatchStores {
 
   @Override
   public void putEntry(Address address, long seq, Envelope envelope) {
-    mailbox.put(Bytes.wrap(StoreKeys.entry(address, seq)), envelope.toByteArray());
+    mailbox.put(Bytes.wrap(StoreKeys.entry(addressKey(address), seq)), envelope.toByteArray());
   }
 
   @Override
   public void deleteEntry(Address address, long seq) {
-    mailbox.delete(Bytes.wrap(StoreKeys.entry(address, seq)));
+    mailbox.delete(Bytes.wrap(StoreKeys.entry(addressKey(address), seq)));
   }
 
   @Override
   public long stateBytes(Address address) {
-    byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
+    byte[] v = state.get(Bytes.wrap(addressKey(address)));
     return v == null ? 0 : v.length;
   }
 
   @Override
   public StoredState state(Address address) {
-    byte[] v = state.get(Bytes.wrap(StoreKeys.address(address)));
+    byte[] v = state.get(Bytes.wrap(addressKey(address)));
     if (v == null) {
       return null;
     }
@@ -153,12 +170,12 @@ final class KafkaDispatchStores implements DispatchStores {
 
   @Override
   public void putState(Address address, StoredState value) {
-    state.put(Bytes.wrap(StoreKeys.address(address)), value.toByteArray());
+    state.put(Bytes.wrap(addressKey(address)), value.toByteArray());
   }
 
   @Override
   public void deleteState(Address address) {
-    state.delete(Bytes.wrap(StoreKeys.address(address)));
+    state.delete(Bytes.wrap(addressKey(address)));
   }
 
   @Override

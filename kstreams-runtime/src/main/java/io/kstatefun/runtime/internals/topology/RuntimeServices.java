@@ -48,6 +48,11 @@ public final class RuntimeServices {
   private final TaskRegistry tasks = new TaskRegistry();
   private final Map<String, KafkaIngressSpec> ingressByTopic = new HashMap<>();
   private final boolean commitOnOutput;
+
+  /** The runtime's own topics, resolved once: the stream thread asks for them per record. */
+  private final String loopbackTopic;
+
+  private final String doorbellTopic;
   private final CommitPacer commitPacer;
   private final SameThreadDelivery sameThread;
   private final RecordSizes recordSizes;
@@ -156,6 +161,8 @@ public final class RuntimeServices {
         new IngressHeaders(
             config.getInt(KStatefunConfig.HEADERS_MAX_BYTES_CONFIG), tracing.enabled());
     this.commitOnOutput = config.getBoolean(KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG);
+    this.loopbackTopic = config.loopbackTopic();
+    this.doorbellTopic = config.doorbellTopic();
     this.commitPacer =
         new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
     this.sameThread =
@@ -251,11 +258,11 @@ public final class RuntimeServices {
   }
 
   String loopbackTopic() {
-    return config.loopbackTopic();
+    return loopbackTopic;
   }
 
   String doorbellTopic() {
-    return config.doorbellTopic();
+    return doorbellTopic;
   }
 
   String deadLetterTopic() {

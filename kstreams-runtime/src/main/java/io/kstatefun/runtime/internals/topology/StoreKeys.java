@@ -55,11 +55,30 @@ public final class StoreKeys {
   }
 
   public static byte[] header(Address address) {
-    return prefixed(HEADER, address(address), null);
+    return header(address(address));
+  }
+
+  /** The mailbox header key of the address encoded as {@code address} (by {@link #address}). */
+  public static byte[] header(byte[] address) {
+    byte[] key = new byte[1 + address.length];
+    key[0] = HEADER;
+    System.arraycopy(address, 0, key, 1, address.length);
+    return key;
   }
 
   public static byte[] entry(Address address, long seq) {
-    return prefixed(ENTRY, address(address), seq);
+    return entry(address(address), seq);
+  }
+
+  /** The mailbox entry key of the address encoded as {@code address} (by {@link #address}). */
+  public static byte[] entry(byte[] address, long seq) {
+    byte[] key = new byte[1 + address.length + 8];
+    key[0] = ENTRY;
+    System.arraycopy(address, 0, key, 1, address.length);
+    for (int i = 0; i < 8; i++) {
+      key[key.length - 1 - i] = (byte) (seq >>> (8 * i));
+    }
+    return key;
   }
 
   public static byte[] timer(long dueMs, long seq) {
@@ -75,15 +94,6 @@ public final class StoreKeys {
   /** The key that records that the state file with this SHA-256 {@code digest} was imported. */
   public static byte[] importMarker(byte[] digest) {
     return ByteBuffer.allocate(2 + digest.length).put(META).put(IMPORT_MARKER).put(digest).array();
-  }
-
-  private static byte[] prefixed(byte prefix, byte[] address, Long seq) {
-    ByteBuffer buf = ByteBuffer.allocate(1 + address.length + (seq == null ? 0 : 8));
-    buf.put(prefix).put(address);
-    if (seq != null) {
-      buf.putLong(seq);
-    }
-    return buf.array();
   }
 
   private static void writeString(ByteArrayOutputStream out, String s) {

@@ -136,6 +136,30 @@ class EgressTopicsTest {
     assertThat(EgressTopics.topicsOf(FromFunction.getDefaultInstance())).isEmpty();
   }
 
+  /** The topic is read without parsing the whole record; it must agree with a full parse. */
+  @Test
+  void shouldReadTheTopicOfARecordLikeAFullParse() throws Exception {
+    KafkaProducerRecord full =
+        KafkaProducerRecord.newBuilder()
+            .setKey("k")
+            .setValueBytes(com.google.protobuf.ByteString.copyFromUtf8("value"))
+            .setTopic("orders")
+            .addHeaders(KafkaProducerRecord.Header.newBuilder().setKey("h").setHasValue(true))
+            .build();
+    assertThat(EgressTopics.topicOf(full.toByteString())).isEqualTo("orders");
+    assertThat(
+            EgressTopics.topicOf(
+                KafkaProducerRecord.newBuilder().setKey("k").build().toByteString()))
+        .isEmpty();
+    // A field repeated on the wire: the last one wins, as in a full parse.
+    com.google.protobuf.ByteString twice =
+        full.toByteString()
+            .concat(KafkaProducerRecord.newBuilder().setTopic("later").build().toByteString());
+    assertThat(EgressTopics.topicOf(twice))
+        .isEqualTo(KafkaProducerRecord.parseFrom(twice).getTopic())
+        .isEqualTo("later");
+  }
+
   /**
    * The stream thread asks; with the old blocking check it waited 5 s for an unreachable cluster.
    */
