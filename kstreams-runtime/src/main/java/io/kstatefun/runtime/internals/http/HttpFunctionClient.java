@@ -259,7 +259,44 @@ public final class HttpFunctionClient implements FunctionClient {
             System.nanoTime() + endpoint.transport().call().toNanos(),
             result,
             trace);
-    call.attempt();
+    onContext(call, result);
+  }
+
+  /**
+   * The Vert.x context of each calling thread that is not a Vert.x thread (a stream thread). The
+   * HTTP client called from such a thread makes a new context for every request and hands each step
+   * (timer, connection, write) to an event loop on its own; a call started on a context of the
+   * calling thread's own takes one hop to the event loop and runs there.
+   */
+  private final ThreadLocal<io.vertx.core.Context> contexts = new ThreadLocal<>();
+
+  /** Starts {@code call}'s first attempt on a Vert.x context (the caller's, if it has one). */
+  private void onContext(Call call, CompletableFuture<Reply> result) {
+    if (Vertx.currentContext() != null) {
+      call.attempt();
+      return;
+    }
+    io.vertx.core.Context context = contexts.get();
+    if (context == null) {
+      context = vertx.getOrCreateContext();
+      contexts.set(context);
+    }
+    context.runOnContext(
+        v -> {
+          try {
+            call.attempt();
+          } catch (RuntimeException e) {
+            result.completeExceptionally(
+                new FunctionCallException(
+                    Kind.OTHER,
+                    false,
+                    0,
+                    call.target,
+                    call.url,
+                    String.valueOf(e.getMessage()),
+                    e));
+          }
+        });
   }
 
   private Endpoint clientFor(HttpEndpointSpec spec) {
