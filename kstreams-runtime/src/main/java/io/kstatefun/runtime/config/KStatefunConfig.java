@@ -128,7 +128,22 @@ public final class KStatefunConfig extends AbstractConfig {
           + "(kstatefun.commit.on.output). Output produced sooner after the last one is committed when "
           + "the interval has passed, together with what was processed meanwhile; a quiet task is woken "
           + "for it through the doorbell. 0 requests a commit for every output, which under load means "
-          + "a transaction per record.";
+          + "a transaction per record. Under light load kstatefun.commit.light.interval.ms applies "
+          + "instead.";
+
+  public static final String COMMIT_LIGHT_INTERVAL_MS_CONFIG = "kstatefun.commit.light.interval.ms";
+  private static final String COMMIT_LIGHT_INTERVAL_MS_DOC =
+      "The least time between two requested commits while a stream thread is lightly loaded: it "
+          + "processed at most kstatefun.commit.light.max.records records since its last requested "
+          + "commit. Shorter than kstatefun.commit.min.interval.ms, so that output at low rates waits "
+          + "a few milliseconds for its commit; a busy thread moves to the longer interval by itself. "
+          + "Set it equal to kstatefun.commit.min.interval.ms for a fixed interval.";
+
+  public static final String COMMIT_LIGHT_MAX_RECORDS_CONFIG = "kstatefun.commit.light.max.records";
+  private static final String COMMIT_LIGHT_MAX_RECORDS_DOC =
+      "How many records (input and doorbell records) a stream thread may process between two "
+          + "requested commits and still count as lightly loaded "
+          + "(kstatefun.commit.light.interval.ms).";
 
   public static final String ADMIN_PORT_CONFIG = "kstatefun.admin.port";
   private static final String ADMIN_PORT_DOC =
@@ -383,6 +398,20 @@ public final class KStatefunConfig extends AbstractConfig {
               Range.atLeast(0),
               Importance.MEDIUM,
               COMMIT_MIN_INTERVAL_MS_DOC)
+          .define(
+              COMMIT_LIGHT_INTERVAL_MS_CONFIG,
+              Type.LONG,
+              5L,
+              Range.atLeast(0),
+              Importance.LOW,
+              COMMIT_LIGHT_INTERVAL_MS_DOC)
+          .define(
+              COMMIT_LIGHT_MAX_RECORDS_CONFIG,
+              Type.LONG,
+              8L,
+              Range.atLeast(0),
+              Importance.LOW,
+              COMMIT_LIGHT_MAX_RECORDS_DOC)
           .define(
               ADMIN_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, ADMIN_PORT_DOC)
           .define(API_PORT_CONFIG, Type.INT, -1, Range.atLeast(-1), Importance.MEDIUM, API_PORT_DOC)

@@ -12,6 +12,13 @@ package io.kstatefun.runtime.internals.topology;
  * meanwhile, so transactions carry batches under load while a quiet thread still commits at once.
  * One task per thread arranges a wake-up for the deferred commit.
  *
+ * <p>The interval adapts to the thread's load: while it processed at most {@code lightMaxRecords}
+ * records (input and doorbell records alike) since its last requested commit, the shorter {@code
+ * lightIntervalMs} applies, so that output at low rates waits a few milliseconds rather than the
+ * full interval; with more records the thread is busy, and {@code minIntervalMs} lets transactions
+ * carry batches. The signal corrects itself: a thread that falls behind processes more records
+ * between requests and moves to the longer interval.
+ *
  * <p>Threading: shared by all stream threads; {@link Thread} state is kept per thread, and each
  * method is called by the stream thread it concerns.
  */
@@ -22,13 +29,40 @@ final class CommitPacer {
     private long lastRequestMs = Long.MIN_VALUE / 2;
     private long commits;
     private boolean wakeArranged;
+    private long records;
   }
 
   private final long minIntervalMs;
+  private final long lightIntervalMs;
+  private final long lightMaxRecords;
   private final ThreadLocal<ThreadState> state = ThreadLocal.withInitial(ThreadState::new);
 
+  /** A fixed interval: {@code minIntervalMs} whatever the load. */
   CommitPacer(long minIntervalMs) {
+    this(minIntervalMs, minIntervalMs, 0);
+  }
+
+  /**
+   * @param minIntervalMs the interval under load
+   * @param lightIntervalMs the interval while the thread processed few records since its last
+   *     requested commit (at most {@code minIntervalMs})
+   * @param lightMaxRecords how many records since the last requested commit still count as light
+   *     load
+   */
+  CommitPacer(long minIntervalMs, long lightIntervalMs, long lightMaxRecords) {
     this.minIntervalMs = minIntervalMs;
+    this.lightIntervalMs = Math.min(lightIntervalMs, minIntervalMs);
+    this.lightMaxRecords = lightMaxRecords;
+  }
+
+  /** The calling stream thread processed a record (any input, doorbell records included). */
+  void recordProcessed(ThreadState t) {
+    t.records++;
+  }
+
+  /** The interval that applies to the thread now. */
+  long interval(ThreadState t) {
+    return t.records <= lightMaxRecords ? lightIntervalMs : minIntervalMs;
   }
 
   /** The calling stream thread's state. */
@@ -54,9 +88,10 @@ final class CommitPacer {
    * otherwise the milliseconds left.
    */
   long tryRequest(ThreadState t, long nowMs) {
-    long wait = t.lastRequestMs + minIntervalMs - nowMs;
+    long wait = t.lastRequestMs + interval(t) - nowMs;
     if (wait <= 0) {
       t.lastRequestMs = nowMs;
+      t.records = 0;
       t.commits++;
       t.wakeArranged = false;
       return 0;

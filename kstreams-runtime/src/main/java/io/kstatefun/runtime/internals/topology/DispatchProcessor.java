@@ -244,6 +244,7 @@ final class DispatchProcessor implements Processor<byte[], byte[], byte[], Objec
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    services.commitPacer().recordProcessed(services.commitPacer().thread());
     performDeferred();
     drain();
     RecordMetadata meta = context.recordMetadata().orElseThrow();

@@ -164,7 +164,10 @@ public final class RuntimeServices {
     this.loopbackTopic = config.loopbackTopic();
     this.doorbellTopic = config.doorbellTopic();
     this.commitPacer =
-        new CommitPacer(config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG));
+        new CommitPacer(
+            config.getLong(KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG),
+            config.getLong(KStatefunConfig.COMMIT_LIGHT_INTERVAL_MS_CONFIG),
+            config.getLong(KStatefunConfig.COMMIT_LIGHT_MAX_RECORDS_CONFIG));
     this.sameThread =
         new SameThreadDelivery(config.getBoolean(KStatefunConfig.DELIVERY_SAME_THREAD_CONFIG));
   }

@@ -58,4 +58,30 @@ class CommitPacerTest {
     assertThat(other[0]).isZero();
     assertThat(pacer.tryRequest(pacer.thread(), 101)).isEqualTo(19);
   }
+
+  @Test
+  void aLightlyLoadedThreadUsesTheShortIntervalAndABusyOneTheLongOne() {
+    CommitPacer pacer = new CommitPacer(20, 5, 3);
+    CommitPacer.ThreadState t = pacer.thread();
+    assertThat(pacer.tryRequest(t, 1_000)).isZero();
+    pacer.recordProcessed(t);
+    pacer.recordProcessed(t);
+    assertThat(pacer.tryRequest(t, 1_002)).isEqualTo(3); // light: 5 ms
+    assertThat(pacer.tryRequest(t, 1_005)).isZero();
+    for (int i = 0; i < 4; i++) {
+      pacer.recordProcessed(t);
+    }
+    assertThat(pacer.tryRequest(t, 1_010)).isEqualTo(15); // busy: 20 ms
+    assertThat(pacer.tryRequest(t, 1_025)).isZero();
+    // The count starts again with each requested commit.
+    assertThat(pacer.tryRequest(t, 1_030)).isZero();
+  }
+
+  @Test
+  void theLightIntervalNeverExceedsTheIntervalUnderLoad() {
+    CommitPacer pacer = new CommitPacer(10, 50, 100);
+    CommitPacer.ThreadState t = pacer.thread();
+    assertThat(pacer.tryRequest(t, 0)).isZero();
+    assertThat(pacer.tryRequest(t, 4)).isEqualTo(6);
+  }
 }

@@ -53,7 +53,9 @@ class RuntimeSettingsTest {
                     KStatefunConfig.MAX_IN_FLIGHT_PER_TASK_CONFIG, "13",
                     KStatefunConfig.MAX_MAILBOX_SIZE_CONFIG, "17",
                     KStatefunConfig.COMMIT_ON_OUTPUT_CONFIG, "false",
-                    KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG, "250")));
+                    KStatefunConfig.COMMIT_MIN_INTERVAL_MS_CONFIG, "250",
+                    KStatefunConfig.COMMIT_LIGHT_INTERVAL_MS_CONFIG, "100",
+                    KStatefunConfig.COMMIT_LIGHT_MAX_RECORDS_CONFIG, "2")));
 
     Dispatcher.Limits limits = services.limits();
     assertThat(limits.maxBatchSize()).isEqualTo(7);
@@ -63,7 +65,11 @@ class RuntimeSettingsTest {
     assertThat(services.commitOnOutput()).isFalse();
     CommitPacer.ThreadState thread = services.commitPacer().thread();
     assertThat(services.commitPacer().tryRequest(thread, 1_000)).isZero();
-    assertThat(services.commitPacer().tryRequest(thread, 1_100)).isEqualTo(150);
+    assertThat(services.commitPacer().tryRequest(thread, 1_050)).isEqualTo(50); // light load
+    for (int i = 0; i < 3; i++) {
+      services.commitPacer().recordProcessed(thread);
+    }
+    assertThat(services.commitPacer().tryRequest(thread, 1_100)).isEqualTo(150); // busy
   }
 
   @Test
